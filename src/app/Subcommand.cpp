@@ -1,0 +1,144 @@
+#include "app/Subcommand.h"
+
+#include "transport/TransportError.h"
+
+#include <Poco/Exception.h>
+#include <Poco/NumberParser.h>
+#include <Poco/Util/HelpFormatter.h>
+#include <Poco/Util/Option.h>
+
+#include <iostream>
+
+namespace pigeon::app {
+
+using Poco::Util::Option;
+using transport::TransportError;
+
+namespace {
+// "chat.port" -> "--port": errors name the option a person typed.
+std::string optionName(const std::string& key) {
+  const auto dot = key.rfind('.');
+  return "--" + (dot == std::string::npos ? key : key.substr(dot + 1));
+}
+}  // namespace
+
+Subcommand::Subcommand(std::string name, std::string usage, std::string purpose)
+    : name_(std::move(name)), usage_(std::move(usage)), purpose_(std::move(purpose)) {
+  setUnixOptions(true);
+}
+
+void Subcommand::defineOptions(Poco::Util::OptionSet& options) {
+  Application::defineOptions(options);
+  options.addOption(Option("help", "h", "show this help and exit").required(false).repeatable(false));
+  options.addOption(Option("config", "", "read settings from an INI or .properties file")
+                        .required(false)
+                        .repeatable(true)
+                        .argument("FILE"));
+  defineSubcommandOptions(options);
+}
+
+void Subcommand::handleOption(const std::string& name, const std::string& value) {
+  Application::handleOption(name, value);
+  if (name == "help") {
+    helpRequested_ = true;
+    stopOptionsProcessing();
+  } else if (name == "config") {
+    try {
+      // Settings given on the command line keep priority over the file.
+      loadConfiguration(value, PRIO_DEFAULT);
+    } catch (const Poco::Exception& e) {
+      throw UsageError("cannot read config file '" + value + "': " + e.message());
+    }
+  }
+}
+
+int Subcommand::parse(const std::vector<std::string>& args) {
+  try {
+    init(args);
+    return EXIT_OK;
+  } catch (const UsageError& e) {
+    report(e.what());
+  } catch (const Poco::Exception& e) {
+    report(e.displayText());
+    std::cerr << "Try 'pigeon " << name_ << " --help'.\n";
+  }
+  return EXIT_USAGE;
+}
+
+void Subcommand::displayHelp() const {
+  Poco::Util::HelpFormatter help(options());
+  help.setCommand("pigeon " + name_);
+  help.setUsage(usage_);
+  help.setHeader(purpose_);
+  help.setUnixStyle(true);
+  help.setWidth(100);
+  help.format(std::cout);
+}
+
+int Subcommand::main(const std::vector<std::string>& args) {
+  if (helpRequested_) {
+    displayHelp();
+    return EXIT_OK;
+  }
+  try {
+    return execute(args);
+  } catch (const UsageError& e) {
+    report(e.what());
+    return EXIT_USAGE;
+  } catch (const TransportError& e) {
+    report(e.what());
+    switch (e.code()) {
+      case TransportError::Code::kBadAddress: return EXIT_USAGE;
+      case TransportError::Code::kHostNotFound: return EXIT_NOHOST;
+      case TransportError::Code::kAddressInUse:
+      case TransportError::Code::kAddressNotAvailable: return EXIT_OSERR;
+      case TransportError::Code::kConnectionRefused:
+      case TransportError::Code::kTimedOut:
+      case TransportError::Code::kPeerClosed: return EXIT_UNAVAILABLE;
+      case TransportError::Code::kMessageTooLong: return EXIT_DATAERR;
+      case TransportError::Code::kProtocol: return EXIT_PROTOCOL;
+      case TransportError::Code::kOther: return EXIT_IOERR;
+    }
+    return EXIT_IOERR;
+  } catch (const Poco::Exception& e) {
+    report(e.displayText());
+    return EXIT_SOFTWARE;
+  } catch (const std::exception& e) {
+    report(e.what());
+    return EXIT_SOFTWARE;
+  }
+}
+
+void Subcommand::report(const std::string& message) const {
+  std::cerr << "pigeon " << name_ << ": " << message << '\n';
+}
+
+bool Subcommand::hasSetting(const std::string& key) const { return config().hasProperty(key); }
+
+std::string Subcommand::setting(const std::string& key, const std::string& fallback) const {
+  return config().getString(key, fallback);
+}
+
+bool Subcommand::flag(const std::string& key) const {
+  if (!config().hasProperty(key)) return false;
+  const std::string value = config().getString(key);
+  if (value.empty()) return true;  // a bound flag given on the command line
+  bool result = false;
+  if (!Poco::NumberParser::tryParseBool(value, result)) {
+    throw UsageError(optionName(key) + " must be true or false, not '" + value + "'");
+  }
+  return result;
+}
+
+long Subcommand::integerSetting(const std::string& key, long fallback, long min, long max) const {
+  if (!config().hasProperty(key)) return fallback;
+  const std::string text = config().getString(key);
+  Poco::Int64 value = 0;
+  if (!Poco::NumberParser::tryParse64(text, value) || value < min || value > max) {
+    throw UsageError(optionName(key) + " must be a whole number from " + std::to_string(min) + " to " +
+                     std::to_string(max) + ", not '" + text + "'");
+  }
+  return static_cast<long>(value);
+}
+
+}  // namespace pigeon::app

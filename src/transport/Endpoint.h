@@ -1,0 +1,33 @@
+#pragma once
+
+#include <Poco/Net/SocketAddress.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace pigeon::transport {
+
+// A HOST:PORT as a person writes it: "localhost:9000", "127.0.0.1:9000",
+// "[::1]:9000". Parsing checks the shape only; resolve() asks the resolver.
+struct Endpoint {
+  std::string host;
+  std::uint16_t port = 0;
+
+  // Throws TransportError(kBadAddress) naming what is wrong.
+  static Endpoint parse(std::string_view text);
+
+  // The first address the name resolves to, IPv4 preferred for names that
+  // have both (as nc does). Throws TransportError(kHostNotFound).
+  Poco::Net::SocketAddress resolve() const;
+
+  std::string toString() const;
+};
+
+// Parses a port number 0..65535; throws TransportError(kBadAddress).
+std::uint16_t parsePort(std::string_view text);
+
+// "127.0.0.1:9000" or "[::1]:9000"; v4-mapped IPv6 addresses shown as IPv4.
+std::string formatAddress(const Poco::Net::SocketAddress& address);
+
+}  // namespace pigeon::transport

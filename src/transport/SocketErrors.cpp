@@ -1,0 +1,48 @@
+#include "transport/SocketErrors.h"
+
+#include <Poco/Net/NetException.h>
+
+#include <cerrno>
+
+namespace pigeon::transport {
+
+using Code = TransportError::Code;
+
+TransportError translateSocketError(const Poco::Exception& e, const std::string& what) {
+  switch (e.code()) {
+    case EADDRINUSE:
+      return {Code::kAddressInUse, what + ": address already in use"};
+    case EADDRNOTAVAIL:
+      return {Code::kAddressNotAvailable, what + ": not an address of this host"};
+    case EACCES:
+      return {Code::kOther, what + ": permission denied (ports below 1024 need root)"};
+    case ECONNREFUSED:
+      return {Code::kConnectionRefused, what + ": connection refused"};
+    case ETIMEDOUT:
+      return {Code::kTimedOut, what + ": timed out"};
+    case EMSGSIZE:
+      return {Code::kMessageTooLong, what + ": message too long"};
+    case ECONNRESET:
+    case EPIPE:
+      return {Code::kPeerClosed, what + ": connection reset by peer"};
+    case ENETUNREACH:
+    case EHOSTUNREACH:
+      return {Code::kOther, what + ": network unreachable"};
+    case EAFNOSUPPORT:
+      return {Code::kOther, what + ": address family not supported here"};
+    default:
+      break;
+  }
+  if (dynamic_cast<const Poco::Net::ConnectionRefusedException*>(&e)) {
+    return {Code::kConnectionRefused, what + ": connection refused"};
+  }
+  if (dynamic_cast<const Poco::TimeoutException*>(&e)) {
+    return {Code::kTimedOut, what + ": timed out"};
+  }
+  if (dynamic_cast<const Poco::Net::ConnectionResetException*>(&e)) {
+    return {Code::kPeerClosed, what + ": connection reset by peer"};
+  }
+  return {Code::kOther, what + ": " + e.displayText()};
+}
+
+}  // namespace pigeon::transport

@@ -1,0 +1,39 @@
+#include "transport/TcpListener.h"
+
+#include "transport/Endpoint.h"
+#include "transport/SocketErrors.h"
+
+namespace pigeon::transport {
+
+TcpListener::TcpListener(const Poco::Net::SocketAddress& local, TcpOptions options)
+    : options_(options) {
+  try {
+    if (local.family() == Poco::Net::SocketAddress::IPv6 && local.host().isWildcard()) {
+      socket_.bind6(local, /*reuseAddress=*/true, /*ipV6Only=*/false);
+    } else {
+      socket_.bind(local, /*reuseAddress=*/true);
+    }
+    socket_.listen(16);
+  } catch (const Poco::Exception& e) {
+    throw translateSocketError(e, "bind tcp " + formatAddress(local));
+  }
+}
+
+std::unique_ptr<TcpTransport> TcpListener::accept(Poco::Timespan timeout) {
+  try {
+    if (!socket_.poll(timeout, Poco::Net::Socket::SELECT_READ)) return nullptr;
+    return std::make_unique<TcpTransport>(socket_.acceptConnection(), options_);
+  } catch (const Poco::Exception& e) {
+    throw translateSocketError(e, "tcp accept on " + formatAddress(localAddress()));
+  }
+}
+
+void TcpListener::close() {
+  try {
+    socket_.close();
+  } catch (const Poco::Exception&) {
+    // closing twice is harmless
+  }
+}
+
+}  // namespace pigeon::transport

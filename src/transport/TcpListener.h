@@ -1,0 +1,33 @@
+#pragma once
+
+#include "transport/TcpTransport.h"
+
+#include <Poco/Net/ServerSocket.h>
+
+#include <memory>
+
+namespace pigeon::transport {
+
+// A listening TCP socket that hands out one TcpTransport per connection.
+// An IPv6 wildcard ("::") also accepts IPv4 clients.
+class TcpListener {
+ public:
+  // Binds and listens. Throws TransportError (port in use, not an address
+  // of this host).
+  explicit TcpListener(const Poco::Net::SocketAddress& local, TcpOptions options = {});
+
+  TcpListener(const TcpListener&) = delete;
+  TcpListener& operator=(const TcpListener&) = delete;
+
+  // The next connection, or nullptr if none came within `timeout`.
+  std::unique_ptr<TcpTransport> accept(Poco::Timespan timeout);
+
+  Poco::Net::SocketAddress localAddress() const { return socket_.address(); }
+  void close();
+
+ private:
+  Poco::Net::ServerSocket socket_;
+  TcpOptions options_;
+};
+
+}  // namespace pigeon::transport

@@ -1,0 +1,75 @@
+#pragma once
+
+#include "wire/Bytes.h"
+#include "wire/DecodeError.h"
+#include "wire/Header.h"
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Timespan.h>
+
+#include <cstdint>
+#include <string>
+
+namespace pigeon::transport {
+
+// Who is at the other end, as far as the bytes tell.
+enum class PeerKind {
+  kUnknown,  // nothing received yet
+  kPigeon,   // speaks the framed pigeon protocol
+  kPlain,    // sends raw bytes: nc, socat, a Python socket script
+};
+
+// One thing a receive produced.
+struct Incoming {
+  enum class Kind {
+    kMessage,    // a pigeon frame: `header`, `payload`
+    kPlain,      // raw bytes from a plain peer: `payload`
+    kMalformed,  // bytes that claimed to be a frame and were not: `error`
+    kTimeout,    // nothing arrived in time
+    kClosed,     // the peer closed the connection (stream transports)
+  };
+
+  Kind kind = Kind::kTimeout;
+  wire::Header header;
+  wire::Bytes payload;
+  wire::DecodeError error = wire::DecodeError::kNone;
+  Poco::Net::SocketAddress from;
+  std::int64_t arrivalNs = 0;  // wire::steadyNowNs() when it was read
+};
+
+// One transport of pigeon messages to one peer: UDP, TCP or rudp.
+//
+// Thread safety: one thread may receive while another sends; two threads
+// must not send at once, nor two receive at once.
+class Transport {
+ public:
+  virtual ~Transport() = default;
+
+  // Sends one framed message; `header.payloadLength` is taken from `payload`.
+  // Throws TransportError (kMessageTooLong when `payload` is above
+  // maxPayload(), kConnectionRefused when the peer is known to be gone).
+  virtual void sendMessage(const wire::Header& header, wire::ByteSpan payload) = 0;
+
+  // Sends raw bytes, unframed, for a plain peer. Same errors.
+  virtual void sendPlain(wire::ByteSpan bytes) = 0;
+
+  // Waits up to `timeout` for the next message. Throws TransportError when
+  // the network says the peer cannot be reached.
+  virtual Incoming receive(Poco::Timespan timeout) = 0;
+
+  // False while a listening UDP transport has not heard from anyone.
+  virtual bool hasPeer() const = 0;
+  virtual Poco::Net::SocketAddress peerAddress() const = 0;
+  virtual Poco::Net::SocketAddress localAddress() const = 0;
+  virtual PeerKind peerKind() const = 0;
+
+  // The largest payload one message may carry.
+  virtual std::size_t maxPayload() const = 0;
+
+  // "udp", "tcp", "rudp".
+  virtual std::string name() const = 0;
+
+  virtual void close() = 0;
+};
+
+}  // namespace pigeon::transport
