@@ -1,13 +1,187 @@
 #include "app/ChatCommand.h"
 
+#include "app/ConsoleOutput.h"
+#include "app/LineReader.h"
+#include "transport/Endpoint.h"
+#include "transport/TcpListener.h"
+#include "transport/UdpTransport.h"
+
+#include <Poco/Environment.h>
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Util/Option.h>
+
+#include <unistd.h>
+
+#include <thread>
+
 namespace pigeon::app {
+
+using Poco::Util::Option;
+using transport::Endpoint;
+using transport::formatAddress;
+
+namespace {
+
+const Poco::Timespan kPoll(0, 200'000);
+const Poco::Timespan kConnectTimeout(5, 0);
+
+// The address to listen on: --bind, or every address (IPv6 and IPv4).
+Poco::Net::SocketAddress listenAddress(const std::string& bind, std::uint16_t port) {
+  if (bind.empty()) return {Poco::Net::IPAddress::wildcard(Poco::Net::IPAddress::IPv6), port};
+  Endpoint endpoint{bind, port};
+  if (!bind.empty() && bind.front() == '[' && bind.back() == ']') {
+    endpoint.host = bind.substr(1, bind.size() - 2);
+  }
+  return endpoint.resolve();
+}
+
+std::string defaultNick() {
+  const std::string user = Poco::Environment::get("USER", "");
+  return user.empty() ? "pigeon" : user;
+}
+
+}  // namespace
 
 ChatCommand::ChatCommand()
     : Subcommand("chat", "--transport udp|tcp (--listen PORT | --peer HOST:PORT) [OPTIONS]",
-                 "One-to-one chat.") {}
+                 "One-to-one chat. Lines typed on stdin go to the peer; what the peer sends "
+                 "is shown on stdout with what the transport did to it (gaps, reordering, "
+                 "duplicates). /quit, the line 'quit' or the end of stdin ends the chat. "
+                 "Plain peers (nc, nc -u, socat, raw socket scripts) work without flags on "
+                 "their side.") {}
 
-void ChatCommand::defineSubcommandOptions(Poco::Util::OptionSet&) {}
+void ChatCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
+  options.addOption(Option("transport", "t", "udp (default) or tcp")
+                        .argument("NAME")
+                        .binding("chat.transport"));
+  options.addOption(Option("listen", "l", "wait for a peer on PORT (0: the kernel picks one)")
+                        .argument("PORT")
+                        .binding("chat.listen"));
+  options.addOption(Option("peer", "p", "talk to the peer at HOST:PORT ([::1]:9000 for IPv6)")
+                        .argument("HOST:PORT")
+                        .binding("chat.peer"));
+  options.addOption(Option("bind", "b", "local address to listen on (default: all, IPv6 and IPv4)")
+                        .argument("ADDR")
+                        .binding("chat.bind"));
+  options.addOption(Option("nick", "n", "your name as the peer sees it (default: $USER)")
+                        .argument("NAME")
+                        .binding("chat.nick"));
+  options.addOption(Option("plain", "", "speak plain text first, for a peer such as nc or socat "
+                                        "that is waiting for you")
+                        .binding("chat.plain"));
+}
 
-int ChatCommand::execute(const std::vector<std::string>&) { return EXIT_OK; }
+std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind, bool listening,
+                                                        chat::ChatOutput& output) {
+  const std::string bind = setting("chat.bind", "");
+  if (listening) {
+    const auto port = transport::parsePort(setting("chat.listen", ""));
+    auto local = listenAddress(bind, port);
+    if (kind == "udp") {
+      std::unique_ptr<transport::UdpTransport> udp;
+      try {
+        udp = transport::UdpTransport::listen(local);
+      } catch (const transport::TransportError& e) {
+        if (!bind.empty() || e.code() == transport::TransportError::Code::kAddressInUse) throw;
+        local = {Poco::Net::IPAddress(), port};  // a host without IPv6
+        udp = transport::UdpTransport::listen(local);
+      }
+      output.status("* listening on udp " + formatAddress(udp->localAddress()) +
+                    "; waiting for a peer to speak");
+      return udp;
+    }
+    transport::TcpListener listener(local);
+    output.status("* listening on tcp " + formatAddress(listener.localAddress()) +
+                  "; waiting for a peer to connect");
+    while (true) {
+      if (auto connection = listener.accept(kPoll)) {
+        output.status("* connection from " + formatAddress(connection->peerAddress()));
+        return connection;
+      }
+    }
+  }
+  const auto peer = Endpoint::parse(setting("chat.peer", "")).resolve();
+  std::optional<Poco::Net::SocketAddress> local;
+  if (!bind.empty()) local = listenAddress(bind, 0);
+  if (kind == "udp") {
+    auto udp = transport::UdpTransport::connect(peer, local);
+    output.status("* udp to " + formatAddress(peer) + " from " +
+                  formatAddress(udp->localAddress()));
+    return udp;
+  }
+  auto tcp = transport::TcpTransport::connect(peer, kConnectTimeout);
+  output.status("* connected to " + formatAddress(peer) + " over tcp");
+  return tcp;
+}
+
+int ChatCommand::execute(const std::vector<std::string>& args) {
+  if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
+  const std::string kind = setting("chat.transport", "udp");
+  if (kind != "udp" && kind != "tcp") {
+    throw UsageError("--transport must be udp or tcp, not '" + kind + "'");
+  }
+  const bool listening = hasSetting("chat.listen");
+  if (listening == hasSetting("chat.peer")) {
+    throw UsageError("give either --listen PORT or --peer HOST:PORT");
+  }
+  chat::ChatSettings settings;
+  settings.nick = setting("chat.nick", defaultNick());
+  if (settings.nick.empty() || settings.nick.size() > chat::ChatSession::kMaxNickBytes ||
+      chat::TerminalText::sanitize(settings.nick) != settings.nick) {
+    throw UsageError("--nick must be 1 to 32 printable characters");
+  }
+  settings.speakPlain = flag("chat.plain");
+  settings.listening = listening;
+
+  ConsoleOutput output;
+  auto transport = open(kind, listening, output);
+  chat::ChatSession session(*transport, settings, output);
+  return converse(session, *transport, output);
+}
+
+int ChatCommand::converse(chat::ChatSession& session, transport::Transport& transport,
+                          chat::ChatOutput& output) {
+  if (!flag("chat.plain") && hasSetting("chat.peer")) session.greet();
+  std::thread network([&session] { session.runReceiver(); });
+
+  // Nothing typed can go anywhere until the peer is known; stdin waits in
+  // its pipe or terminal meanwhile, so piped input is never lost.
+  while (!session.ended() && !session.waitForPeer(kPoll)) {
+  }
+  LineReader reader(STDIN_FILENO, transport.maxPayload());
+  bool rejected = false;
+  bool quit = false;
+  while (!session.ended() && !quit) {
+    const auto input = reader.next(kPoll);
+    switch (input.status) {
+      case LineReader::Status::kTimeout: break;
+      case LineReader::Status::kEnd: quit = true; break;
+      case LineReader::Status::kTooLong:
+        output.status("* not sent: message too long (" + std::to_string(input.length) +
+                      " bytes, at most " + std::to_string(transport.maxPayload()) + ")");
+        rejected = true;
+        break;
+      case LineReader::Status::kLine:
+        switch (session.sendLine(input.line)) {
+          case chat::ChatSession::LineResult::kSent: break;
+          case chat::ChatSession::LineResult::kQuit: quit = true; break;
+          case chat::ChatSession::LineResult::kRejected: rejected = true; break;
+        }
+        break;
+    }
+  }
+  if (!session.ended()) {
+    session.leave();
+    // Give the network a moment to report what it knows (an ICMP port
+    // unreachable, the peer's own goodbye) before the socket is gone.
+    for (int i = 0; i < 5 && !session.ended(); ++i) session.waitForEnd(Poco::Timespan(0, 100'000));
+  }
+  session.stop();
+  network.join();
+  transport.close();
+
+  if (const auto failure = session.failure()) throw *failure;
+  return rejected ? EXIT_DATAERR : EXIT_OK;
+}
 
 }  // namespace pigeon::app

@@ -1,10 +1,16 @@
 #pragma once
 
 #include "app/Subcommand.h"
+#include "chat/ChatSession.h"
+#include "transport/Transport.h"
+
+#include <memory>
 
 namespace pigeon::app {
 
-// `pigeon chat`: one-to-one chat over udp or tcp.
+// `pigeon chat`: one-to-one chat over udp or tcp, listening or connecting.
+// Reads options, opens the transport, and runs a ChatSession with the
+// network on its own thread while this thread reads stdin.
 class ChatCommand : public Subcommand {
  public:
   ChatCommand();
@@ -12,6 +18,12 @@ class ChatCommand : public Subcommand {
  protected:
   void defineSubcommandOptions(Poco::Util::OptionSet& options) override;
   int execute(const std::vector<std::string>& args) override;
+
+ private:
+  std::unique_ptr<transport::Transport> open(const std::string& kind, bool listening,
+                                             chat::ChatOutput& output);
+  int converse(chat::ChatSession& session, transport::Transport& transport,
+               chat::ChatOutput& output);
 };
 
 }  // namespace pigeon::app

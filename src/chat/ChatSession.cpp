@@ -1,0 +1,246 @@
+#include "chat/ChatSession.h"
+
+#include "transport/Endpoint.h"
+#include "wire/Clock.h"
+
+#include <chrono>
+
+namespace pigeon::chat {
+
+using transport::Incoming;
+using transport::PeerKind;
+using transport::TransportError;
+using wire::MessageType;
+
+namespace {
+
+std::string plural(std::uint64_t n, const char* word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+// What the transport did to a message, said plainly; empty when nothing.
+std::string describeArrival(const metrics::SequenceTracker::Arrival& arrival) {
+  using Kind = metrics::SequenceTracker::Kind;
+  switch (arrival.kind) {
+    case Kind::kInOrder: return "";
+    case Kind::kGap: return "[" + plural(arrival.missing, "message") + " missing before this]";
+    case Kind::kReordered:
+      return "[out of order: " + std::to_string(arrival.extent) + " behind the newest]";
+    case Kind::kDuplicate: return "[duplicate]";
+    case Kind::kTooOld: return "[very late: too old to tell if duplicate]";
+  }
+  return "";
+}
+
+// Drops the CR of each CRLF: line ends from telnet-like peers.
+wire::Bytes withoutCrBeforeLf(wire::ByteSpan bytes) {
+  wire::Bytes out;
+  out.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') continue;
+    out.push_back(bytes[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+ChatSession::ChatSession(transport::Transport& transport, ChatSettings settings,
+                         ChatOutput& output)
+    : transport_(transport), settings_(std::move(settings)), output_(output) {}
+
+void ChatSession::send(MessageType type, wire::ByteSpan payload) {
+  wire::Header header;
+  header.type = type;
+  header.streamId = kChatStream;
+  header.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
+  if (type == MessageType::kData) header.sequence = nextSequence_++;
+  transport_.sendMessage(header, payload);
+}
+
+void ChatSession::greet() {
+  std::lock_guard lock(sendMutex_);
+  if (greeted_ || settings_.speakPlain) return;
+  greeted_ = true;
+  send(MessageType::kHello, wire::asBytes(settings_.nick));
+}
+
+bool ChatSession::speakPlain() {
+  if (settings_.speakPlain) return true;
+  if (transport_.peerKind() == PeerKind::kUnknown && settings_.listening) {
+    // A pigeon greets as soon as it connects; a silent peer is a person at
+    // nc or socat, who would see our frames as garbage.
+    const auto deadline = std::chrono::steady_clock::now() +
+                          std::chrono::microseconds(settings_.greetingWait.totalMicroseconds());
+    std::unique_lock lock(stateMutex_);
+    stateChanged_.wait_until(lock, deadline, [&] {
+      return transport_.peerKind() != PeerKind::kUnknown || ended_;
+    });
+  }
+  return transport_.peerKind() == PeerKind::kPlain ||
+         (transport_.peerKind() == PeerKind::kUnknown && settings_.listening);
+}
+
+ChatSession::LineResult ChatSession::sendLine(std::string_view line) {
+  const bool quit = line == "/quit" || line == "quit";
+  try {
+    const bool plain = speakPlain();
+    std::lock_guard lock(sendMutex_);
+    if (quit) {
+      if (!plain) send(MessageType::kBye, {});
+      return LineResult::kQuit;
+    }
+    if (plain) {
+      std::string withNewline(line);
+      withNewline += '\n';
+      transport_.sendPlain(wire::asBytes(withNewline));
+    } else {
+      send(MessageType::kData, wire::asBytes(line));
+    }
+    return LineResult::kSent;
+  } catch (const TransportError& e) {
+    if (e.code() == TransportError::Code::kMessageTooLong) {
+      output_.status("* not sent: " + std::string(e.what()));
+      return LineResult::kRejected;
+    }
+    {
+      std::lock_guard lock(stateMutex_);
+      if (!failure_) failure_ = e;
+    }
+    end();
+    return quit ? LineResult::kQuit : LineResult::kRejected;
+  }
+}
+
+void ChatSession::leave() {
+  try {
+    std::lock_guard lock(sendMutex_);
+    if (!settings_.speakPlain && transport_.peerKind() != PeerKind::kPlain && transport_.hasPeer()) {
+      send(MessageType::kBye, {});
+    }
+  } catch (const TransportError&) {
+    // The peer is gone already; there is no one left to tell.
+  }
+}
+
+bool ChatSession::waitForPeer(Poco::Timespan timeout) {
+  std::unique_lock lock(stateMutex_);
+  return stateChanged_.wait_for(lock, std::chrono::microseconds(timeout.totalMicroseconds()),
+                                [&] { return transport_.hasPeer() || ended_; }) &&
+         transport_.hasPeer();
+}
+
+bool ChatSession::waitForEnd(Poco::Timespan timeout) {
+  std::unique_lock lock(stateMutex_);
+  return stateChanged_.wait_for(lock, std::chrono::microseconds(timeout.totalMicroseconds()),
+                                [&] { return ended_.load(); });
+}
+
+std::optional<TransportError> ChatSession::failure() const {
+  std::lock_guard lock(stateMutex_);
+  return failure_;
+}
+
+void ChatSession::end() {
+  {
+    std::lock_guard lock(stateMutex_);
+    ended_ = true;
+  }
+  stateChanged_.notify_all();
+}
+
+std::string ChatSession::peerLabel() const {
+  std::lock_guard lock(stateMutex_);
+  if (!peerNick_.empty()) return peerNick_;
+  return transport::formatAddress(transport_.peerAddress());
+}
+
+void ChatSession::runReceiver() {
+  bool hadPeer = transport_.hasPeer();
+  try {
+    while (!stopped_ && !ended_) {
+      const Incoming in = transport_.receive(settings_.pollInterval);
+      if (!hadPeer && transport_.hasPeer()) {
+        hadPeer = true;
+        stateChanged_.notify_all();
+      }
+      switch (in.kind) {
+        case Incoming::Kind::kTimeout: break;
+        case Incoming::Kind::kMessage: onMessage(in); break;
+        case Incoming::Kind::kPlain: onPlain(in); break;
+        case Incoming::Kind::kMalformed:
+          output_.status("* dropped a malformed message from " + transport::formatAddress(in.from) +
+                         ": " + std::string(wire::describe(in.error)));
+          break;
+        case Incoming::Kind::kClosed: {
+          if (const std::string rest = plainText_.flush(); !rest.empty()) {
+            output_.message(peerLabel() + ": " + rest);
+          }
+          if (!peerLeft_) output_.status("* " + peerLabel() + " closed the connection");
+          peerLeft_ = true;
+          end();
+          break;
+        }
+      }
+      stateChanged_.notify_all();
+    }
+  } catch (const TransportError& e) {
+    {
+      std::lock_guard lock(stateMutex_);
+      if (!failure_) failure_ = e;
+    }
+  } catch (const std::exception& e) {
+    std::lock_guard lock(stateMutex_);
+    if (!failure_) failure_ = TransportError(TransportError::Code::kOther, e.what());
+  }
+  end();
+}
+
+void ChatSession::onMessage(const Incoming& in) {
+  switch (in.header.type) {
+    case MessageType::kHello: {
+      const auto nick = wire::ByteSpan(in.payload).first(std::min(in.payload.size(), kMaxNickBytes));
+      std::string safe = TerminalText::sanitize(nick);
+      if (safe.empty()) safe = transport::formatAddress(in.from);
+      {
+        std::lock_guard lock(stateMutex_);
+        peerNick_ = safe;
+      }
+      output_.status("* " + safe + " joined from " + transport::formatAddress(in.from) + " over " +
+                     transport_.name());
+      greet();  // a listener answers with its own name
+      break;
+    }
+    case MessageType::kBye:
+      output_.status("* " + peerLabel() + " left");
+      peerLeft_ = true;
+      end();
+      break;
+    case MessageType::kData: showData(in); break;
+    default:
+      break;  // other message types are not part of a chat
+  }
+}
+
+void ChatSession::showData(const Incoming& in) {
+  const auto arrival = tracker_.record(in.header.sequence);
+  std::string line = peerLabel() + ": " + TerminalText::sanitize(wire::ByteSpan(in.payload));
+  if (const std::string note = describeArrival(arrival); !note.empty()) line += "  " + note;
+  output_.message(line);
+}
+
+void ChatSession::onPlain(const Incoming& in) {
+  std::string text = plainText_.feed(withoutCrBeforeLf(in.payload));
+  if (transport_.name() == "udp") text += plainText_.flush();  // a datagram is whole
+  if (text.empty()) return;
+  const std::string label = peerLabel();
+  std::size_t start = 0;
+  while (start < text.size()) {
+    auto end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    output_.message(label + ": " + text.substr(start, end - start));
+    start = end + 1;
+  }
+}
+
+}  // namespace pigeon::chat

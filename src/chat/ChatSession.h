@@ -1,0 +1,108 @@
+#pragma once
+
+#include "chat/ChatOutput.h"
+#include "chat/TerminalText.h"
+#include "metrics/SequenceTracker.h"
+#include "transport/Transport.h"
+#include "transport/TransportError.h"
+
+#include <Poco/Timespan.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace pigeon::chat {
+
+struct ChatSettings {
+  std::string nick = "pigeon";
+  bool speakPlain = false;  // --plain: send raw text, no frames, no greeting
+  bool listening = false;   // the peer came to us
+  Poco::Timespan pollInterval{0, 100'000};
+  // A listener whose connected peer has not spoken by the time it must send
+  // waits this long for a pigeon greeting, then takes the peer to be plain
+  // (nc, socat): pigeons greet the moment they connect.
+  Poco::Timespan greetingWait{0, 500'000};
+};
+
+// One chat between two people over one transport. The network side runs in
+// runReceiver() on its own thread while another thread (stdin) calls
+// sendLine(): neither waits for the other.
+//
+// Between pigeons every line is a kData frame on stream 1 with a sequence
+// number, and each arrival is shown with what the transport did to it: a
+// gap, a reorder, a duplicate. A plain peer's bytes are shown chunk by chunk
+// as they arrive, never held back for a line end.
+class ChatSession {
+ public:
+  enum class LineResult { kSent, kQuit, kRejected };
+
+  static constexpr std::uint32_t kChatStream = 1;
+  static constexpr std::size_t kMaxNickBytes = 32;
+
+  ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output);
+
+  ChatSession(const ChatSession&) = delete;
+  ChatSession& operator=(const ChatSession&) = delete;
+
+  // The connecting side says who it is (nothing in plain mode).
+  void greet();
+
+  // Receives and shows until the peer leaves, stop() is called, or the
+  // network fails (see failure()). Catches everything; never throws.
+  void runReceiver();
+
+  // Waits until a listening UDP session has heard from its peer.
+  bool waitForPeer(Poco::Timespan timeout);
+
+  // Sends one line the user typed (without its newline). "/quit" and "quit"
+  // end the chat: the peer is told and kQuit returned. A line that cannot
+  // be sent (too long) is reported and kRejected returned; the chat goes on.
+  LineResult sendLine(std::string_view line);
+
+  // Waits until the session ends on its own (peer left, network failed).
+  bool waitForEnd(Poco::Timespan timeout);
+
+  // Tells a pigeon peer that we are leaving.
+  void leave();
+
+  void stop() { stopped_ = true; }
+  bool ended() const { return ended_; }
+  bool peerLeft() const { return peerLeft_; }
+  std::optional<transport::TransportError> failure() const;
+
+ private:
+  void onMessage(const transport::Incoming& in);
+  void onPlain(const transport::Incoming& in);
+  void showData(const transport::Incoming& in);
+  void send(wire::MessageType type, wire::ByteSpan payload);
+  bool speakPlain();
+  void end();
+  std::string peerLabel() const;
+
+  transport::Transport& transport_;
+  ChatSettings settings_;
+  ChatOutput& output_;
+
+  std::mutex sendMutex_;  // one sender at a time: stdin thread and replies
+  std::uint64_t nextSequence_ = 0;
+  bool greeted_ = false;
+
+  // Receiving side, network thread only.
+  metrics::SequenceTracker tracker_;
+  TerminalText plainText_;
+
+  mutable std::mutex stateMutex_;
+  std::condition_variable stateChanged_;
+  std::string peerNick_;
+  std::optional<transport::TransportError> failure_;
+  std::atomic<bool> stopped_{false};
+  std::atomic<bool> ended_{false};
+  std::atomic<bool> peerLeft_{false};
+};
+
+}  // namespace pigeon::chat

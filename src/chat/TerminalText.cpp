@@ -1,0 +1,131 @@
+#include "chat/TerminalText.h"
+
+#include <cstdio>
+
+namespace pigeon::chat {
+namespace {
+
+constexpr std::string_view kReplacement = "\xEF\xBF\xBD";  // U+FFFD
+
+// Expected length of a UTF-8 sequence from its lead byte; 0 if not a lead.
+std::size_t sequenceLength(std::uint8_t lead) {
+  if (lead < 0x80) return 1;
+  if (lead >= 0xC2 && lead <= 0xDF) return 2;
+  if (lead >= 0xE0 && lead <= 0xEF) return 3;
+  if (lead >= 0xF0 && lead <= 0xF4) return 4;
+  return 0;
+}
+
+// Decodes the sequence at `p` of `length` bytes; 0 if malformed (bad
+// continuation, overlong, surrogate, above U+10FFFF).
+std::uint32_t decode(const std::uint8_t* p, std::size_t length) {
+  std::uint32_t cp = length == 2 ? (p[0] & 0x1Fu) : length == 3 ? (p[0] & 0x0Fu) : (p[0] & 0x07u);
+  for (std::size_t i = 1; i < length; ++i) {
+    if ((p[i] & 0xC0) != 0x80) return 0;
+    cp = (cp << 6) | (p[i] & 0x3Fu);
+  }
+  if (length == 3 && (cp < 0x800 || (cp >= 0xD800 && cp <= 0xDFFF))) return 0;
+  if (length == 4 && (cp < 0x10000 || cp > 0x10FFFF)) return 0;
+  return cp;
+}
+
+bool isBidiControl(std::uint32_t cp) {
+  return (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200E ||
+         cp == 0x200F || cp == 0x061C;
+}
+
+void appendEscapedByte(std::string& out, std::uint8_t b) {
+  switch (b) {
+    case 0x1B: out += "\\e"; return;
+    case '\r': out += "\\r"; return;
+    case '\b': out += "\\b"; return;
+    case '\a': out += "\\a"; return;
+    case '\f': out += "\\f"; return;
+    case '\v': out += "\\v"; return;
+    case 0: out += "\\0"; return;
+    default: break;
+  }
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "\\x%02X", b);
+  out += buf;
+}
+
+void appendEscapedCodePoint(std::string& out, std::uint32_t cp) {
+  char buf[16];
+  std::snprintf(buf, sizeof buf, "\\u{%04X}", static_cast<unsigned>(cp));
+  out += buf;
+}
+
+// Renders the complete part of `in` into `out`; returns how many bytes were
+// consumed (an unfinished sequence at the very end is left when `final` is
+// false).
+std::size_t render(wire::ByteSpan in, bool final, std::string& out) {
+  std::size_t i = 0;
+  while (i < in.size()) {
+    const std::uint8_t b = in[i];
+    if (b < 0x80) {
+      if (b == '\n' || b == '\t' || (b >= 0x20 && b < 0x7F)) {
+        out += static_cast<char>(b);
+      } else {
+        appendEscapedByte(out, b);  // C0 controls, ESC, DEL
+      }
+      ++i;
+      continue;
+    }
+    const std::size_t length = sequenceLength(b);
+    if (length == 0) {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    if (i + length > in.size()) {
+      // Unfinished at the end: wait for the rest unless nothing more comes.
+      bool prefixValid = true;
+      for (std::size_t k = i + 1; k < in.size(); ++k) prefixValid &= (in[k] & 0xC0) == 0x80;
+      if (!final && prefixValid) return i;
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    const std::uint32_t cp = decode(&in[i], length);
+    if (cp == 0) {
+      out += kReplacement;
+      ++i;
+      continue;
+    }
+    if ((cp >= 0x80 && cp <= 0x9F) || isBidiControl(cp)) {
+      appendEscapedCodePoint(out, cp);  // C1 controls (8-bit CSI) and bidi overrides
+    } else {
+      out.append(reinterpret_cast<const char*>(&in[i]), length);
+    }
+    i += length;
+  }
+  return i;
+}
+
+}  // namespace
+
+std::string TerminalText::feed(wire::ByteSpan bytes) {
+  pending_.insert(pending_.end(), bytes.begin(), bytes.end());
+  std::string out;
+  const std::size_t used = render(pending_, /*final=*/false, out);
+  pending_.erase(pending_.begin(), pending_.begin() + static_cast<std::ptrdiff_t>(used));
+  return out;
+}
+
+std::string TerminalText::flush() {
+  std::string out;
+  render(pending_, /*final=*/true, out);
+  pending_.clear();
+  return out;
+}
+
+std::string TerminalText::sanitize(wire::ByteSpan bytes) {
+  std::string out;
+  render(bytes, /*final=*/true, out);
+  return out;
+}
+
+std::string TerminalText::sanitize(std::string_view text) { return sanitize(wire::asBytes(text)); }
+
+}  // namespace pigeon::chat

@@ -1,0 +1,32 @@
+#pragma once
+
+#include "wire/Bytes.h"
+
+#include <string>
+
+namespace pigeon::chat {
+
+// Makes bytes from the network safe to print on a terminal. Printable UTF-8
+// passes through; control characters, escape sequences and bidirectional
+// overrides are shown escaped (ESC as "\e", CR as "\r", others as "\xNN" or
+// "\u{NNNN}"), so a peer can never move the cursor, recolour the screen or
+// set the window title. Invalid UTF-8 is shown as U+FFFD per bad byte, never
+// dropped. Newlines and tabs are kept: callers split lines themselves.
+//
+// A stream may cut a character in two; feed() keeps an unfinished sequence
+// at the end for the next call, and flush() shows whatever is left.
+// Not thread safe.
+class TerminalText {
+ public:
+  std::string feed(wire::ByteSpan bytes);
+  std::string flush();
+
+  // For a whole message (a datagram, a frame, a nickname).
+  static std::string sanitize(wire::ByteSpan bytes);
+  static std::string sanitize(std::string_view text);
+
+ private:
+  wire::Bytes pending_;
+};
+
+}  // namespace pigeon::chat
