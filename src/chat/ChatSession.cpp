@@ -60,6 +60,10 @@ void ChatSession::send(MessageType type, wire::ByteSpan payload) {
 
 void ChatSession::greet() {
   std::lock_guard lock(sendMutex_);
+  greetLocked();
+}
+
+void ChatSession::greetLocked() {
   if (greeted_ || settings_.speakPlain) return;
   greeted_ = true;
   send(MessageType::kHello, wire::asBytes(settings_.nick));
@@ -86,6 +90,7 @@ ChatSession::LineResult ChatSession::sendLine(std::string_view line) {
   try {
     const bool plain = speakPlain();
     std::lock_guard lock(sendMutex_);
+    if (!plain) greetLocked();  // our name always comes before our words
     if (quit) {
       if (!plain) send(MessageType::kBye, {});
       return LineResult::kQuit;
@@ -206,9 +211,9 @@ void ChatSession::onMessage(const Incoming& in) {
         std::lock_guard lock(stateMutex_);
         peerNick_ = safe;
       }
+      greet();  // a listener answers with its own name
       output_.status("* " + safe + " joined from " + transport::formatAddress(in.from) + " over " +
                      transport_.name());
-      greet();  // a listener answers with its own name
       break;
     }
     case MessageType::kBye:

@@ -79,7 +79,8 @@ class ChatSession {
   void onMessage(const transport::Incoming& in);
   void onPlain(const transport::Incoming& in);
   void showData(const transport::Incoming& in);
-  void send(wire::MessageType type, wire::ByteSpan payload);
+  void send(wire::MessageType type, wire::ByteSpan payload);  // sendMutex_ held
+  void greetLocked();                                         // sendMutex_ held
   bool speakPlain();
   void end();
   std::string peerLabel() const;

@@ -1,0 +1,138 @@
+// End-to-end: two real pigeon processes chat on loopback.
+
+#include "ChildProcess.h"
+
+#include <gtest/gtest.h>
+
+#include <memory>
+#include <string>
+
+using pigeon::testing::ChildProcess;
+
+namespace {
+
+struct Pair {
+  std::unique_ptr<ChildProcess> listener;
+  std::unique_ptr<ChildProcess> connector;
+};
+
+// Starts `alice` listening and `bob` connecting to her over `transport`.
+Pair startPair(const std::string& transport, const std::string& bind,
+               const std::string& peerHost) {
+  Pair pair;
+  pair.listener = std::make_unique<ChildProcess>(std::vector<std::string>{
+      PIGEON_BINARY, "chat", "--transport", transport, "--listen", "0", "--bind", bind, "--nick",
+      "alice"});
+  const int port = pair.listener->listeningPort("listening on " + transport + " ");
+  EXPECT_GT(port, 0) << pair.listener->err();
+  pair.connector = std::make_unique<ChildProcess>(std::vector<std::string>{
+      PIGEON_BINARY, "chat", "-t", transport, "--peer", peerHost + ":" + std::to_string(port),
+      "--nick", "bob"});
+  return pair;
+}
+
+void chatBothWaysAndQuit(Pair& pair) {
+  ChildProcess& alice = *pair.listener;
+  ChildProcess& bob = *pair.connector;
+  ASSERT_TRUE(alice.waitForStderr("bob joined")) << alice.err();
+  ASSERT_TRUE(bob.waitForStderr("alice joined")) << bob.err();
+
+  bob.write("hi alice\n");
+  ASSERT_TRUE(alice.waitForStdout("bob: hi alice\n")) << alice.out() << alice.err();
+  alice.write("hello bob, héllo wörld\n");
+  ASSERT_TRUE(bob.waitForStdout("alice: hello bob, héllo wörld\n")) << bob.out() << bob.err();
+  bob.write("second\n");
+  ASSERT_TRUE(alice.waitForStdout("bob: second\n")) << alice.out();
+
+  bob.write("/quit\n");
+  EXPECT_EQ(bob.wait(), 0) << bob.err();
+  ASSERT_TRUE(alice.waitForStderr("bob left")) << alice.err();
+  EXPECT_EQ(alice.wait(), 0) << alice.err();
+  // Between pigeons nothing was lost, reordered or duplicated on loopback.
+  EXPECT_EQ(alice.out().find("missing"), std::string::npos);
+  EXPECT_EQ(alice.out().find("duplicate"), std::string::npos);
+}
+
+}  // namespace
+
+TEST(ChatBetweenPigeons, ChatOverUdpBothWaysAndQuitEndsBothSides) {
+  Pair pair = startPair("udp", "127.0.0.1", "127.0.0.1");
+  chatBothWaysAndQuit(pair);
+}
+
+TEST(ChatBetweenPigeons, ChatOverTcpBothWaysAndQuitEndsBothSides) {
+  Pair pair = startPair("tcp", "127.0.0.1", "127.0.0.1");
+  chatBothWaysAndQuit(pair);
+}
+
+TEST(ChatBetweenPigeons, ChatOverUdpOnIpv6Loopback) {
+  Pair pair = startPair("udp", "::1", "[::1]");
+  chatBothWaysAndQuit(pair);
+}
+
+TEST(ChatBetweenPigeons, ChatOverTcpOnIpv6Loopback) {
+  Pair pair = startPair("tcp", "::1", "[::1]");
+  chatBothWaysAndQuit(pair);
+}
+
+TEST(ChatBetweenPigeons, ListenerOnAllAddressesAcceptsAnIpv4Peer) {
+  Pair pair = startPair("udp", "::", "127.0.0.1");
+  chatBothWaysAndQuit(pair);
+}
+
+TEST(ChatBetweenPigeons, TheLineQuitAlsoEndsTheChat) {
+  Pair pair = startPair("tcp", "127.0.0.1", "127.0.0.1");
+  ASSERT_TRUE(pair.listener->waitForStderr("bob joined"));
+  pair.listener->write("quit\n");
+  EXPECT_EQ(pair.listener->wait(), 0);
+  EXPECT_TRUE(pair.connector->waitForStderr("alice left")) << pair.connector->err();
+  EXPECT_EQ(pair.connector->wait(), 0);
+}
+
+TEST(ChatBetweenPigeons, EndOfStdinSendsWhatWasPipedThenEndsTheChat) {
+  for (const std::string transport : {"udp", "tcp"}) {
+    Pair pair = startPair(transport, "127.0.0.1", "127.0.0.1");
+    pair.connector->write("one\ntwo\nthree");  // the last line has no newline
+    pair.connector->closeStdin();
+    EXPECT_EQ(pair.connector->wait(), 0) << pair.connector->err();
+    ASSERT_TRUE(pair.listener->waitForStderr("bob left")) << transport << pair.listener->err();
+    EXPECT_EQ(pair.listener->wait(), 0);
+    EXPECT_NE(pair.listener->out().find("bob: one\nbob: two\nbob: three\n"), std::string::npos)
+        << transport << ": " << pair.listener->out();
+  }
+}
+
+TEST(ChatBetweenPigeons, PipedInputOnTheListenerWaitsForThePeer) {
+  ChildProcess alice({PIGEON_BINARY, "chat", "--listen", "0", "--bind", "127.0.0.1", "--nick",
+                      "alice"});
+  const int port = alice.listeningPort("listening on udp ");
+  alice.write("waiting for you\n");
+  alice.closeStdin();
+  ChildProcess bob({PIGEON_BINARY, "chat", "--peer", "127.0.0.1:" + std::to_string(port),
+                    "--nick", "bob"});
+  EXPECT_TRUE(bob.waitForStdout("alice: waiting for you\n")) << bob.out() << bob.err();
+  EXPECT_TRUE(bob.waitForStderr("alice left")) << bob.err();
+  EXPECT_EQ(alice.wait(), 0);
+  EXPECT_EQ(bob.wait(), 0);
+}
+
+TEST(ChatBetweenPigeons, SettingsComeFromAConfigFile) {
+  const std::string path = ::testing::TempDir() + "/pigeon-chat-config.properties";
+  {
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("# a lab's scenario\nchat.transport = tcp\nchat.nick = carol\n", f);
+    std::fclose(f);
+  }
+  ChildProcess alice({PIGEON_BINARY, "chat", "--config", path, "--listen", "0", "--bind",
+                      "127.0.0.1"});
+  const int port = alice.listeningPort("listening on tcp ");
+  ASSERT_GT(port, 0) << alice.err();
+  ChildProcess bob({PIGEON_BINARY, "chat", "-t", "tcp", "--peer",
+                    "127.0.0.1:" + std::to_string(port), "--nick", "bob"});
+  EXPECT_TRUE(bob.waitForStderr("carol joined")) << bob.err();
+  bob.write("/quit\n");
+  EXPECT_EQ(bob.wait(), 0);
+  EXPECT_EQ(alice.wait(), 0);
+  std::remove(path.c_str());
+}
