@@ -93,6 +93,7 @@ ChatSession::LineResult ChatSession::sendLine(std::string_view line) {
     if (!plain) greetLocked();  // our name always comes before our words
     if (quit) {
       if (!plain) send(MessageType::kBye, {});
+      saidBye_ = true;
       return LineResult::kQuit;
     }
     if (plain) {
@@ -120,6 +121,8 @@ ChatSession::LineResult ChatSession::sendLine(std::string_view line) {
 void ChatSession::leave() {
   try {
     std::lock_guard lock(sendMutex_);
+    if (saidBye_) return;
+    saidBye_ = true;
     if (!settings_.speakPlain && transport_.peerKind() != PeerKind::kPlain && transport_.hasPeer()) {
       send(MessageType::kBye, {});
     }
@@ -181,7 +184,9 @@ void ChatSession::runReceiver() {
           if (const std::string rest = plainText_.flush(); !rest.empty()) {
             output_.message(peerLabel() + ": " + rest);
           }
-          if (!peerLeft_) output_.status("* " + peerLabel() + " closed the connection");
+          if (!peerLeft_ && !saidBye_) {
+            output_.status("* " + peerLabel() + " closed the connection");
+          }
           peerLeft_ = true;
           end();
           break;

@@ -104,6 +104,7 @@ class ChatSession {
   std::atomic<bool> stopped_{false};
   std::atomic<bool> ended_{false};
   std::atomic<bool> peerLeft_{false};
+  std::atomic<bool> saidBye_{false};
 };
 
 }  // namespace pigeon::chat
