@@ -94,7 +94,7 @@ std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind,
     output.status("* listening on tcp " + formatAddress(listener.localAddress()) +
                   "; waiting for a peer to connect");
     while (true) {
-      if (auto connection = listener.accept(kPoll)) {
+      if (auto connection = listener.acceptTcp(kPoll)) {
         output.status("* connection from " + formatAddress(connection->peerAddress()));
         return connection;
       }

@@ -1,6 +1,8 @@
 #include "app/Subcommands.h"
 
+#include "app/BenchCommand.h"
 #include "app/ChatCommand.h"
+#include "app/EchoCommand.h"
 
 namespace pigeon::app {
 
@@ -8,6 +10,10 @@ const std::vector<SubcommandEntry>& subcommands() {
   static const std::vector<SubcommandEntry> table = {
       {"chat", "one-to-one chat over udp or tcp; shows what the transport did",
        [] { return std::make_unique<ChatCommand>(); }},
+      {"echo", "reflector for round-trip measurements across hosts (udp, tcp)",
+       [] { return std::make_unique<EchoCommand>(); }},
+      {"bench", "one workload over udp and tcp side by side: loss, order, latency, jitter",
+       [] { return std::make_unique<BenchCommand>(); }},
   };
   return table;
 }

@@ -8,10 +8,13 @@ namespace pigeon::transport {
 TcpListener::TcpListener(const Poco::Net::SocketAddress& local, TcpOptions options)
     : options_(options) {
   try {
+    // SO_REUSEADDR (a restart may bind while old connections linger in
+    // TIME_WAIT) but never SO_REUSEPORT, which Poco's two-flag overloads also
+    // set: with it a second listener would share the port instead of failing.
     if (local.family() == Poco::Net::SocketAddress::IPv6 && local.host().isWildcard()) {
-      socket_.bind6(local, /*reuseAddress=*/true, /*ipV6Only=*/false);
+      socket_.bind6(local, /*reuseAddress=*/true, /*reusePort=*/false, /*ipV6Only=*/false);
     } else {
-      socket_.bind(local, /*reuseAddress=*/true);
+      socket_.bind(local, /*reuseAddress=*/true, /*reusePort=*/false);
     }
     socket_.listen(16);
   } catch (const Poco::Exception& e) {
@@ -19,7 +22,7 @@ TcpListener::TcpListener(const Poco::Net::SocketAddress& local, TcpOptions optio
   }
 }
 
-std::unique_ptr<TcpTransport> TcpListener::accept(Poco::Timespan timeout) {
+std::unique_ptr<TcpTransport> TcpListener::acceptTcp(Poco::Timespan timeout) {
   try {
     if (!socket_.poll(timeout, Poco::Net::Socket::SELECT_READ)) return nullptr;
     return std::make_unique<TcpTransport>(socket_.acceptConnection(), options_);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "transport/Listener.h"
 #include "transport/TcpTransport.h"
 
 #include <Poco/Net/ServerSocket.h>
@@ -10,7 +11,7 @@ namespace pigeon::transport {
 
 // A listening TCP socket that hands out one TcpTransport per connection.
 // An IPv6 wildcard ("::") also accepts IPv4 clients.
-class TcpListener {
+class TcpListener : public Listener {
  public:
   // Binds and listens. Throws TransportError (port in use, not an address
   // of this host).
@@ -20,9 +21,12 @@ class TcpListener {
   TcpListener& operator=(const TcpListener&) = delete;
 
   // The next connection, or nullptr if none came within `timeout`.
-  std::unique_ptr<TcpTransport> accept(Poco::Timespan timeout);
+  std::unique_ptr<Transport> accept(Poco::Timespan timeout) override {
+    return acceptTcp(timeout);
+  }
+  std::unique_ptr<TcpTransport> acceptTcp(Poco::Timespan timeout);
 
-  Poco::Net::SocketAddress localAddress() const { return socket_.address(); }
+  Poco::Net::SocketAddress localAddress() const override { return socket_.address(); }
   void close();
 
  private:

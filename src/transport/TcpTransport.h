@@ -37,6 +37,7 @@ class TcpTransport : public Transport {
   std::size_t maxPayload() const override { return wire::kMaxStreamPayload; }
   std::string name() const override { return "tcp"; }
   void close() override;
+  int nativeHandle() const override { return socket_.impl()->sockfd(); }
 
   // Says no more will be sent (FIN) while still receiving.
   void shutdownSend();
@@ -45,6 +46,7 @@ class TcpTransport : public Transport {
 
  private:
   void sendAll(wire::ByteSpan bytes);
+  Incoming receiveOnce(Poco::Timespan timeout);  // may end early with kTimeout
   bool readSome(Poco::Timespan timeout, Incoming& in);  // false: timed out
   Incoming takeFrame();
 

@@ -70,6 +70,10 @@ class Transport {
   virtual std::string name() const = 0;
 
   virtual void close() = 0;
+
+  // The socket's file descriptor, for what only the kernel can tell
+  // (SocketStats.h); -1 where there is no single socket.
+  virtual int nativeHandle() const { return -1; }
 };
 
 }  // namespace pigeon::transport

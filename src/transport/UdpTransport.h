@@ -41,9 +41,11 @@ class UdpTransport : public Transport {
   std::size_t maxPayload() const override { return wire::kMaxDatagramPayload; }
   std::string name() const override { return "udp"; }
   void close() override;
+  int nativeHandle() const override { return socket_.impl()->sockfd(); }
 
  private:
   explicit UdpTransport(Poco::Net::DatagramSocket socket);
+  Incoming receiveOnce(Poco::Timespan timeout);  // may end early with kTimeout
   void sendDatagram(wire::ByteSpan datagram);
   void adoptPeer(const Poco::Net::SocketAddress& from);
 

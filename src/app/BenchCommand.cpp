@@ -1,0 +1,187 @@
+#include "app/BenchCommand.h"
+
+#include "app/OptionValues.h"
+#include "bench/BenchRunner.h"
+#include "link/LinkSpec.h"
+#include "metrics/CsvReport.h"
+#include "metrics/JsonReport.h"
+#include "metrics/RunInfo.h"
+#include "metrics/TableReport.h"
+#include "transport/Endpoint.h"
+#include "transport/TransportFactory.h"
+#include "wire/Header.h"
+
+#include <Poco/Util/Option.h>
+
+#include <unistd.h>
+
+#include <fstream>
+#include <iostream>
+#include <set>
+
+namespace pigeon::app {
+
+using Poco::Util::Option;
+
+BenchCommand::BenchCommand()
+    : Subcommand("bench", "[OPTIONS]",
+                 "Runs one workload over several transports and prints one table: sent, "
+                 "delivered, lost, duplicated, reordered, late, latency percentiles, jitter, "
+                 "throughput. With no options it runs on loopback by itself (stream of 10000 "
+                 "64-byte messages at 10000/s over udp and tcp). docs/results.md defines every "
+                 "number.") {}
+
+void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
+  const auto add = [&](const char* name, const char* shortName, const char* help,
+                       const char* argument) {
+    Option option(name, shortName, help);
+    if (argument) option.argument(argument);
+    option.binding(std::string("bench.") + name);
+    options.addOption(option);
+  };
+  add("pattern", "P", "stream (one way, paced), pingpong (one in flight), burst, under-load",
+      "NAME");
+  add("transport", "t", "transports to compare, e.g. udp,tcp (default: udp,tcp)", "LIST");
+  add("count", "c", "messages per transport and size (default 10000)", "N");
+  add("duration", "d", "run for SECONDS instead of a count", "SECONDS");
+  add("rate", "r", "messages per second, 0 = as fast as possible (default 10000)", "N");
+  add("size", "s", "bytes per message on the wire, header included; a list runs a sweep, "
+      "e.g. 64,1400,8000 (default 64)", "LIST");
+  add("deadline", "", "a message later than MS is counted late", "MS");
+  add("burst", "", "burst pattern: messages per burst (default 100)", "N");
+  add("probe-rate", "", "under-load pattern: latency probes per second (default 100)", "N");
+  add("target", "", "a remote `pigeon echo` at HOST:PORT (pingpong)", "HOST:PORT");
+  add("link", "", "impair the path of UDP-based transports, e.g. loss=5%,delay=20ms", "SPEC");
+  add("seed", "", "seed of the link's impairments (default 1)", "N");
+  add("drain", "", "wait MS after the last message for stragglers (default 500)", "MS");
+  add("json", "", "write the results as JSON to FILE", "FILE");
+  add("csv", "", "write the results as CSV to FILE", "FILE");
+  add("log", "", "write one JSON line per received message to FILE", "FILE");
+  add("nagle", "", "tcp: keep Nagle's algorithm on (off by default)", nullptr);
+  add("cc", "", "tcp: congestion control, e.g. cubic or bbr (default: the kernel's)", "NAME");
+}
+
+bench::BenchSettings BenchCommand::readSettings() const {
+  bench::BenchSettings s;
+  const auto text = [&](const char* key, const std::string& fallback = "") {
+    return setting(std::string("bench.") + key, fallback);
+  };
+  const auto given = [&](const char* key) { return hasSetting(std::string("bench.") + key); };
+
+  const auto pattern = bench::parsePattern(text("pattern", "stream"));
+  if (!pattern) {
+    throw UsageError("--pattern must be stream, pingpong, burst or under-load, not '" +
+                     text("pattern") + "'");
+  }
+  s.pattern = *pattern;
+
+  s.transports.clear();
+  std::set<std::string> seen;
+  for (const auto& name : splitList("--transport", text("transport", "udp,tcp"))) {
+    if (!transport::isTransportName(name)) {
+      throw UsageError("--transport: unknown transport '" + name + "' (known: udp, tcp)");
+    }
+    if (seen.insert(name).second) s.transports.push_back(name);
+  }
+
+  const std::size_t maxSize = wire::kMaxDatagramSize - wire::kCrcSize;
+  s.sizesBytes.clear();
+  for (const auto& size : splitList("--size", text("size", "64"))) {
+    s.sizesBytes.push_back(parseCount("--size", size, wire::kHeaderSize + 8, maxSize));
+  }
+  if (given("count") && given("duration")) throw UsageError("give --count or --duration, not both");
+  if (given("count")) s.count = parseCount("--count", text("count"), 1, 1'000'000'000);
+  if (given("duration")) s.durationS = parseNumber("--duration", text("duration"), 0.01, 86'400);
+  if (given("rate")) s.ratePerS = parseNumber("--rate", text("rate"), 0, 10'000'000);
+  if (s.pattern == bench::Pattern::kPingPong && !given("rate")) s.ratePerS = 0;
+  if (given("deadline")) s.deadlineMs = parseNumber("--deadline", text("deadline"), 0, 3'600'000);
+  if (given("burst")) s.burstSize = parseCount("--burst", text("burst"), 1, 1'000'000);
+  if (given("probe-rate")) {
+    s.probeRatePerS = parseNumber("--probe-rate", text("probe-rate"), 0.1, 100'000);
+  }
+  if (given("drain")) s.drainMs = parseNumber("--drain", text("drain"), 0, 600'000);
+  if (given("seed")) s.seed = parseCount("--seed", text("seed"), 0, SIZE_MAX);
+  s.target = text("target");
+  if (!s.target.empty()) {
+    transport::Endpoint::parse(s.target);  // the shape now; the name when the run starts
+    if (s.pattern != bench::Pattern::kPingPong) {
+      if (given("pattern")) {
+        throw UsageError("--target runs against a pigeon echo: use --pattern pingpong");
+      }
+      s.pattern = bench::Pattern::kPingPong;
+      if (!given("rate")) s.ratePerS = 0;
+    }
+  }
+  s.linkSpec = text("link");
+  if (!s.linkSpec.empty()) {
+    try {
+      static_cast<void>(link::LinkSpec::parse(s.linkSpec));
+      // The run's seed wins unless the spec names its own.
+      if (s.linkSpec.find("seed=") == std::string::npos) {
+        s.linkSpec += ",seed=" + std::to_string(s.seed);
+      }
+    } catch (const link::LinkSpecError& e) {
+      throw UsageError(std::string("--link: ") + e.what());
+    }
+  }
+  s.logPath = text("log");
+  s.nagle = flag("bench.nagle");
+  s.congestionControl = text("cc");
+  return s;
+}
+
+int BenchCommand::execute(const std::vector<std::string>& args) {
+  if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
+  bench::BenchSettings settings = readSettings();
+  const bool terminal = ::isatty(STDERR_FILENO) != 0;
+
+  bench::BenchRunner runner(settings, [&](const std::string& what) {
+    if (terminal) std::cerr << "bench: running " << what << "...\n";
+  });
+  const auto cases = runner.run();
+
+  std::vector<metrics::TransportResult> results;
+  for (const auto& c : cases) results.push_back(c.result);
+  const auto describe = runner.describe();
+
+  std::cout << "pigeon bench: " << describe.at("pattern") << ", "
+            << (settings.durationS ? describe.at("duration_s") + " s"
+                                   : describe.at("count") + " messages")
+            << " at " << describe.at("rate_per_s") << "/s"
+            << ", target " << describe.at("target") << "\n"
+            << "one-way latency clock: " << describe.at("one_way_clock") << "\n";
+  if (!settings.linkSpec.empty()) {
+    std::cout << "impaired link: " << settings.linkSpec << " (applies to";
+    bool any = false;
+    for (const auto& t : settings.transports) {
+      if (t != "tcp") {
+        std::cout << ' ' << t;
+        any = true;
+      }
+    }
+    std::cout << (any ? "" : " none") << "; tcp cannot cross the UDP relay, use `pigeon lab`)\n";
+  }
+  for (std::size_t size : settings.sizesBytes) {
+    std::vector<metrics::TransportResult> sized;
+    for (const auto& c : cases) {
+      if (c.sizeBytes == size) sized.push_back(c.result);
+    }
+    std::cout << "\n" << size << "-byte messages\n";
+    metrics::TableReport::write(std::cout, sized);
+  }
+
+  const auto run = metrics::RunInfo::current(describe);
+  if (const std::string path = setting("bench.json", ""); !path.empty()) {
+    std::ofstream out(path);
+    if (!out) throw UsageError("cannot create --json file '" + path + "'");
+    metrics::JsonReport::write(out, run, results);
+  }
+  if (const std::string path = setting("bench.csv", ""); !path.empty()) {
+    std::ofstream out(path);
+    if (!out) throw UsageError("cannot create --csv file '" + path + "'");
+    metrics::CsvReport::write(out, results);
+  }
+  return EXIT_OK;
+}
+
+}  // namespace pigeon::app

@@ -1,0 +1,23 @@
+#pragma once
+
+#include "app/Subcommand.h"
+#include "bench/BenchSettings.h"
+
+namespace pigeon::app {
+
+// `pigeon bench`: one workload over several transports, one table (and, if
+// asked, JSON, CSV and a per-message log). With no options it runs on
+// loopback by itself, starting its own receiver.
+class BenchCommand : public Subcommand {
+ public:
+  BenchCommand();
+
+ protected:
+  void defineSubcommandOptions(Poco::Util::OptionSet& options) override;
+  int execute(const std::vector<std::string>& args) override;
+
+ private:
+  bench::BenchSettings readSettings() const;
+};
+
+}  // namespace pigeon::app

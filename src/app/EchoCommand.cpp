@@ -1,0 +1,91 @@
+#include "app/EchoCommand.h"
+
+#include "app/OptionValues.h"
+#include "app/TerminationSignals.h"
+#include "bench/EchoReflector.h"
+#include "transport/Endpoint.h"
+#include "transport/TransportFactory.h"
+
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Util/Option.h>
+
+#include <atomic>
+#include <iostream>
+#include <memory>
+#include <thread>
+#include <vector>
+
+namespace pigeon::app {
+
+using Poco::Util::Option;
+
+EchoCommand::EchoCommand()
+    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp] [--bind ADDR]",
+                 "Reflects pigeon probes for round-trip measurements: run it on one host and "
+                 "`pigeon bench --target HOST:PORT` on another. Each probe comes back the same "
+                 "size, stamped with this host's receive time; each source is rate limited; "
+                 "malformed datagrams are counted and dropped; plain text is echoed as is. "
+                 "Runs until interrupted (Ctrl-C), then prints its counters.") {}
+
+void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
+  options.addOption(Option("listen", "l", "port to serve on (default 9000; 0: the kernel picks)")
+                        .argument("PORT")
+                        .binding("echo.listen"));
+  options.addOption(Option("transport", "t", "transports to serve on that port (default udp,tcp)")
+                        .argument("LIST")
+                        .binding("echo.transport"));
+  options.addOption(Option("bind", "b", "local address (default: all, IPv6 and IPv4)")
+                        .argument("ADDR")
+                        .binding("echo.bind"));
+  options.addOption(Option("max-rate", "", "probes per second accepted from one source "
+                                           "(default 200000)")
+                        .argument("N")
+                        .binding("echo.max-rate"));
+}
+
+int EchoCommand::execute(const std::vector<std::string>& args) {
+  if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
+  std::uint16_t port = transport::parsePort(setting("echo.listen", "9000"));
+  bench::EchoOptions options;
+  if (hasSetting("echo.max-rate")) {
+    options.maxRatePerSource = parseNumber("--max-rate", setting("echo.max-rate", ""), 1, 1e8);
+  }
+  const std::string bind = setting("echo.bind", "");
+  Poco::Net::SocketAddress local(Poco::Net::IPAddress::wildcard(Poco::Net::IPAddress::IPv6), port);
+  if (!bind.empty()) local = transport::Endpoint{bind, port}.resolve();
+
+  std::vector<std::unique_ptr<bench::EchoReflector>> reflectors;
+  for (const auto& name : splitList("--transport", setting("echo.transport", "udp,tcp"))) {
+    if (!transport::isTransportName(name)) {
+      throw UsageError("--transport: unknown transport '" + name + "' (known: udp, tcp)");
+    }
+    reflectors.push_back(std::make_unique<bench::EchoReflector>(name, local, options));
+    // With port 0 the first transport's port is shared with the rest.
+    if (port == 0) {
+      port = reflectors.back()->localAddress().port();
+      local = Poco::Net::SocketAddress(local.host(), port);
+    }
+    std::cerr << "* echo: serving " << name << " on "
+              << transport::formatAddress(reflectors.back()->localAddress()) << std::endl;
+  }
+
+  TerminationSignals signals;  // before any thread starts
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (auto& reflector : reflectors) {
+    threads.emplace_back([&stop, r = reflector.get()] { r->run(stop); });
+  }
+  signals.wait();
+  stop = true;
+  for (auto& t : threads) t.join();
+  for (std::size_t i = 0; i < reflectors.size(); ++i) {
+    const auto c = reflectors[i]->counters();
+    std::cerr << "* echo " << transport::formatAddress(reflectors[i]->localAddress())
+              << ": reflected " << c.reflected << ", malformed " << c.malformed
+              << ", rate-limited " << c.rateLimited << ", ignored " << c.ignored << ", peers "
+              << c.peers << std::endl;
+  }
+  return EXIT_OK;
+}
+
+}  // namespace pigeon::app

@@ -1,0 +1,271 @@
+#include "bench/BenchRunner.h"
+
+#include "bench/BenchSender.h"
+#include "bench/BenchSink.h"
+#include "bench/EchoReflector.h"
+#include "bench/PingPongClient.h"
+#include "link/LinkRelay.h"
+#include "transport/Endpoint.h"
+#include "transport/SocketStats.h"
+#include "transport/TransportFactory.h"
+#include "wire/Clock.h"
+
+#include <Poco/Net/NetworkInterface.h>
+
+#include <atomic>
+#include <cstdio>
+#include <sstream>
+#include <thread>
+
+namespace pigeon::bench {
+
+using metrics::TransportResult;
+
+namespace {
+
+const Poco::Net::SocketAddress kLoopback("127.0.0.1", 0);
+constexpr int kSinkBufferBytes = 8 << 20;
+constexpr std::int64_t kReportTimeoutNs = 5'000'000'000;
+
+std::string shortNumber(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%g", v);
+  return buf;
+}
+
+std::uint64_t toUs(std::int64_t ns) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, ns) / 1000); }
+
+// Runs `body` on a thread that is stopped and joined however this scope
+// ends; exceptions on it are kept and rethrown by finish().
+class Background {
+ public:
+  template <class F>
+  explicit Background(F body)
+      : thread_([this, body]() mutable {
+          try {
+            body(stop_);
+          } catch (...) {
+            error_ = std::current_exception();
+          }
+        }) {}
+  ~Background() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  void finish(bool stopNow) {
+    if (stopNow) stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (error_) std::rethrow_exception(error_);
+  }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::exception_ptr error_;
+  std::thread thread_;
+};
+
+void addSlip(TransportResult& result, const metrics::LatencyHistogram& slip) {
+  if (slip.count() == 0) return;
+  result.counters["send_slip_p99_us"] = toUs(slip.percentile(99));
+  result.counters["send_slip_max_us"] = toUs(slip.maxNs());
+}
+
+void addTcpFacts(TransportResult& result, const transport::Transport& sender) {
+  if (sender.name() != "tcp") return;
+  result.retransmits = transport::tcpRetransmits(sender.nativeHandle());
+  result.congestionControl = transport::tcpCongestionControl(sender.nativeHandle());
+}
+
+}  // namespace
+
+bool isLocalAddress(const Poco::Net::SocketAddress& address) {
+  if (address.host().isLoopback()) return true;
+  try {
+    for (const auto& nic : Poco::Net::NetworkInterface::list()) {
+      if (nic.address() == address.host()) return true;
+    }
+  } catch (const Poco::Exception&) {
+    // Unknown: treat as remote, the careful choice.
+  }
+  return false;
+}
+
+BenchRunner::BenchRunner(BenchSettings settings, Progress progress)
+    : settings_(std::move(settings)), progress_(std::move(progress)) {
+  if (!settings_.logPath.empty()) log_ = std::make_unique<MessageLog>(settings_.logPath);
+}
+
+bool BenchRunner::impaired(const std::string& transport) const {
+  return !settings_.linkSpec.empty() && transport != "tcp";
+}
+
+std::map<std::string, std::string> BenchRunner::describe() const {
+  std::map<std::string, std::string> d;
+  d["pattern"] = patternName(settings_.pattern);
+  std::ostringstream transports, sizes;
+  for (std::size_t i = 0; i < settings_.transports.size(); ++i) {
+    transports << (i ? "," : "") << settings_.transports[i];
+  }
+  for (std::size_t i = 0; i < settings_.sizesBytes.size(); ++i) {
+    sizes << (i ? "," : "") << settings_.sizesBytes[i];
+  }
+  d["transports"] = transports.str();
+  d["size_bytes"] = sizes.str();
+  if (settings_.durationS) {
+    d["duration_s"] = shortNumber(*settings_.durationS);
+  } else {
+    d["count"] = std::to_string(settings_.count);
+  }
+  d["rate_per_s"] = settings_.ratePerS > 0 ? shortNumber(settings_.ratePerS) : "max";
+  if (settings_.pattern == Pattern::kBurst) d["burst"] = std::to_string(settings_.burstSize);
+  if (settings_.pattern == Pattern::kUnderLoad) {
+    d["probe_rate_per_s"] = shortNumber(settings_.probeRatePerS);
+  }
+  if (settings_.deadlineMs) d["deadline_ms"] = shortNumber(*settings_.deadlineMs);
+  d["target"] = settings_.target.empty() ? "local (self-contained on 127.0.0.1)" : settings_.target;
+  d["link"] = settings_.linkSpec.empty() ? "none" : settings_.linkSpec;
+  d["seed"] = std::to_string(settings_.seed);
+  d["one_way_clock"] = clockNote_;
+  d["nagle"] = settings_.nagle ? "on" : "off";
+  return d;
+}
+
+std::vector<BenchCase> BenchRunner::run() {
+  std::optional<Poco::Net::SocketAddress> target;
+  bool sharedClock = true;
+  if (!settings_.target.empty()) {
+    target = transport::Endpoint::parse(settings_.target).resolve();
+    sharedClock = isLocalAddress(*target);
+    clockNote_ = sharedClock ? "shared (target is on this host)"
+                             : "estimated from the fastest round trips (paths assumed symmetric)";
+  } else if (settings_.pattern == Pattern::kPingPong) {
+    clockNote_ = "shared (same host)";
+  }
+
+  std::vector<BenchCase> cases;
+  for (std::size_t size : settings_.sizesBytes) {
+    for (const auto& transport : settings_.transports) {
+      if (progress_) {
+        progress_(transport + ", " + std::to_string(size) + "-byte messages, " +
+                  patternName(settings_.pattern) + (impaired(transport) ? ", impaired link" : ""));
+      }
+      TransportResult result;
+      if (target) {
+        result = runEcho(transport, size, *target, sharedClock);
+      } else if (settings_.pattern == Pattern::kPingPong) {
+        result = runLocalEcho(transport, size);
+      } else {
+        result = runLocalOneWay(transport, size);
+      }
+      result.metImpairedLink = impaired(transport);
+      result.counters["size_bytes"] = size;
+      cases.push_back({size, std::move(result)});
+    }
+  }
+  return cases;
+}
+
+TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t sizeBytes) {
+  transport::TransportOptions options;
+  options.tcpNoDelay = !settings_.nagle;
+  options.tcpCongestionControl = settings_.congestionControl;
+
+  BenchSink::Options sinkOptions;
+  sinkOptions.transportName = name;
+  sinkOptions.sizeBytes = sizeBytes;
+  sinkOptions.expectedStreams = settings_.pattern == Pattern::kUnderLoad ? 2 : 1;
+  sinkOptions.drainNs = name == "tcp" ? 0 : static_cast<std::int64_t>(settings_.drainMs * 1e6);
+  if (settings_.deadlineMs) sinkOptions.deadlineNs = static_cast<std::int64_t>(*settings_.deadlineMs * 1e6);
+  sinkOptions.log = log_.get();
+  sinkOptions.receiveBufferBytes = kSinkBufferBytes;
+  BenchSink sink(transport::listenOn(name, kLoopback, options), sinkOptions);
+
+  std::optional<link::LinkRelay> relay;
+  Poco::Net::SocketAddress destination = sink.localAddress();
+  if (impaired(name)) {
+    relay.emplace(settings_.linkSpec, kLoopback, destination);
+    relay->start();
+    destination = relay->address();
+  }
+
+  Background sinkThread([&sink](const std::atomic<bool>& stop) { sink.run(stop); });
+  auto sender = transport::connectTo(name, destination, options);
+  BenchSender bench(*sender, settings_, sizeBytes);
+  const std::atomic<bool> keepGoing{false};
+  bench.run(keepGoing);
+  const bool reported = bench.deliverReports(kReportTimeoutNs);
+  sinkThread.finish(/*stopNow=*/!reported);
+
+  const auto finishStream = [&](std::uint32_t id) -> metrics::StreamStats& {
+    auto& stats = sink.stream(id);
+    // The sender's count over the wire; in this process it is known anyway
+    // when a hopeless link ate every report.
+    stats.finish(sink.reportedSent(id).value_or(bench.sent(id)));
+    return stats;
+  };
+
+  metrics::SenderFacts facts;
+  // SO_RXQ_OVFL-style drops mean something only for datagrams.
+  if (name != "tcp") facts.socketDrops = sink.socketDrops();
+  TransportResult result;
+  if (settings_.pattern == Pattern::kUnderLoad) {
+    auto& bulk = finishStream(BenchSender::kBulkStream);
+    auto& probes = finishStream(BenchSender::kProbeStream);
+    result = TransportResult::fromStream(name, probes, facts);
+    result.throughputMbps = bulk.throughputMbps();
+    result.goodputMbps = bulk.goodputMbps();
+    result.counters["bulk_sent"] = bulk.sent();
+    result.counters["bulk_delivered"] = bulk.delivered();
+  } else {
+    result = TransportResult::fromStream(name, finishStream(BenchSender::kBulkStream), facts);
+  }
+  addSlip(result, bench.slip());
+  addTcpFacts(result, *sender);
+  if (!reported) result.counters["final_count_unacknowledged"] = 1;
+  sender->close();
+  if (relay) relay->stop();
+  return result;
+}
+
+TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBytes,
+                                     const Poco::Net::SocketAddress& reflector, bool sharedClock) {
+  transport::TransportOptions options;
+  options.tcpNoDelay = !settings_.nagle;
+  options.tcpCongestionControl = settings_.congestionControl;
+  options.receiveBufferBytes = kSinkBufferBytes;
+
+  std::optional<link::LinkRelay> relay;
+  Poco::Net::SocketAddress destination = reflector;
+  if (impaired(name)) {
+    relay.emplace(settings_.linkSpec, kLoopback, destination);
+    relay->start();
+    destination = relay->address();
+  }
+  auto client = transport::connectTo(name, destination, options);
+  PingPongClient echo(*client, settings_, sizeBytes, sharedClock);
+  const std::atomic<bool> keepGoing{false};
+  echo.run(keepGoing);
+
+  metrics::SenderFacts facts;
+  facts.roundTrip = true;
+  facts.reflectorReceived = echo.reflectorReceived();
+  TransportResult result = TransportResult::fromStream(name, echo.roundTrip(), facts);
+  if (echo.outbound().delivered() > 0) {
+    result.latencyUs = metrics::LatencySummary::fromHistogram(echo.outbound().latency());
+    result.jitterUs = echo.outbound().jitter().jitterNs() / 1e3;
+  }
+  addTcpFacts(result, *client);
+  client->close();
+  if (relay) relay->stop();
+  return result;
+}
+
+TransportResult BenchRunner::runLocalEcho(const std::string& name, std::size_t sizeBytes) {
+  EchoReflector reflector(name, kLoopback);
+  Background serving([&reflector](const std::atomic<bool>& stop) { reflector.run(stop); });
+  TransportResult result = runEcho(name, sizeBytes, reflector.localAddress(), true);
+  serving.finish(/*stopNow=*/true);
+  return result;
+}
+
+}  // namespace pigeon::bench

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "bench/BenchSettings.h"
+#include "bench/MessageLog.h"
+#include "metrics/TransportResult.h"
+
+#include <Poco/Net/SocketAddress.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace pigeon::bench {
+
+// One result of a run: a transport at a message size.
+struct BenchCase {
+  std::size_t sizeBytes;
+  metrics::TransportResult result;
+};
+
+// Runs a bench: every size, then every transport, one after another so
+// they never compete for the CPU or the loopback. Locally it starts its own
+// receiver (stream, burst, under-load) or reflector (pingpong) on 127.0.0.1
+// with a kernel-chosen port, behind a link relay for UDP-based transports
+// when a link is given. With a target, every pattern runs against the
+// remote `pigeon echo`, as probes whose replies are measured.
+class BenchRunner {
+ public:
+  // Says what is being run now, for progress on stderr.
+  using Progress = std::function<void(const std::string&)>;
+
+  explicit BenchRunner(BenchSettings settings, Progress progress = {});
+
+  std::vector<BenchCase> run();
+
+  // What a report records of the run beside its results.
+  std::map<std::string, std::string> describe() const;
+
+ private:
+  metrics::TransportResult runLocalOneWay(const std::string& transport, std::size_t sizeBytes);
+  metrics::TransportResult runEcho(const std::string& transport, std::size_t sizeBytes,
+                                   const Poco::Net::SocketAddress& reflector, bool sharedClock);
+  metrics::TransportResult runLocalEcho(const std::string& transport, std::size_t sizeBytes);
+  bool impaired(const std::string& transport) const;
+
+  BenchSettings settings_;
+  Progress progress_;
+  std::unique_ptr<MessageLog> log_;
+  std::string clockNote_ = "shared (same host)";
+};
+
+// True when `address` is this host's: loopback or one of its interfaces.
+bool isLocalAddress(const Poco::Net::SocketAddress& address);
+
+}  // namespace pigeon::bench

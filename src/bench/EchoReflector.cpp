@@ -1,0 +1,199 @@
+#include "bench/EchoReflector.h"
+
+#include "bench/BenchSink.h"
+#include "bench/EchoStamp.h"
+#include "transport/Endpoint.h"
+#include "transport/SocketStats.h"
+#include "transport/TransportFactory.h"
+#include "transport/UdpTransport.h"
+#include "wire/Clock.h"
+
+#include <thread>
+#include <vector>
+
+namespace pigeon::bench {
+
+using wire::MessageType;
+
+namespace {
+const Poco::Timespan kPoll(0, 20'000);
+}
+
+EchoReflector::EchoReflector(const std::string& transportName,
+                             const Poco::Net::SocketAddress& local, EchoOptions options)
+    : options_(options) {
+  if (transportName == "udp") {
+    udp_.emplace(local.family());
+    transport::bindDatagramSocket(*udp_, local);
+    transport::enlargeReceiveBuffer(udp_->impl()->sockfd(), 4 << 20);
+  } else {
+    tcp_ = transport::listenOn(transportName, local);
+  }
+}
+
+EchoReflector::~EchoReflector() = default;
+
+Poco::Net::SocketAddress EchoReflector::localAddress() const {
+  return udp_ ? udp_->address() : tcp_->localAddress();
+}
+
+EchoCounters EchoReflector::counters() const {
+  std::lock_guard lock(mutex_);
+  return counters_;
+}
+
+void EchoReflector::count(std::uint64_t EchoCounters::*field) {
+  std::lock_guard lock(mutex_);
+  ++(counters_.*field);
+}
+
+void EchoReflector::run(const std::atomic<bool>& stop) {
+  if (udp_) {
+    serveUdp(stop);
+  } else {
+    serveTcp(stop);
+  }
+}
+
+EchoReflector::Peer& EchoReflector::peerFor(const std::string& key, std::int64_t nowNs) {
+  auto it = peers_.find(key);
+  if (it == peers_.end()) {
+    if (peers_.size() >= options_.maxSources) {
+      // Forget the source heard from least recently.
+      auto oldest = peers_.begin();
+      for (auto p = peers_.begin(); p != peers_.end(); ++p) {
+        if (p->second.lastSeenNs < oldest->second.lastSeenNs) oldest = p;
+      }
+      peers_.erase(oldest);
+    }
+    const double rate = options_.maxRatePerSource;
+    it = peers_.emplace(key, Peer{{}, TokenBucket(rate, rate / 10 + 64, nowNs), nowNs}).first;
+    ++counters_.peers;
+  }
+  it->second.lastSeenNs = nowNs;
+  return it->second;
+}
+
+std::optional<wire::Bytes> EchoReflector::answer(Peer& peer, const wire::Frame& frame,
+                                                 std::int64_t nowNs) {
+  wire::Header reply = frame.header;
+  if (frame.header.type == MessageType::kEcho) {
+    peer.probes.record(frame.header.sequence);
+    reply.type = MessageType::kEchoReply;
+    wire::Bytes payload(frame.payload.begin(), frame.payload.end());
+    stampEcho(payload, nowNs);
+    return wire::encode(reply, payload);
+  }
+  if (frame.header.type == MessageType::kReport) {
+    reply.sendTimeNs = static_cast<std::uint64_t>(nowNs);
+    return wire::encode(reply, encodeCount(peer.probes.unique()));
+  }
+  return std::nullopt;
+}
+
+void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
+  Poco::Net::DatagramSocket& socket = *udp_;
+  std::vector<std::uint8_t> buffer(wire::kMaxDatagramSize + 1);
+  while (!stop) {
+    if (!socket.poll(kPoll, Poco::Net::Socket::SELECT_READ)) continue;
+    Poco::Net::SocketAddress from;
+    int n = 0;
+    try {
+      n = socket.receiveFrom(buffer.data(), static_cast<int>(buffer.size()), from);
+    } catch (const Poco::Exception&) {
+      continue;  // an ICMP error for an earlier reply: that peer is gone
+    }
+    if (n <= 0) continue;
+    const std::int64_t now = wire::steadyNowNs();
+    const auto datagram = wire::ByteSpan(buffer).first(static_cast<std::size_t>(n));
+    std::optional<wire::Bytes> reply;
+    {
+      std::lock_guard lock(mutex_);
+      Peer& peer = peerFor(from.toString(), now);
+      if (!peer.bucket.take(now)) {
+        ++counters_.rateLimited;
+        continue;
+      }
+      if (datagram.size() >= 3 && wire::startsLikeFrame(datagram)) {
+        const auto decoded = wire::decodeDatagram(datagram);
+        if (!decoded.ok()) {
+          ++counters_.malformed;
+          continue;
+        }
+        reply = answer(peer, decoded.frame, now);
+        if (!reply) ++counters_.ignored;
+      } else {
+        reply = wire::Bytes(datagram.begin(), datagram.end());  // plain text, echoed
+      }
+      if (reply && reply->size() > datagram.size()) {
+        ++counters_.ignored;  // never answer with more than was asked
+        continue;
+      }
+    }
+    if (!reply) continue;
+    try {
+      socket.sendTo(reply->data(), static_cast<int>(reply->size()), from);
+      count(&EchoCounters::reflected);
+    } catch (const Poco::Exception&) {
+      // A full buffer or a vanished peer: the reply is lost like on a link.
+    }
+  }
+}
+
+void EchoReflector::serveConnection(transport::Transport& connection,
+                                    const std::atomic<bool>& stop) {
+  Peer peer{{}, TokenBucket(options_.maxRatePerSource, options_.maxRatePerSource / 10 + 64,
+                            wire::steadyNowNs()),
+            0};
+  try {
+    while (!stop) {
+      const auto in = connection.receive(kPoll);
+      const std::int64_t now = wire::steadyNowNs();
+      if (in.kind == transport::Incoming::Kind::kClosed ||
+          in.kind == transport::Incoming::Kind::kMalformed) {
+        if (in.kind == transport::Incoming::Kind::kMalformed) count(&EchoCounters::malformed);
+        break;
+      }
+      if (in.kind == transport::Incoming::Kind::kTimeout) continue;
+      if (in.kind == transport::Incoming::Kind::kPlain) {
+        connection.sendPlain(in.payload);
+        count(&EchoCounters::reflected);
+        continue;
+      }
+      const wire::Frame frame{in.header, in.payload};
+      const auto reply = answer(peer, frame, now);
+      if (!reply) {
+        count(&EchoCounters::ignored);
+        continue;
+      }
+      // A whole frame goes back; the stream transport sends it as bytes.
+      connection.sendPlain(*reply);
+      count(&EchoCounters::reflected);
+    }
+  } catch (const std::exception&) {
+    // The connection failed; the reflector serves on.
+  }
+  connection.close();
+}
+
+void EchoReflector::serveTcp(const std::atomic<bool>& stop) {
+  std::vector<std::thread> workers;
+  while (!stop) {
+    auto connection = tcp_->accept(kPoll);
+    if (!connection) continue;
+    if (activeConnections_ >= options_.maxConnections) {
+      connection->close();
+      continue;
+    }
+    count(&EchoCounters::peers);
+    ++activeConnections_;
+    workers.emplace_back([this, &stop, c = std::shared_ptr<transport::Transport>(
+                                         std::move(connection))] {
+      serveConnection(*c, stop);
+      --activeConnections_;
+    });
+  }
+  for (auto& worker : workers) worker.join();
+}
+
+}  // namespace pigeon::bench

@@ -1,0 +1,25 @@
+#pragma once
+
+#include "transport/Transport.h"
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Timespan.h>
+
+#include <memory>
+
+namespace pigeon::transport {
+
+// The passive side of any transport: where a peer comes to. A TCP listener
+// hands out one transport per connection; a UDP one hands out its single
+// socket, whose peer is whoever speaks first.
+class Listener {
+ public:
+  virtual ~Listener() = default;
+
+  // The next peer's transport, or nullptr if none within `timeout`.
+  virtual std::unique_ptr<Transport> accept(Poco::Timespan timeout) = 0;
+
+  virtual Poco::Net::SocketAddress localAddress() const = 0;
+};
+
+}  // namespace pigeon::transport

@@ -1,0 +1,60 @@
+#include "transport/TransportFactory.h"
+
+#include "transport/SocketStats.h"
+#include "transport/TcpListener.h"
+#include "transport/TransportError.h"
+#include "transport/UdpListener.h"
+
+#include <algorithm>
+
+namespace pigeon::transport {
+
+const std::vector<std::string>& transportNames() {
+  static const std::vector<std::string> names = {"udp", "tcp"};
+  return names;
+}
+
+bool isTransportName(const std::string& name) {
+  const auto& names = transportNames();
+  return std::find(names.begin(), names.end(), name) != names.end();
+}
+
+namespace {
+
+[[noreturn]] void unknown(const std::string& name) {
+  throw TransportError(TransportError::Code::kBadAddress, "unknown transport '" + name + "'");
+}
+
+}  // namespace
+
+void applyOptions(Transport& transport, const TransportOptions& options) {
+  const int fd = transport.nativeHandle();
+  if (fd < 0) return;
+  if (options.receiveBufferBytes > 0) enlargeReceiveBuffer(fd, options.receiveBufferBytes);
+  if (transport.name() == "tcp" && !options.tcpCongestionControl.empty()) {
+    setTcpCongestionControl(fd, options.tcpCongestionControl);
+  }
+}
+
+std::unique_ptr<Listener> listenOn(const std::string& name, const Poco::Net::SocketAddress& local,
+                                   const TransportOptions& options) {
+  if (name == "udp") return std::make_unique<UdpListener>(local);
+  if (name == "tcp") return std::make_unique<TcpListener>(local, TcpOptions{options.tcpNoDelay});
+  unknown(name);
+}
+
+std::unique_ptr<Transport> connectTo(const std::string& name, const Poco::Net::SocketAddress& peer,
+                                     const TransportOptions& options, Poco::Timespan timeout) {
+  std::unique_ptr<Transport> transport;
+  if (name == "udp") {
+    transport = UdpTransport::connect(peer);
+  } else if (name == "tcp") {
+    transport = TcpTransport::connect(peer, timeout, TcpOptions{options.tcpNoDelay});
+  } else {
+    unknown(name);
+  }
+  applyOptions(*transport, options);
+  return transport;
+}
+
+}  // namespace pigeon::transport

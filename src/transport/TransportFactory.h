@@ -1,0 +1,39 @@
+#pragma once
+
+#include "transport/Listener.h"
+#include "transport/Transport.h"
+
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Timespan.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace pigeon::transport {
+
+// How to open a transport, whatever its kind; fields a kind does not use
+// are ignored.
+struct TransportOptions {
+  bool tcpNoDelay = true;
+  std::string tcpCongestionControl;  // empty: the kernel's default
+  int receiveBufferBytes = 0;        // 0: the kernel's default
+};
+
+// The transports pigeon knows by name: "udp", "tcp" (and "rudp" where built).
+const std::vector<std::string>& transportNames();
+bool isTransportName(const std::string& name);
+
+// Listens for a peer on `local`. Throws TransportError.
+std::unique_ptr<Listener> listenOn(const std::string& name, const Poco::Net::SocketAddress& local,
+                                   const TransportOptions& options = {});
+
+// Opens a transport to `peer`. Throws TransportError.
+std::unique_ptr<Transport> connectTo(const std::string& name, const Poco::Net::SocketAddress& peer,
+                                     const TransportOptions& options = {},
+                                     Poco::Timespan timeout = Poco::Timespan(5, 0));
+
+// Applies the per-socket options that must follow a connect or accept.
+void applyOptions(Transport& transport, const TransportOptions& options);
+
+}  // namespace pigeon::transport
