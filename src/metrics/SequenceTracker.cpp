@@ -13,12 +13,13 @@ bool SequenceTracker::testAndSet(std::uint64_t sequence) {
   return was;
 }
 
-void SequenceTracker::clearRange(std::uint64_t from, std::uint64_t to) {
-  if (to - from >= kWindow) {
+void SequenceTracker::clearRange(std::uint64_t from, std::uint64_t count) {
+  // A count, not an end: an end of 2^64 would wrap to 0.
+  if (count >= kWindow) {
     seen_.fill(0);
     return;
   }
-  for (std::uint64_t s = from; s < to; ++s) {
+  for (std::uint64_t s = from; s != from + count; ++s) {
     const std::uint64_t bit = s % kWindow;
     seen_[bit / 64] &= ~(std::uint64_t{1} << (bit % 64));
   }
@@ -36,7 +37,7 @@ SequenceTracker::Arrival SequenceTracker::record(std::uint64_t sequence) {
   if (sequence > highest_) {
     // Numbers skipped now enter the window unseen; their bits may still hold
     // marks from kWindow numbers ago.
-    clearRange(highest_ + 1, sequence + 1);
+    clearRange(highest_ + 1, sequence - highest_);
     const std::uint64_t missing = sequence - highest_ - 1;
     highest_ = sequence;
     testAndSet(sequence);

@@ -42,7 +42,7 @@ class SequenceTracker {
 
  private:
   bool testAndSet(std::uint64_t sequence);
-  void clearRange(std::uint64_t from, std::uint64_t to);  // [from, to)
+  void clearRange(std::uint64_t from, std::uint64_t count);
 
   std::array<std::uint64_t, kWindow / 64> seen_{};
   bool any_ = false;

@@ -6,6 +6,9 @@
 #include "wire/Codec.h"
 
 #include <Poco/Net/NetException.h>
+#include <Poco/Timestamp.h>
+
+#include <algorithm>
 
 #include <sys/socket.h>
 
@@ -114,6 +117,21 @@ Incoming TcpTransport::takeFrame() {
 }
 
 Incoming TcpTransport::receive(Poco::Timespan timeout) {
+  // One read may bring only part of a frame, or of the magic: read on until a
+  // whole message, the end, or the deadline, so kTimeout means nothing came.
+  const Poco::Timestamp start;
+  for (;;) {
+    // Never a negative wait: Poco's poll() takes that as "forever".
+    const Poco::Timespan left = std::max<Poco::Timespan::TimeDiff>(
+        0, timeout.totalMicroseconds() - start.elapsed());
+    Incoming in = receiveOnce(left);
+    if (in.kind != Incoming::Kind::kTimeout || start.isElapsed(timeout.totalMicroseconds())) {
+      return in;
+    }
+  }
+}
+
+Incoming TcpTransport::receiveOnce(Poco::Timespan timeout) {
   Incoming in;
   in.from = peer_;
   if (streamBroken_) {

@@ -6,6 +6,9 @@
 #include "wire/Codec.h"
 
 #include <Poco/Net/NetException.h>
+#include <Poco/Timestamp.h>
+
+#include <algorithm>
 
 namespace pigeon::transport {
 
@@ -113,6 +116,21 @@ void UdpTransport::sendPlain(wire::ByteSpan bytes) {
 }
 
 Incoming UdpTransport::receive(Poco::Timespan timeout) {
+  // A stranger's datagram is dropped: wait on for the peer until the deadline,
+  // so kTimeout means nothing came.
+  const Poco::Timestamp start;
+  for (;;) {
+    // Never a negative wait: Poco's poll() takes that as "forever".
+    const Poco::Timespan left = std::max<Poco::Timespan::TimeDiff>(
+        0, timeout.totalMicroseconds() - start.elapsed());
+    Incoming in = receiveOnce(left);
+    if (in.kind != Incoming::Kind::kTimeout || start.isElapsed(timeout.totalMicroseconds())) {
+      return in;
+    }
+  }
+}
+
+Incoming UdpTransport::receiveOnce(Poco::Timespan timeout) {
   Incoming in;
   try {
     if (!socket_.poll(timeout, Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
