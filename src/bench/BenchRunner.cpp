@@ -76,6 +76,18 @@ void addTcpFacts(TransportResult& result, const transport::Transport& sender) {
   result.congestionControl = transport::tcpCongestionControl(sender.nativeHandle());
 }
 
+// What the link relay did, so that loss on the modelled link and loss in the
+// relay itself (a sender faster than the relay) are told apart.
+void addRelayFacts(TransportResult& result, const link::LinkRelay& relay) {
+  const auto up = relay.upCounters();
+  const auto down = relay.downCounters();
+  result.counters["link_dropped"] = up.model.dropped() + down.model.dropped();
+  result.counters["link_duplicated"] = up.model.duplicated + down.model.duplicated;
+  result.counters["link_corrupted"] = up.model.corrupted + down.model.corrupted;
+  result.counters["relay_overflow"] =
+      up.overflow + up.sendErrors + down.overflow + down.sendErrors;
+}
+
 }  // namespace
 
 bool isLocalAddress(const Poco::Net::SocketAddress& address) {
@@ -223,7 +235,10 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   addTcpFacts(result, *sender);
   if (!reported) result.counters["final_count_unacknowledged"] = 1;
   sender->close();
-  if (relay) relay->stop();
+  if (relay) {
+    relay->stop();
+    addRelayFacts(result, *relay);
+  }
   return result;
 }
 
@@ -256,7 +271,10 @@ TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBy
   }
   addTcpFacts(result, *client);
   client->close();
-  if (relay) relay->stop();
+  if (relay) {
+    relay->stop();
+    addRelayFacts(result, *relay);
+  }
   return result;
 }
 

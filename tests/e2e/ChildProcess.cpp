@@ -63,6 +63,10 @@ void ChildProcess::write(const std::string& text) {
   }
 }
 
+void ChildProcess::signal(int signalNumber) {
+  if (pid_ > 0 && !exitCode_) ::kill(pid_, signalNumber);
+}
+
 void ChildProcess::closeStdin() {
   if (stdin_ >= 0) ::close(stdin_);
   stdin_ = -1;

@@ -20,6 +20,7 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   void write(const std::string& text);
+  void signal(int signalNumber);
   void closeStdin();
 
   // Reads until `needle` appears in stdout (or stderr) or `timeout` passes;

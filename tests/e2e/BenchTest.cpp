@@ -1,0 +1,231 @@
+// End-to-end: `pigeon bench` and `pigeon echo` as a student runs them.
+
+#include "ChildProcess.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Util/Application.h>
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <csignal>
+#include <fstream>
+#include <sstream>
+#include <string>
+
+using pigeon::testing::ChildProcess;
+using App = Poco::Util::Application;
+using Poco::JSON::Object;
+
+namespace {
+
+const std::string kPeers = PIGEON_TEST_PEERS;
+
+std::string tempPath(const std::string& name) {
+  return ::testing::TempDir() + "/pigeon-" + std::to_string(::getpid()) + "-" + name;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+struct Outcome {
+  int code;
+  std::string out;
+  std::string err;
+};
+
+Outcome bench(std::vector<std::string> args, std::chrono::milliseconds timeout =
+                                             std::chrono::milliseconds(60'000)) {
+  args.insert(args.begin(), {PIGEON_BINARY, "bench"});
+  ChildProcess p(args);
+  p.closeStdin();
+  const auto code = p.wait(timeout);
+  return {code.value_or(-1), p.out(), p.err()};
+}
+
+Object::Ptr benchJson(std::vector<std::string> args) {
+  const std::string path = tempPath("bench.json");
+  args.push_back("--json");
+  args.push_back(path);
+  const Outcome run = bench(args);
+  EXPECT_EQ(run.code, 0) << run.err << run.out;
+  Poco::JSON::Parser parser;
+  auto json = parser.parse(slurp(path)).extract<Object::Ptr>();
+  std::remove(path.c_str());
+  return json;
+}
+
+Object::Ptr result(const Object::Ptr& json, std::size_t i) {
+  return json->getArray("results")->getObject(static_cast<unsigned>(i));
+}
+
+}  // namespace
+
+TEST(Bench, WithNoArgumentsComparesUdpAndTcpOnLoopbackInOneTable) {
+  // The defaults, shortened: the bare command runs 10000 messages a side.
+  const Outcome run = bench({"--count", "2000", "--rate", "20000"});
+  ASSERT_EQ(run.code, 0) << run.err;
+  EXPECT_NE(run.out.find("64-byte messages"), std::string::npos) << run.out;
+  std::istringstream lines(run.out);
+  std::string line;
+  bool header = false, delivered = false, latency = false;
+  while (std::getline(lines, line)) {
+    if (line.rfind("metric", 0) == 0 && line.find("udp") != std::string::npos &&
+        line.find("tcp") != std::string::npos) {
+      header = true;
+    }
+    if (line.rfind("delivered (msgs)", 0) == 0) {
+      delivered = line.find("2000") != std::string::npos;
+    }
+    if (line.rfind("latency p99 (us)", 0) == 0) latency = true;
+  }
+  EXPECT_TRUE(header) << run.out;
+  EXPECT_TRUE(delivered) << run.out;
+  EXPECT_TRUE(latency) << run.out;
+}
+
+TEST(Bench, JsonRecordsSettingsVersionHostAndEveryResultField) {
+  const auto json = benchJson({"--count", "1000", "--rate", "20000", "--deadline", "50"});
+  EXPECT_TRUE(json->has("pigeon_version"));
+  EXPECT_TRUE(json->has("host"));
+  EXPECT_EQ(json->getObject("settings")->getValue<std::string>("pattern"), "stream");
+  ASSERT_EQ(json->getArray("results")->size(), 2u);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto r = result(json, i);
+    for (const char* key : {"transport", "sent", "delivered", "lost", "duplicates", "reordered",
+                            "reorder_extent", "late", "latency_us", "jitter_us", "ipdv_us",
+                            "throughput_mbps", "goodput_mbps", "socket_drops", "elapsed_s",
+                            "delivered_per_s"}) {
+      EXPECT_TRUE(r->has(key)) << key;
+    }
+    EXPECT_EQ(r->getValue<std::uint64_t>("sent"), 1000u);
+    EXPECT_EQ(r->getValue<std::uint64_t>("lost"),
+              r->getValue<std::uint64_t>("sent") - r->getValue<std::uint64_t>("delivered"));
+    for (const char* p : {"min", "p50", "p90", "p99", "p999", "max", "mean"}) {
+      EXPECT_TRUE(r->getObject("latency_us")->has(p)) << p;
+    }
+  }
+  const auto tcp = result(json, 1);
+  EXPECT_EQ(tcp->getValue<std::string>("transport"), "tcp");
+  EXPECT_TRUE(tcp->has("retransmits"));
+  EXPECT_FALSE(tcp->getValue<std::string>("congestion_control").empty());
+  EXPECT_TRUE(tcp->isNull("socket_drops"));
+}
+
+TEST(Bench, AnImpairedLinkLosesUdpMessagesAndSaysTcpDidNotMeetIt) {
+  const auto json =
+      benchJson({"--count", "4000", "--rate", "20000", "--link", "loss=20%,seed=3", "--drain", "200"});
+  const auto udp = result(json, 0);
+  const auto tcp = result(json, 1);
+  ASSERT_EQ(udp->getValue<std::string>("transport"), "udp");
+  EXPECT_TRUE(udp->getValue<bool>("met_impaired_link"));
+  EXPECT_FALSE(tcp->getValue<bool>("met_impaired_link"));
+  // 20% of 4000: the binomial 99.9% interval is about 800 +- 83.
+  const auto lost = udp->getValue<std::uint64_t>("lost");
+  EXPECT_GT(lost, 700u);
+  EXPECT_LT(lost, 900u);
+  EXPECT_EQ(udp->getValue<std::uint64_t>("socket_drops"), 0u);
+  // Every loss is the link's own: the relay kept up and counted each drop.
+  const auto counters = udp->getObject("counters");
+  EXPECT_EQ(counters->getValue<std::uint64_t>("relay_overflow"), 0u);
+  EXPECT_EQ(counters->getValue<std::uint64_t>("link_dropped"), lost);
+  EXPECT_EQ(tcp->getValue<std::uint64_t>("lost"), 0u);
+}
+
+TEST(Bench, LateMessagesAreCountedAgainstTheDeadline) {
+  const auto json = benchJson({"-t", "udp", "--count", "300", "--rate", "3000", "--link",
+                               "delay=20ms", "--deadline", "10"});
+  const auto udp = result(json, 0);
+  EXPECT_EQ(udp->getValue<std::uint64_t>("delivered"), 300u);
+  EXPECT_EQ(udp->getValue<std::uint64_t>("late"), 300u);
+  EXPECT_GE(udp->getObject("latency_us")->getValue<double>("min"), 20'000.0);
+}
+
+TEST(Bench, PingPongMeasuresRoundTripsAndSplitsLossByDirection) {
+  const auto json = benchJson({"--pattern", "pingpong", "--count", "300"});
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto r = result(json, i);
+    EXPECT_EQ(r->getValue<std::uint64_t>("delivered"), 300u);
+    EXPECT_TRUE(r->has("rtt_us"));
+    EXPECT_GT(r->getObject("rtt_us")->getValue<double>("p50"), 0.0);
+    EXPECT_EQ(r->getValue<std::uint64_t>("lost_outbound"), 0u);
+    EXPECT_EQ(r->getValue<std::uint64_t>("lost_return"), 0u);
+  }
+}
+
+TEST(Bench, BurstUnderLoadAndASizeSweepRun) {
+  const auto burst = benchJson({"--pattern", "burst", "--burst", "50", "--count", "1000"});
+  EXPECT_EQ(result(burst, 0)->getValue<std::uint64_t>("sent"), 1000u);
+  const auto load = benchJson({"--pattern", "under-load", "--duration", "0.5", "--rate", "20000",
+                               "--probe-rate", "200"});
+  EXPECT_GT(result(load, 0)->getValue<std::uint64_t>("delivered"), 50u);
+  const auto sweep = benchJson({"-t", "udp", "--size", "64,1400", "--count", "500"});
+  ASSERT_EQ(sweep->getArray("results")->size(), 2u);
+  EXPECT_GT(result(sweep, 1)->getValue<double>("goodput_mbps"),
+            result(sweep, 0)->getValue<double>("goodput_mbps"));
+}
+
+TEST(Bench, LogHasOneJsonLinePerReceivedMessage) {
+  const std::string log = tempPath("bench.log");
+  const Outcome run = bench({"-t", "udp", "--count", "200", "--log", log});
+  ASSERT_EQ(run.code, 0) << run.err;
+  std::istringstream lines(slurp(log));
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    Poco::JSON::Parser parser;
+    const auto entry = parser.parse(line).extract<Object::Ptr>();
+    EXPECT_EQ(entry->getValue<std::uint64_t>("seq"), static_cast<std::uint64_t>(n));
+    ++n;
+  }
+  EXPECT_EQ(n, 200);
+  std::remove(log.c_str());
+}
+
+TEST(Bench, BadOptionsAreOneLineNamingTheOption) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"--pattern", "flood"}, "--pattern"},
+      {{"--size", "10"}, "--size"},
+      {{"--transport", "udp,sctp"}, "sctp"},
+      {{"--count", "0"}, "--count"},
+      {{"--rate", "-5"}, "--rate"},
+      {{"--link", "los=5%"}, "los"},
+      {{"--count", "5", "--duration", "1"}, "--duration"},
+      {{"--target", "nowhere"}, "nowhere"},
+  };
+  for (const auto& [args, named] : cases) {
+    const Outcome run = bench(args);
+    EXPECT_EQ(run.code, App::EXIT_USAGE) << named << ": " << run.err;
+    EXPECT_NE(run.err.find(named), std::string::npos) << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  }
+}
+
+TEST(Echo, ServesBenchAcrossTheNetworkAndReportsItsCountersOnInterrupt) {
+  ChildProcess echo({PIGEON_BINARY, "echo", "--listen", "0", "--bind", "127.0.0.1"});
+  const int port = echo.listeningPort("serving udp on ");
+  ASSERT_GT(port, 0) << echo.err();
+  ASSERT_TRUE(echo.waitForStderr("serving tcp on")) << echo.err();
+  const auto json = benchJson({"--target", "127.0.0.1:" + std::to_string(port), "--count", "200"});
+  EXPECT_EQ(json->getObject("settings")->getValue<std::string>("pattern"), "pingpong");
+  for (std::size_t i = 0; i < 2; ++i) {
+    EXPECT_EQ(result(json, i)->getValue<std::uint64_t>("delivered"), 200u);
+    EXPECT_EQ(result(json, i)->getValue<std::uint64_t>("lost_outbound"), 0u);
+  }
+  // Garbage that claims to be a frame is counted and dropped; plain text is echoed.
+  ChildProcess junk({"python3", kPeers + "/raw_sender.py", "127.0.0.1", std::to_string(port),
+                     R"(b'PG\x01\x01garbage')"});
+  EXPECT_EQ(junk.wait(), 0);
+  ChildProcess script({"python3", kPeers + "/lockstep_client.py", "udp", "127.0.0.1",
+                       std::to_string(port), "echo me"});
+  EXPECT_TRUE(script.waitForStdout("got: echo me\n")) << script.err();
+  echo.signal(SIGINT);
+  EXPECT_EQ(echo.wait(), 0) << echo.err();
+  EXPECT_NE(echo.err().find("malformed 1"), std::string::npos) << echo.err();
+}
