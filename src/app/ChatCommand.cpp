@@ -12,7 +12,7 @@
 
 #include <unistd.h>
 
-#include <thread>
+#include <Poco/Thread.h>
 
 namespace pigeon::app {
 
@@ -142,7 +142,8 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
 int ChatCommand::converse(chat::ChatSession& session, transport::Transport& transport,
                           chat::ChatOutput& output) {
   if (!flag("chat.plain") && hasSetting("chat.peer")) session.greet();
-  std::thread network([&session] { session.runReceiver(); });
+  Poco::Thread network("chat-network");
+  network.startFunc([&session] { session.runReceiver(); });
 
   // Nothing typed can go anywhere until the peer is known; stdin waits in
   // its pipe or terminal meanwhile, so piped input is never lost.

@@ -7,12 +7,12 @@
 #include "transport/TransportFactory.h"
 
 #include <Poco/Net/IPAddress.h>
+#include <Poco/Thread.h>
 #include <Poco/Util/Option.h>
 
 #include <atomic>
 #include <iostream>
 #include <memory>
-#include <thread>
 #include <vector>
 
 namespace pigeon::app {
@@ -71,13 +71,14 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
 
   TerminationSignals signals;  // before any thread starts
   std::atomic<bool> stop{false};
-  std::vector<std::thread> threads;
+  std::vector<std::unique_ptr<Poco::Thread>> threads;
   for (auto& reflector : reflectors) {
-    threads.emplace_back([&stop, r = reflector.get()] { r->run(stop); });
+    threads.push_back(std::make_unique<Poco::Thread>("echo"));
+    threads.back()->startFunc([&stop, r = reflector.get()] { r->run(stop); });
   }
   signals.wait();
   stop = true;
-  for (auto& t : threads) t.join();
+  for (auto& t : threads) t->join();
   for (std::size_t i = 0; i < reflectors.size(); ++i) {
     const auto c = reflectors[i]->counters();
     std::cerr << "* echo " << transport::formatAddress(reflectors[i]->localAddress())

@@ -11,11 +11,11 @@
 #include "wire/Clock.h"
 
 #include <Poco/Net/NetworkInterface.h>
+#include <Poco/Thread.h>
 
 #include <atomic>
 #include <cstdio>
 #include <sstream>
-#include <thread>
 
 namespace pigeon::bench {
 
@@ -40,28 +40,29 @@ std::uint64_t toUs(std::int64_t ns) { return static_cast<std::uint64_t>(std::max
 class Background {
  public:
   template <class F>
-  explicit Background(F body)
-      : thread_([this, body]() mutable {
-          try {
-            body(stop_);
-          } catch (...) {
-            error_ = std::current_exception();
-          }
-        }) {}
+  explicit Background(F body) {
+    thread_.startFunc([this, body]() mutable {
+      try {
+        body(stop_);
+      } catch (...) {
+        error_ = std::current_exception();
+      }
+    });
+  }
   ~Background() {
     stop_ = true;
-    if (thread_.joinable()) thread_.join();
+    thread_.join();
   }
   void finish(bool stopNow) {
     if (stopNow) stop_ = true;
-    if (thread_.joinable()) thread_.join();
+    thread_.join();
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
   std::atomic<bool> stop_{false};
   std::exception_ptr error_;
-  std::thread thread_;
+  Poco::Thread thread_;
 };
 
 void addSlip(TransportResult& result, const metrics::LatencyHistogram& slip) {

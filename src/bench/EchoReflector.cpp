@@ -8,7 +8,9 @@
 #include "transport/UdpTransport.h"
 #include "wire/Clock.h"
 
-#include <thread>
+#include <Poco/Thread.h>
+
+#include <list>
 #include <vector>
 
 namespace pigeon::bench {
@@ -177,8 +179,11 @@ void EchoReflector::serveConnection(transport::Transport& connection,
 }
 
 void EchoReflector::serveTcp(const std::atomic<bool>& stop) {
-  std::vector<std::thread> workers;
+  std::list<Poco::Thread> workers;
   while (!stop) {
+    // Join the workers whose connection ended, so a long-lived server does
+    // not pile them up.
+    workers.remove_if([](Poco::Thread& worker) { return worker.tryJoin(0); });
     auto connection = tcp_->accept(kPoll);
     if (!connection) continue;
     if (activeConnections_ >= options_.maxConnections) {
@@ -187,11 +192,12 @@ void EchoReflector::serveTcp(const std::atomic<bool>& stop) {
     }
     count(&EchoCounters::peers);
     ++activeConnections_;
-    workers.emplace_back([this, &stop, c = std::shared_ptr<transport::Transport>(
-                                         std::move(connection))] {
-      serveConnection(*c, stop);
-      --activeConnections_;
-    });
+    workers.emplace_back("echo-connection");
+    workers.back().startFunc(
+        [this, &stop, c = std::shared_ptr<transport::Transport>(std::move(connection))] {
+          serveConnection(*c, stop);
+          --activeConnections_;
+        });
   }
   for (auto& worker : workers) worker.join();
 }
