@@ -51,15 +51,22 @@ class Background {
   }
   ~Background() {
     stop_ = true;
-    thread_.join();
+    join();
   }
   void finish(bool stopNow) {
     if (stopNow) stop_ = true;
-    thread_.join();
+    join();
     if (error_) std::rethrow_exception(error_);
   }
 
  private:
+  void join() {
+    if (joined_) return;  // a Poco thread may be joined once only
+    thread_.join();
+    joined_ = true;
+  }
+
+  bool joined_ = false;
   std::atomic<bool> stop_{false};
   std::exception_ptr error_;
   Poco::Thread thread_;
