@@ -1,6 +1,7 @@
 #include "app/BenchCommand.h"
 
 #include "app/OptionValues.h"
+#include "app/ProgressLine.h"
 #include "bench/BenchRunner.h"
 #include "link/LinkSpec.h"
 #include "metrics/CsvReport.h"
@@ -12,8 +13,6 @@
 #include "wire/Header.h"
 
 #include <Poco/Util/Option.h>
-
-#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -133,12 +132,13 @@ bench::BenchSettings BenchCommand::readSettings() const {
 int BenchCommand::execute(const std::vector<std::string>& args) {
   if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
   bench::BenchSettings settings = readSettings();
-  const bool terminal = ::isatty(STDERR_FILENO) != 0;
-
-  bench::BenchRunner runner(settings, [&](const std::string& what) {
-    if (terminal) std::cerr << "bench: running " << what << "...\n";
-  });
-  const auto cases = runner.run();
+  std::vector<bench::BenchCase> cases;
+  bench::BenchRunner runner(settings);
+  {
+    ProgressLine progress;
+    runner.setProgress([&progress](const std::string& what) { progress.set(what); });
+    cases = runner.run();
+  }
 
   std::vector<metrics::TransportResult> results;
   for (const auto& c : cases) results.push_back(c.result);

@@ -34,6 +34,8 @@ class BenchRunner {
 
   explicit BenchRunner(BenchSettings settings, Progress progress = {});
 
+  void setProgress(Progress progress) { progress_ = std::move(progress); }
+
   std::vector<BenchCase> run();
 
   // What a report records of the run beside its results.

@@ -1,0 +1,40 @@
+#include "app/ProgressLine.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+
+namespace pigeon::app {
+
+ProgressLine::ProgressLine()
+    : enabled_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {
+  if (!enabled_) return;
+  thread_.startFunc([this] {
+    while (!stop_.tryWait(500)) tick();
+  });
+}
+
+ProgressLine::~ProgressLine() {
+  if (!enabled_) return;
+  stop_.set();
+  thread_.join();
+  std::lock_guard lock(mutex_);
+  if (shown_) std::fprintf(stderr, "\r\033[K");  // leave the terminal as it was
+}
+
+void ProgressLine::set(const std::string& what) {
+  std::lock_guard lock(mutex_);
+  what_ = what;
+}
+
+void ProgressLine::tick() {
+  const double elapsed =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  if (elapsed < 2.0) return;
+  std::lock_guard lock(mutex_);
+  std::fprintf(stderr, "\r\033[Kbench: %s (%.0f s)", what_.c_str(), elapsed);
+  std::fflush(stderr);
+  shown_ = true;
+}
+
+}  // namespace pigeon::app
