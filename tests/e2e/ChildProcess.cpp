@@ -138,8 +138,13 @@ std::optional<int> ChildProcess::wait(Duration timeout) {
 }
 
 int ChildProcess::listeningPort(const std::string& marker, Duration timeout) {
+  const auto deadline = Clock::now() + timeout;
   if (!waitForStderr(marker, timeout)) return 0;
   const auto at = err_.find(marker) + marker.size();
+  // The line may come in pieces: wait for its end.
+  while (err_.find('\n', at) == std::string::npos && Clock::now() < deadline) {
+    if (!pump(Duration(50))) break;
+  }
   const auto lineEnd = err_.find_first_of(";\n", at);
   const std::string address = err_.substr(at, lineEnd - at);
   const auto colon = address.rfind(':');
