@@ -3,6 +3,7 @@
 #include "app/BenchCommand.h"
 #include "app/ChatCommand.h"
 #include "app/EchoCommand.h"
+#include "app/LinkCommand.h"
 
 namespace pigeon::app {
 
@@ -14,6 +15,8 @@ const std::vector<SubcommandEntry>& subcommands() {
        [] { return std::make_unique<EchoCommand>(); }},
       {"bench", "one workload over udp and tcp side by side: loss, order, latency, jitter",
        [] { return std::make_unique<BenchCommand>(); }},
+      {"link", "relay between two udp endpoints that loses, delays, reorders, duplicates",
+       [] { return std::make_unique<LinkCommand>(); }},
   };
   return table;
 }

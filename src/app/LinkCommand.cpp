@@ -1,0 +1,170 @@
+#include "app/LinkCommand.h"
+
+#include "transport/Endpoint.h"
+#include "transport/SocketErrors.h"
+#include "transport/TransportError.h"
+
+#include <Poco/Net/IPAddress.h>
+#include <Poco/Util/Option.h>
+
+#include <cerrno>
+#include <csignal>
+#include <ctime>
+#include <iostream>
+#include <random>
+#include <sstream>
+
+namespace pigeon::app {
+
+using Poco::Util::Option;
+using transport::Endpoint;
+using transport::formatAddress;
+using transport::TransportError;
+
+namespace {
+
+const std::vector<int> kTerminationSignals = {SIGINT, SIGTERM, SIGQUIT};
+
+sigset_t terminationSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  for (const int signal : kTerminationSignals) sigaddset(&set, signal);
+  return set;
+}
+
+// Like ServerApplication::waitForTerminationRequest(): waits for SIGINT,
+// SIGTERM or SIGQUIT, which must be blocked in every thread (block them
+// before starting any). Also returns when the relay's thread has ended.
+void waitForTerminationRequest(const link::LinkRelay& relay) {
+  const sigset_t set = terminationSignals();
+  const timespec interval{0, 200'000'000};
+  while (relay.running()) {
+    if (sigtimedwait(&set, nullptr, &interval) > 0) return;
+  }
+}
+
+std::string counterLine(const link::RelayCounters& c) {
+  std::ostringstream out;
+  out << "received=" << c.received << " sent=" << c.sent << " dropped=" << c.model.dropped()
+      << " (loss=" << c.model.droppedByLoss << " burst=" << c.model.droppedByBurst
+      << " queue=" << c.model.droppedByQueue << ") duplicated=" << c.model.duplicated
+      << " corrupted=" << c.model.corrupted << " reordered=" << c.model.reordered
+      << " overflow=" << c.overflow << " send-errors=" << c.sendErrors << " ignored=" << c.ignored;
+  return out.str();
+}
+
+}  // namespace
+
+LinkCommand::LinkCommand()
+    : Subcommand("link", "--listen PORT --forward HOST:PORT [--bind ADDR] [SPEC]",
+                 "A UDP relay that impairs what passes through it. The first source to send "
+                 "to PORT is the client; its datagrams go to HOST:PORT (up) and the replies "
+                 "come back (down). SPEC is KEY=VALUE items joined by commas, e.g. "
+                 "loss=5%,delay=20ms,jitter=5ms,seed=7; keys: loss, burst, delay, jitter, "
+                 "reorder, duplicate, corrupt, rate, queue, seed; up.KEY or down.KEY for one "
+                 "direction (see docs/link.md). Runs until SIGINT or SIGTERM, then prints "
+                 "what it did to each direction.") {}
+
+void LinkCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
+  options.addOption(Option("listen", "l", "wait for the client on PORT (0: the kernel picks one)")
+                        .argument("PORT")
+                        .binding("link.listen"));
+  options.addOption(Option("forward", "f", "send the client's datagrams to HOST:PORT")
+                        .argument("HOST:PORT")
+                        .binding("link.forward"));
+  options.addOption(Option("bind", "b", "local address to listen on (default: all, IPv6 and IPv4)")
+                        .argument("ADDR")
+                        .binding("link.bind"));
+  options.addOption(Option("spec", "s", "the impairments (a SPEC given as an argument wins)")
+                        .argument("SPEC")
+                        .binding("link.spec"));
+}
+
+link::LinkSpec LinkCommand::readSpec(const std::vector<std::string>& args) const {
+  if (args.size() > 1) {
+    throw UsageError(
+        "give one SPEC, with its items joined by commas (loss=5%,delay=20ms), "
+        "not " +
+        std::to_string(args.size()) + " arguments");
+  }
+  link::LinkSpec spec;
+  try {
+    spec = link::LinkSpec::parse(args.empty() ? setting("link.spec", "") : args.front());
+  } catch (const link::LinkSpecError& e) {
+    throw UsageError(e.what());
+  }
+  if (!spec.up.seed || !spec.down.seed) {
+    // No seed given: a fresh one, printed with the spec so the run can be
+    // repeated exactly.
+    std::random_device entropy;
+    const std::uint64_t seed = (std::uint64_t{entropy()} << 32) ^ entropy();
+    if (!spec.up.seed) spec.up.seed = seed;
+    if (!spec.down.seed) spec.down.seed = seed;
+  }
+  return spec;
+}
+
+std::unique_ptr<link::LinkRelay> LinkCommand::openRelay(
+    const link::LinkSpec& spec, const Poco::Net::SocketAddress& target) const {
+  const std::string bind = setting("link.bind", "");
+  std::uint16_t port = 0;
+  try {
+    port = transport::parsePort(setting("link.listen", ""));
+  } catch (const TransportError& e) {
+    throw UsageError(std::string("--listen: ") + e.what());
+  }
+  Poco::Net::SocketAddress local{Poco::Net::IPAddress::wildcard(Poco::Net::IPAddress::IPv6), port};
+  if (!bind.empty()) {
+    Endpoint endpoint{bind, port};
+    if (bind.size() > 2 && bind.front() == '[' && bind.back() == ']') {
+      endpoint.host = bind.substr(1, bind.size() - 2);
+    }
+    local = endpoint.resolve();
+  }
+  try {
+    return std::make_unique<link::LinkRelay>(spec, local, target);
+  } catch (const Poco::Exception& e) {
+    if (bind.empty() && e.code() == EAFNOSUPPORT) {  // a host without IPv6
+      local = {Poco::Net::IPAddress(), port};
+      try {
+        return std::make_unique<link::LinkRelay>(spec, local, target);
+      } catch (const Poco::Exception& again) {
+        throw transport::translateSocketError(
+            again, "udp relay " + formatAddress(local) + " -> " + formatAddress(target));
+      }
+    }
+    throw transport::translateSocketError(
+        e, "udp relay " + formatAddress(local) + " -> " + formatAddress(target));
+  }
+}
+
+int LinkCommand::execute(const std::vector<std::string>& args) {
+  if (!hasSetting("link.listen")) throw UsageError("--listen PORT is required");
+  if (!hasSetting("link.forward")) throw UsageError("--forward HOST:PORT is required");
+  const link::LinkSpec spec = readSpec(args);
+  const Poco::Net::SocketAddress target = Endpoint::parse(setting("link.forward", "")).resolve();
+  auto relay = openRelay(spec, target);
+
+  // Blocked before the relay's thread exists, so it inherits the mask and
+  // the signals wait for sigtimedwait on this thread.
+  const sigset_t signals = terminationSignals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  relay->start();
+  // One write per report, so a script reading stderr never sees half a line.
+  std::cerr << ("* link: listening on " + formatAddress(relay->address()) + "; forwarding to " +
+                formatAddress(target) + "\n* link: up (client -> target): " + describe(spec.up) +
+                "\n* link: down (target -> client): " + describe(spec.down) + "\n")
+            << std::flush;
+
+  waitForTerminationRequest(*relay);
+  relay->stop();
+  std::cerr << ("* link: up: " + counterLine(relay->upCounters()) +
+                "\n* link: down: " + counterLine(relay->downCounters()) + "\n")
+            << std::flush;
+  if (const std::string error = relay->error(); !error.empty()) {
+    throw TransportError(TransportError::Code::kOther, error);
+  }
+  return EXIT_OK;
+}
+
+}  // namespace pigeon::app

@@ -1,0 +1,127 @@
+#pragma once
+
+#include "link/ImpairmentModel.h"
+#include "link/LinkSpec.h"
+
+#include <Poco/Net/DatagramSocket.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/RunnableAdapter.h>
+#include <Poco/Thread.h>
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace pigeon::link {
+
+// What a relay did in one direction.
+struct RelayCounters {
+  std::uint64_t received = 0;    // datagrams read and given to the model
+  std::uint64_t sent = 0;        // copies written to the socket
+  std::uint64_t sendErrors = 0;  // copies the socket refused (ICMP unreachable, buffer full)
+  std::uint64_t overflow = 0;    // copies dropped: the relay's own backlog was full
+  std::uint64_t ignored = 0;     // datagrams from a source other than the client
+  ImpairmentCounters model;
+};
+
+// A UDP relay that applies a LinkSpec: it listens on one socket, takes the
+// first source that sends to it as the client, and forwards the client's
+// datagrams (up) through a socket connected to the target; the target's
+// replies (down) go back to the client. Datagrams from other sources are
+// ignored. A thread inside reads both sockets, runs each datagram through
+// its direction's ImpairmentModel (up: stream 0, down: stream 1) and sends
+// the copies when they are due (a min-heap on delivery time; it waits on the
+// sockets until the next one is due). Copies still waiting at stop() are
+// dropped. Errors never escape the thread: a failure stops it and is kept
+// for error().
+//
+//   LinkRelay relay(LinkSpec::parse("loss=5%"), {"127.0.0.1", 0}, target);
+//   relay.start();  ... send to 127.0.0.1:relay.port() ...  relay.stop();
+//
+// Non-copyable. The queries are thread safe; start()/stop() are meant to be
+// called from one thread.
+class LinkRelay {
+ public:
+  // Binds a socket to `listen` (port 0: the kernel picks; an IPv6 wildcard
+  // also accepts IPv4) and connects another to `target`. Throws
+  // Poco::Exception if either fails, LinkSpecError for a bad text SPEC.
+  LinkRelay(const LinkSpec& spec, const Poco::Net::SocketAddress& listen,
+            const Poco::Net::SocketAddress& target);
+  LinkRelay(std::string_view spec, const Poco::Net::SocketAddress& listen,
+            const Poco::Net::SocketAddress& target);
+  ~LinkRelay();  // stops
+
+  LinkRelay(const LinkRelay&) = delete;
+  LinkRelay& operator=(const LinkRelay&) = delete;
+
+  // Starts the thread. Throws std::logic_error if started before.
+  void start();
+  // Asks the thread to end, joins it (within tens of milliseconds) and
+  // closes the sockets. Idempotent; never throws.
+  void stop() noexcept;
+
+  // True from start() until stop() or a failure ends the thread.
+  bool running() const { return running_.load(); }
+  // Why the thread ended early; empty if it did not.
+  std::string error() const;
+
+  std::uint16_t port() const { return address_.port(); }
+  Poco::Net::SocketAddress address() const { return address_; }
+  Poco::Net::SocketAddress target() const { return target_; }
+  std::optional<Poco::Net::SocketAddress> client() const;
+
+  RelayCounters upCounters() const;    // client -> target
+  RelayCounters downCounters() const;  // target -> client
+  const LinkSpec& spec() const { return spec_; }
+
+ private:
+  struct Pending {
+    std::int64_t dueNs;
+    std::uint64_t order;  // FIFO among copies due at the same time
+    bool up;
+    std::vector<unsigned char> bytes;
+  };
+  struct Direction {
+    ImpairmentModel model;
+    RelayCounters counters;
+  };
+
+  void run();
+  void loop();
+  void readFromClient(std::vector<unsigned char>& buffer);
+  void readFromTarget(std::vector<unsigned char>& buffer);
+  void admit(bool up, const unsigned char* data, std::size_t size);
+  void sendDue(std::int64_t nowNs);
+  void send(Pending& pending);
+
+  const LinkSpec spec_;
+  Poco::Net::DatagramSocket clientSocket_;
+  Poco::Net::DatagramSocket targetSocket_;
+  Poco::Net::SocketAddress address_;
+  Poco::Net::SocketAddress target_;
+
+  mutable std::mutex mutex_;  // guards the members below it
+  Direction up_;
+  Direction down_;
+  std::optional<Poco::Net::SocketAddress> client_;
+  std::string error_;
+
+  // Used by the relay thread only.
+  std::vector<Pending> heap_;
+  std::size_t heapBytes_ = 0;
+  std::uint64_t nextOrder_ = 0;
+  std::vector<Delivery> deliveries_;
+
+  Poco::RunnableAdapter<LinkRelay> runnable_;
+  Poco::Thread thread_;
+  std::atomic<bool> started_{false};
+  bool joined_ = false;  // used by start()/stop() only
+  std::atomic<bool> stopRequested_{false};
+  std::atomic<bool> running_{false};
+};
+
+}  // namespace pigeon::link

@@ -1,0 +1,209 @@
+#include "link/LinkRelay.h"
+
+#include "wire/Clock.h"
+
+#include <Poco/Net/DatagramSocket.h>
+#include <Poco/Timespan.h>
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+using pigeon::link::LinkRelay;
+using pigeon::link::RelayCounters;
+using pigeon::wire::steadyNowNs;
+using Poco::Net::DatagramSocket;
+using Poco::Net::SocketAddress;
+
+namespace {
+
+constexpr std::int64_t kMs = 1'000'000;
+const SocketAddress kLoopbackAnyPort("127.0.0.1", 0);
+
+// A UDP socket on 127.0.0.1 with a port the kernel picked.
+DatagramSocket loopbackSocket() {
+  DatagramSocket socket(SocketAddress::IPv4);
+  socket.bind(kLoopbackAnyPort);
+  return socket;
+}
+
+SocketAddress relayAddress(const LinkRelay& relay) { return {"127.0.0.1", relay.port()}; }
+
+// The next datagram within `timeout`, if one comes.
+std::optional<std::string> receiveWithin(DatagramSocket& socket, Poco::Timespan timeout) {
+  if (!socket.poll(timeout, Poco::Net::Socket::SELECT_READ)) return std::nullopt;
+  std::vector<char> buffer(65536);
+  SocketAddress from;
+  const int n = socket.receiveFrom(buffer.data(), static_cast<int>(buffer.size()), from);
+  return std::string(buffer.data(), static_cast<std::size_t>(n));
+}
+
+// "SEQ SENDNS": what the tests send.
+std::string probe(int sequence) {
+  return std::to_string(sequence) + " " + std::to_string(steadyNowNs());
+}
+
+// Polls `socket` (discarding what comes) until `done` or 5 s have passed.
+template <typename Done>
+bool waitUntil(DatagramSocket& socket, Done done) {
+  const std::int64_t deadlineNs = steadyNowNs() + 5'000 * kMs;
+  while (!done()) {
+    if (steadyNowNs() > deadlineNs) return false;
+    receiveWithin(socket, Poco::Timespan(0, 5'000));
+  }
+  return true;
+}
+
+}  // namespace
+
+TEST(LinkRelay, ReportsThePortTheKernelPicked) {
+  DatagramSocket target = loopbackSocket();
+  LinkRelay relay("", kLoopbackAnyPort, target.address());
+  EXPECT_NE(relay.port(), 0);
+  EXPECT_EQ(relay.target(), target.address());
+  EXPECT_FALSE(relay.running());
+}
+
+TEST(LinkRelay, RelaysEveryDatagramNoSoonerThanTheConfiguredDelay) {
+  DatagramSocket target = loopbackSocket();
+  DatagramSocket client = loopbackSocket();
+  LinkRelay relay("loss=0,delay=20ms", kLoopbackAnyPort, target.address());
+  relay.start();
+  constexpr int kCount = 20;
+  for (int i = 0; i < kCount; ++i) {
+    const std::string datagram = probe(i);
+    client.sendTo(datagram.data(), static_cast<int>(datagram.size()), relayAddress(relay));
+  }
+
+  std::vector<bool> seen(kCount, false);
+  for (int received = 0; received < kCount; ++received) {
+    const auto datagram = receiveWithin(target, Poco::Timespan(5, 0));
+    ASSERT_TRUE(datagram) << "only " << received << " of " << kCount << " arrived";
+    const std::int64_t arrivalNs = steadyNowNs();
+    const auto space = datagram->find(' ');
+    const int sequence = std::stoi(datagram->substr(0, space));
+    const std::int64_t sentNs = std::stoll(datagram->substr(space + 1));
+    ASSERT_GE(sequence, 0);
+    ASSERT_LT(sequence, kCount);
+    EXPECT_FALSE(seen[sequence]) << "duplicate " << sequence;
+    seen[sequence] = true;
+    EXPECT_GE(arrivalNs - sentNs, 20 * kMs) << "datagram " << sequence;
+  }
+  relay.stop();
+  const RelayCounters up = relay.upCounters();
+  EXPECT_EQ(up.received, static_cast<std::uint64_t>(kCount));
+  EXPECT_EQ(up.sent, static_cast<std::uint64_t>(kCount));
+  EXPECT_EQ(relay.error(), "");
+}
+
+TEST(LinkRelay, CarriesTheTargetsRepliesBackToTheClient) {
+  DatagramSocket target = loopbackSocket();
+  DatagramSocket client = loopbackSocket();
+  LinkRelay relay("down.delay=1ms", kLoopbackAnyPort, target.address());
+  relay.start();
+  client.sendTo("ping", 4, relayAddress(relay));
+
+  std::vector<char> buffer(100);
+  ASSERT_TRUE(target.poll(Poco::Timespan(5, 0), Poco::Net::Socket::SELECT_READ));
+  SocketAddress relaySide;
+  const int n = target.receiveFrom(buffer.data(), static_cast<int>(buffer.size()), relaySide);
+  EXPECT_EQ(std::string(buffer.data(), static_cast<std::size_t>(n)), "ping");
+  target.sendTo("pong", 4, relaySide);
+
+  EXPECT_EQ(receiveWithin(client, Poco::Timespan(5, 0)), "pong");
+  EXPECT_EQ(relay.client(), client.address());
+  relay.stop();  // the relay counts a copy just after sending it
+  EXPECT_EQ(relay.downCounters().sent, 1u);
+}
+
+TEST(LinkRelay, RelaysNothingAtFullLoss) {
+  DatagramSocket target = loopbackSocket();
+  DatagramSocket client = loopbackSocket();
+  LinkRelay relay("loss=100%", kLoopbackAnyPort, target.address());
+  relay.start();
+  constexpr std::uint64_t kCount = 20;
+  for (std::uint64_t i = 0; i < kCount; ++i) client.sendTo("x", 1, relayAddress(relay));
+  // Once the relay has judged all of them, nothing may be on its way.
+  ASSERT_TRUE(waitUntil(target, [&] { return relay.upCounters().model.offered == kCount; }));
+  EXPECT_FALSE(receiveWithin(target, Poco::Timespan(0, 50'000)));
+  EXPECT_EQ(relay.upCounters().model.droppedByLoss, kCount);
+  EXPECT_EQ(relay.upCounters().sent, 0u);
+}
+
+TEST(LinkRelay, FlipsOneByteOfEachDatagramAtFullCorruption) {
+  DatagramSocket target = loopbackSocket();
+  DatagramSocket client = loopbackSocket();
+  LinkRelay relay("corrupt=100%,seed=3", kLoopbackAnyPort, target.address());
+  relay.start();
+  const std::string original = "the quick brown pigeon";
+  for (int i = 0; i < 10; ++i) {
+    client.sendTo(original.data(), static_cast<int>(original.size()), relayAddress(relay));
+    const auto datagram = receiveWithin(target, Poco::Timespan(5, 0));
+    ASSERT_TRUE(datagram);
+    ASSERT_EQ(datagram->size(), original.size());
+    int differing = 0;
+    for (std::size_t j = 0; j < original.size(); ++j) differing += (*datagram)[j] != original[j];
+    EXPECT_EQ(differing, 1);
+  }
+  EXPECT_EQ(relay.upCounters().model.corrupted, 10u);
+}
+
+TEST(LinkRelay, IgnoresDatagramsFromASecondSource) {
+  DatagramSocket target = loopbackSocket();
+  DatagramSocket client = loopbackSocket();
+  DatagramSocket stranger = loopbackSocket();
+  LinkRelay relay("", kLoopbackAnyPort, target.address());
+  relay.start();
+  client.sendTo("first", 5, relayAddress(relay));
+  EXPECT_EQ(receiveWithin(target, Poco::Timespan(5, 0)), "first");
+  stranger.sendTo("intruder", 8, relayAddress(relay));
+  ASSERT_TRUE(waitUntil(target, [&] { return relay.upCounters().ignored == 1; }));
+  client.sendTo("second", 6, relayAddress(relay));
+  EXPECT_EQ(receiveWithin(target, Poco::Timespan(5, 0)), "second");
+}
+
+TEST(LinkRelay, KeepsGoingWhenTheTargetIsNotListening) {
+  SocketAddress closedPort;
+  {
+    DatagramSocket gone = loopbackSocket();
+    closedPort = gone.address();
+  }
+  DatagramSocket client = loopbackSocket();
+  LinkRelay relay("", kLoopbackAnyPort, closedPort);
+  relay.start();
+  for (int i = 0; i < 5; ++i) client.sendTo("x", 1, relayAddress(relay));
+  ASSERT_TRUE(waitUntil(client, [&] { return relay.upCounters().received == 5; }));
+  EXPECT_TRUE(relay.running());
+  relay.stop();
+  EXPECT_EQ(relay.error(), "");
+}
+
+TEST(LinkRelay, StopsPromptlyEvenWithDatagramsStillDelayed) {
+  DatagramSocket target = loopbackSocket();
+  DatagramSocket client = loopbackSocket();
+  LinkRelay relay("delay=30s", kLoopbackAnyPort, target.address());
+  relay.start();
+  client.sendTo("later", 5, relayAddress(relay));
+  ASSERT_TRUE(waitUntil(target, [&] { return relay.upCounters().received == 1; }));
+  const std::int64_t beforeNs = steadyNowNs();
+  relay.stop();
+  EXPECT_LT(steadyNowNs() - beforeNs, 500 * kMs);
+  EXPECT_FALSE(relay.running());
+  relay.stop();  // again: harmless
+}
+
+TEST(LinkRelay, RefusesToStartTwice) {
+  DatagramSocket target = loopbackSocket();
+  LinkRelay relay("", kLoopbackAnyPort, target.address());
+  relay.start();
+  EXPECT_THROW(relay.start(), std::logic_error);
+}
+
+TEST(LinkRelay, CanBeStoppedWithoutHavingStarted) {
+  DatagramSocket target = loopbackSocket();
+  LinkRelay relay("", kLoopbackAnyPort, target.address());
+  relay.stop();
+  EXPECT_FALSE(relay.running());
+}
