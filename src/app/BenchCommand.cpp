@@ -144,11 +144,14 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   for (const auto& c : cases) results.push_back(c.result);
   const auto describe = runner.describe();
 
+  const std::string pace = settings.ratePerS > 0 ? " at " + describe.at("rate_per_s") + "/s"
+                          : settings.pattern == bench::Pattern::kPingPong
+                              ? ", one in flight"
+                              : ", as fast as possible";
   std::cout << "pigeon bench: " << describe.at("pattern") << ", "
             << (settings.durationS ? describe.at("duration_s") + " s"
                                    : describe.at("count") + " messages")
-            << " at " << describe.at("rate_per_s") << "/s"
-            << ", target " << describe.at("target") << "\n"
+            << pace << ", target " << describe.at("target") << "\n"
             << "one-way latency clock: " << describe.at("one_way_clock") << "\n";
   if (!settings.linkSpec.empty()) {
     std::cout << "impaired link: " << settings.linkSpec << " (applies to";
