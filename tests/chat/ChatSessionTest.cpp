@@ -1,0 +1,183 @@
+// ChatSession driven through a scripted transport: no sockets, no threads.
+
+#include "chat/ChatSession.h"
+
+#include "transport/TransportError.h"
+#include "wire/Codec.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <deque>
+#include <string>
+#include <vector>
+
+using pigeon::chat::ChatOutput;
+using pigeon::chat::ChatSession;
+using pigeon::chat::ChatSettings;
+using pigeon::transport::Incoming;
+using pigeon::transport::PeerKind;
+using pigeon::wire::MessageType;
+
+namespace {
+
+// Hands out scripted arrivals; records what is sent. After the script it
+// reports kClosed so runReceiver() ends.
+class ScriptedTransport : public pigeon::transport::Transport {
+ public:
+  std::deque<Incoming> script;
+  std::vector<std::pair<MessageType, std::string>> sentFrames;
+  std::vector<std::string> sentPlain;
+  PeerKind kind = PeerKind::kPigeon;
+
+  void sendMessage(const pigeon::wire::Header& h, pigeon::wire::ByteSpan payload) override {
+    if (payload.size() > maxPayload()) {
+      throw pigeon::transport::TransportError(
+          pigeon::transport::TransportError::Code::kMessageTooLong, "message too long");
+    }
+    sentFrames.emplace_back(h.type, std::string(payload.begin(), payload.end()));
+  }
+  void sendPlain(pigeon::wire::ByteSpan bytes) override {
+    sentPlain.emplace_back(bytes.begin(), bytes.end());
+  }
+  Incoming receive(Poco::Timespan) override {
+    if (script.empty()) {
+      Incoming closed;
+      closed.kind = Incoming::Kind::kClosed;
+      return closed;
+    }
+    Incoming next = script.front();
+    script.pop_front();
+    return next;
+  }
+  bool hasPeer() const override { return true; }
+  Poco::Net::SocketAddress peerAddress() const override { return {"127.0.0.1", 4242}; }
+  Poco::Net::SocketAddress localAddress() const override { return {"127.0.0.1", 4343}; }
+  PeerKind peerKind() const override { return kind; }
+  std::size_t maxPayload() const override { return 100; }
+  std::string name() const override { return "udp"; }
+  void close() override {}
+};
+
+struct Recorder : ChatOutput {
+  std::vector<std::string> messages;
+  std::vector<std::string> statuses;
+  void message(const std::string& line) override { messages.push_back(line); }
+  void status(const std::string& line) override { statuses.push_back(line); }
+};
+
+Incoming frame(MessageType type, std::uint64_t sequence, const std::string& payload) {
+  Incoming in;
+  in.kind = Incoming::Kind::kMessage;
+  in.header.type = type;
+  in.header.streamId = ChatSession::kChatStream;
+  in.header.sequence = sequence;
+  in.payload.assign(payload.begin(), payload.end());
+  in.from = Poco::Net::SocketAddress("127.0.0.1", 4242);
+  return in;
+}
+
+Incoming plain(const std::string& bytes) {
+  Incoming in;
+  in.kind = Incoming::Kind::kPlain;
+  in.payload.assign(bytes.begin(), bytes.end());
+  return in;
+}
+
+}  // namespace
+
+TEST(ChatSession, ShowsGapsReorderingAndDuplicatesNextToTheMessage) {
+  ScriptedTransport t;
+  t.script = {frame(MessageType::kHello, 0, "dave"), frame(MessageType::kData, 0, "a"),
+              frame(MessageType::kData, 3, "d"), frame(MessageType::kData, 1, "b"),
+              frame(MessageType::kData, 1, "b")};
+  Recorder out;
+  ChatSession session(t, ChatSettings{}, out);
+  session.runReceiver();
+  ASSERT_EQ(out.messages.size(), 4u);
+  EXPECT_EQ(out.messages[0], "dave: a");
+  EXPECT_EQ(out.messages[1], "dave: d  [2 messages missing before this]");
+  EXPECT_EQ(out.messages[2], "dave: b  [out of order: 2 behind the newest]");
+  EXPECT_EQ(out.messages[3], "dave: b  [duplicate]");
+}
+
+TEST(ChatSession, AnswersAGreetingWithItsOwnNameOnce) {
+  ScriptedTransport t;
+  t.script = {frame(MessageType::kHello, 0, "dave"), frame(MessageType::kHello, 0, "dave")};
+  Recorder out;
+  ChatSettings settings;
+  settings.nick = "alice";
+  ChatSession session(t, settings, out);
+  session.runReceiver();
+  ASSERT_EQ(t.sentFrames.size(), 1u);
+  EXPECT_EQ(t.sentFrames[0], std::make_pair(MessageType::kHello, std::string("alice")));
+}
+
+TEST(ChatSession, APeersGoodbyeEndsTheSession) {
+  ScriptedTransport t;
+  t.script = {frame(MessageType::kHello, 0, "dave"), frame(MessageType::kBye, 0, ""),
+              frame(MessageType::kData, 0, "after bye")};
+  Recorder out;
+  ChatSession session(t, ChatSettings{}, out);
+  session.runReceiver();
+  EXPECT_TRUE(session.peerLeft());
+  EXPECT_TRUE(out.messages.empty());
+  EXPECT_EQ(out.statuses.back(), "* dave left");
+}
+
+TEST(ChatSession, ShowsEachPlainChunkAtOnceLineByLine) {
+  ScriptedTransport t;
+  t.kind = PeerKind::kPlain;
+  t.script = {plain("no newline"), plain("two\r\nlines\n")};
+  Recorder out;
+  ChatSession session(t, ChatSettings{}, out);
+  session.runReceiver();
+  ASSERT_EQ(out.messages.size(), 3u);
+  EXPECT_EQ(out.messages[0], "127.0.0.1:4242: no newline");
+  EXPECT_EQ(out.messages[1], "127.0.0.1:4242: two");
+  EXPECT_EQ(out.messages[2], "127.0.0.1:4242: lines");
+}
+
+TEST(ChatSession, AHostileNicknameIsMadeSafeAndShort) {
+  ScriptedTransport t;
+  t.script = {frame(MessageType::kHello, 0, "\x1b[31mmallory" + std::string(100, 'x')),
+              frame(MessageType::kData, 0, "hi")};
+  Recorder out;
+  ChatSession session(t, ChatSettings{}, out);
+  session.runReceiver();
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0].rfind("\\e[31mmallory", 0), 0u) << out.messages[0];
+  EXPECT_LT(out.messages[0].size(), 50u);
+}
+
+TEST(ChatSession, SendsFramesToAPigeonAndPlainTextToAPlainPeer) {
+  ScriptedTransport pigeon;
+  Recorder out;
+  ChatSession framed(pigeon, ChatSettings{}, out);
+  EXPECT_EQ(framed.sendLine("hello"), ChatSession::LineResult::kSent);
+  ASSERT_EQ(pigeon.sentFrames.size(), 2u);  // a greeting first, then the line
+  EXPECT_EQ(pigeon.sentFrames[0].first, MessageType::kHello);
+  EXPECT_EQ(pigeon.sentFrames[1], std::make_pair(MessageType::kData, std::string("hello")));
+
+  ScriptedTransport nc;
+  nc.kind = PeerKind::kPlain;
+  ChatSession plainSession(nc, ChatSettings{}, out);
+  EXPECT_EQ(plainSession.sendLine("hello"), ChatSession::LineResult::kSent);
+  EXPECT_TRUE(nc.sentFrames.empty());
+  ASSERT_EQ(nc.sentPlain.size(), 1u);
+  EXPECT_EQ(nc.sentPlain[0], "hello\n");
+}
+
+TEST(ChatSession, QuitSaysGoodbyeAndATooLongLineIsRejected) {
+  ScriptedTransport t;
+  Recorder out;
+  ChatSession session(t, ChatSettings{}, out);
+  EXPECT_EQ(session.sendLine(std::string(101, 'x')), ChatSession::LineResult::kRejected);
+  EXPECT_NE(out.statuses.back().find("message too long"), std::string::npos);
+  EXPECT_EQ(session.sendLine("/quit"), ChatSession::LineResult::kQuit);
+  EXPECT_EQ(t.sentFrames.back().first, MessageType::kBye);
+  session.leave();  // no second goodbye
+  EXPECT_EQ(std::count_if(t.sentFrames.begin(), t.sentFrames.end(),
+                          [](const auto& f) { return f.first == MessageType::kBye; }),
+            1);
+}
