@@ -25,16 +25,6 @@ namespace {
 const Poco::Timespan kPoll(0, 200'000);
 const Poco::Timespan kConnectTimeout(5, 0);
 
-// The address to listen on: --bind, or every address (IPv6 and IPv4).
-Poco::Net::SocketAddress listenAddress(const std::string& bind, std::uint16_t port) {
-  if (bind.empty()) return {Poco::Net::IPAddress::wildcard(Poco::Net::IPAddress::IPv6), port};
-  Endpoint endpoint{bind, port};
-  if (!bind.empty() && bind.front() == '[' && bind.back() == ']') {
-    endpoint.host = bind.substr(1, bind.size() - 2);
-  }
-  return endpoint.resolve();
-}
-
 std::string defaultNick() {
   const std::string user = Poco::Environment::get("USER", "");
   return user.empty() ? "pigeon" : user;
@@ -76,7 +66,7 @@ std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind,
   const std::string bind = setting("chat.bind", "");
   if (listening) {
     const auto port = transport::parsePort(setting("chat.listen", ""));
-    auto local = listenAddress(bind, port);
+    auto local = transport::bindAddress(bind, port);
     if (kind == "udp") {
       std::unique_ptr<transport::UdpTransport> udp;
       try {
@@ -102,7 +92,7 @@ std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind,
   }
   const auto peer = Endpoint::parse(setting("chat.peer", "")).resolve();
   std::optional<Poco::Net::SocketAddress> local;
-  if (!bind.empty()) local = listenAddress(bind, 0);
+  if (!bind.empty()) local = transport::bindAddress(bind, 0);
   if (kind == "udp") {
     auto udp = transport::UdpTransport::connect(peer, local);
     output.status("* udp to " + formatAddress(peer) + " from " +

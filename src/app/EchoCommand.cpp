@@ -51,8 +51,7 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
     options.maxRatePerSource = parseNumber("--max-rate", setting("echo.max-rate", ""), 1, 1e8);
   }
   const std::string bind = setting("echo.bind", "");
-  Poco::Net::SocketAddress local(Poco::Net::IPAddress::wildcard(Poco::Net::IPAddress::IPv6), port);
-  if (!bind.empty()) local = transport::Endpoint{bind, port}.resolve();
+  Poco::Net::SocketAddress local = transport::bindAddress(bind, port);
 
   std::vector<std::unique_ptr<bench::EchoReflector>> reflectors;
   for (const auto& name : splitList("--transport", setting("echo.transport", "udp,tcp"))) {

@@ -1,5 +1,6 @@
 #include "app/LinkCommand.h"
 
+#include "app/TerminationSignals.h"
 #include "transport/Endpoint.h"
 #include "transport/SocketErrors.h"
 #include "transport/TransportError.h"
@@ -22,26 +23,6 @@ using transport::formatAddress;
 using transport::TransportError;
 
 namespace {
-
-const std::vector<int> kTerminationSignals = {SIGINT, SIGTERM, SIGQUIT};
-
-sigset_t terminationSignals() {
-  sigset_t set;
-  sigemptyset(&set);
-  for (const int signal : kTerminationSignals) sigaddset(&set, signal);
-  return set;
-}
-
-// Like ServerApplication::waitForTerminationRequest(): waits for SIGINT,
-// SIGTERM or SIGQUIT, which must be blocked in every thread (block them
-// before starting any). Also returns when the relay's thread has ended.
-void waitForTerminationRequest(const link::LinkRelay& relay) {
-  const sigset_t set = terminationSignals();
-  const timespec interval{0, 200'000'000};
-  while (relay.running()) {
-    if (sigtimedwait(&set, nullptr, &interval) > 0) return;
-  }
-}
 
 std::string counterLine(const link::RelayCounters& c) {
   std::ostringstream out;
@@ -113,14 +94,7 @@ std::unique_ptr<link::LinkRelay> LinkCommand::openRelay(
   } catch (const TransportError& e) {
     throw UsageError(std::string("--listen: ") + e.what());
   }
-  Poco::Net::SocketAddress local{Poco::Net::IPAddress::wildcard(Poco::Net::IPAddress::IPv6), port};
-  if (!bind.empty()) {
-    Endpoint endpoint{bind, port};
-    if (bind.size() > 2 && bind.front() == '[' && bind.back() == ']') {
-      endpoint.host = bind.substr(1, bind.size() - 2);
-    }
-    local = endpoint.resolve();
-  }
+  Poco::Net::SocketAddress local = transport::bindAddress(bind, port);
   try {
     return std::make_unique<link::LinkRelay>(spec, local, target);
   } catch (const Poco::Exception& e) {
@@ -145,10 +119,7 @@ int LinkCommand::execute(const std::vector<std::string>& args) {
   const Poco::Net::SocketAddress target = Endpoint::parse(setting("link.forward", "")).resolve();
   auto relay = openRelay(spec, target);
 
-  // Blocked before the relay's thread exists, so it inherits the mask and
-  // the signals wait for sigtimedwait on this thread.
-  const sigset_t signals = terminationSignals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  TerminationSignals signals;  // before the relay's thread exists
   relay->start();
   // One write per report, so a script reading stderr never sees half a line.
   std::cerr << ("* link: listening on " + formatAddress(relay->address()) + "; forwarding to " +
@@ -156,7 +127,9 @@ int LinkCommand::execute(const std::vector<std::string>& args) {
                 "\n* link: down (target -> client): " + describe(spec.down) + "\n")
             << std::flush;
 
-  waitForTerminationRequest(*relay);
+  // Also ends when the relay's thread has died.
+  while (relay->running() && signals.waitFor(200) == 0) {
+  }
   relay->stop();
   std::cerr << ("* link: up: " + counterLine(relay->upCounters()) +
                 "\n* link: down: " + counterLine(relay->downCounters()) + "\n")

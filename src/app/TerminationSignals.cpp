@@ -2,6 +2,7 @@
 
 #include <pthread.h>
 #include <signal.h>
+#include <time.h>
 
 namespace pigeon::app {
 
@@ -32,6 +33,13 @@ int TerminationSignals::wait() {
   while (sigwait(&set, &signal) != 0) {
   }
   return signal;
+}
+
+int TerminationSignals::waitFor(long timeoutMs) {
+  const sigset_t set = terminationSet();
+  const timespec timeout{timeoutMs / 1000, (timeoutMs % 1000) * 1'000'000};
+  const int signal = sigtimedwait(&set, nullptr, &timeout);
+  return signal > 0 ? signal : 0;
 }
 
 }  // namespace pigeon::app

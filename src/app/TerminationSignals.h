@@ -15,6 +15,9 @@ class TerminationSignals {
 
   // Returns the signal that arrived.
   int wait();
+
+  // Waits up to `timeoutMs`; the signal that arrived, or 0.
+  int waitFor(long timeoutMs);
 };
 
 }  // namespace pigeon::app

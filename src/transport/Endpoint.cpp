@@ -67,6 +67,15 @@ Poco::Net::SocketAddress Endpoint::resolve() const {
   throw TransportError(Code::kHostNotFound, "host not found: " + host);
 }
 
+Poco::Net::SocketAddress bindAddress(const std::string& bind, std::uint16_t port) {
+  if (bind.empty()) return {Poco::Net::IPAddress::wildcard(Poco::Net::IPAddress::IPv6), port};
+  Endpoint endpoint{bind, port};
+  if (bind.size() > 2 && bind.front() == '[' && bind.back() == ']') {
+    endpoint.host = bind.substr(1, bind.size() - 2);
+  }
+  return endpoint.resolve();
+}
+
 std::string Endpoint::toString() const {
   if (host.find(':') != std::string::npos) return "[" + host + "]:" + std::to_string(port);
   return host + ":" + std::to_string(port);

@@ -24,6 +24,11 @@ struct Endpoint {
   std::string toString() const;
 };
 
+// Where to listen: `bind` (an address or name, IPv6 in brackets or not) at
+// `port`, or, when `bind` is empty, every address, IPv6 and IPv4 ("::").
+// Throws TransportError(kHostNotFound).
+Poco::Net::SocketAddress bindAddress(const std::string& bind, std::uint16_t port);
+
 // Parses a port number 0..65535; throws TransportError(kBadAddress).
 std::uint16_t parsePort(std::string_view text);
 
