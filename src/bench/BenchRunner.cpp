@@ -84,17 +84,44 @@ void addTcpFacts(TransportResult& result, const transport::Transport& sender) {
   result.congestionControl = transport::tcpCongestionControl(sender.nativeHandle());
 }
 
-// What the link relay did, so that loss on the modelled link and loss in the
-// relay itself (a sender faster than the relay) are told apart.
-void addRelayFacts(TransportResult& result, const link::LinkRelay& relay) {
-  const auto up = relay.upCounters();
-  const auto down = relay.downCounters();
-  result.counters["link_dropped"] = up.model.dropped() + down.model.dropped();
-  result.counters["link_duplicated"] = up.model.duplicated + down.model.duplicated;
-  result.counters["link_corrupted"] = up.model.corrupted + down.model.corrupted;
-  result.counters["relay_overflow"] =
-      up.overflow + up.sendErrors + down.overflow + down.sendErrors;
-}
+// The link relay of a run, started with big socket buffers, and what it did:
+// loss on the modelled link is told apart from loss in the relay itself (a
+// sender faster than the relay: its socket buffers or its backlog overflow).
+class ImpairedPath {
+ public:
+  ImpairedPath(const std::string& spec, const Poco::Net::SocketAddress& target)
+      : relay_(spec, kLoopback, target) {
+    for (int fd : {relay_.clientSocketHandle(), relay_.targetSocketHandle()}) {
+      transport::enlargeReceiveBuffer(fd, kSinkBufferBytes);
+    }
+    dropsAtStart_ = socketDrops();
+    relay_.start();
+  }
+  ~ImpairedPath() { relay_.stop(); }
+
+  Poco::Net::SocketAddress address() const { return relay_.address(); }
+
+  void addFacts(TransportResult& result) {
+    relay_.stop();
+    const auto up = relay_.upCounters();
+    const auto down = relay_.downCounters();
+    result.counters["link_dropped"] = up.model.dropped() + down.model.dropped();
+    result.counters["link_duplicated"] = up.model.duplicated + down.model.duplicated;
+    result.counters["link_corrupted"] = up.model.corrupted + down.model.corrupted;
+    result.counters["relay_overflow"] =
+        up.overflow + up.sendErrors + down.overflow + down.sendErrors;
+    result.counters["relay_socket_drops"] = socketDrops() - dropsAtStart_;
+  }
+
+ private:
+  std::uint64_t socketDrops() const {
+    return transport::socketDrops(relay_.clientSocketHandle()).value_or(0) +
+           transport::socketDrops(relay_.targetSocketHandle()).value_or(0);
+  }
+
+  link::LinkRelay relay_;
+  std::uint64_t dropsAtStart_ = 0;
+};
 
 }  // namespace
 
@@ -200,11 +227,10 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   sinkOptions.receiveBufferBytes = kSinkBufferBytes;
   BenchSink sink(transport::listenOn(name, kLoopback, options), sinkOptions);
 
-  std::optional<link::LinkRelay> relay;
+  std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = sink.localAddress();
   if (impaired(name)) {
-    relay.emplace(settings_.linkSpec, kLoopback, destination);
-    relay->start();
+    relay.emplace(settings_.linkSpec, destination);
     destination = relay->address();
   }
 
@@ -243,10 +269,7 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   addTcpFacts(result, *sender);
   if (!reported) result.counters["final_count_unacknowledged"] = 1;
   sender->close();
-  if (relay) {
-    relay->stop();
-    addRelayFacts(result, *relay);
-  }
+  if (relay) relay->addFacts(result);
   return result;
 }
 
@@ -257,11 +280,10 @@ TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBy
   options.tcpCongestionControl = settings_.congestionControl;
   options.receiveBufferBytes = kSinkBufferBytes;
 
-  std::optional<link::LinkRelay> relay;
+  std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = reflector;
   if (impaired(name)) {
-    relay.emplace(settings_.linkSpec, kLoopback, destination);
-    relay->start();
+    relay.emplace(settings_.linkSpec, destination);
     destination = relay->address();
   }
   auto client = transport::connectTo(name, destination, options);
@@ -279,10 +301,7 @@ TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBy
   }
   addTcpFacts(result, *client);
   client->close();
-  if (relay) {
-    relay->stop();
-    addRelayFacts(result, *relay);
-  }
+  if (relay) relay->addFacts(result);
   return result;
 }
 

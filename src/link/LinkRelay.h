@@ -70,6 +70,12 @@ class LinkRelay {
   std::string error() const;
 
   std::uint16_t port() const { return address_.port(); }
+
+  // The file descriptors of the socket facing the client and of the one
+  // facing the target, for what only the kernel can tell about them (how
+  // many datagrams their receive buffers dropped) and to size those buffers.
+  int clientSocketHandle() const { return clientSocket_.impl()->sockfd(); }
+  int targetSocketHandle() const { return targetSocket_.impl()->sockfd(); }
   Poco::Net::SocketAddress address() const { return address_; }
   Poco::Net::SocketAddress target() const { return target_; }
   std::optional<Poco::Net::SocketAddress> client() const;
