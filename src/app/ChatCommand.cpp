@@ -3,7 +3,8 @@
 #include "app/ConsoleOutput.h"
 #include "app/LineReader.h"
 #include "transport/Endpoint.h"
-#include "transport/TcpListener.h"
+#include "transport/RudpTransport.h"
+#include "transport/TransportFactory.h"
 #include "transport/UdpTransport.h"
 
 #include <Poco/Environment.h>
@@ -41,7 +42,7 @@ ChatCommand::ChatCommand()
                  "their side.") {}
 
 void ChatCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
-  options.addOption(Option("transport", "t", "udp (default) or tcp")
+  options.addOption(Option("transport", "t", "udp (default), tcp, or rudp (reliable, on UDP)")
                         .argument("NAME")
                         .binding("chat.transport"));
   options.addOption(Option("listen", "l", "wait for a peer on PORT (0: the kernel picks one)")
@@ -80,11 +81,11 @@ std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind,
                     "; waiting for a peer to speak");
       return udp;
     }
-    transport::TcpListener listener(local);
-    output.status("* listening on tcp " + formatAddress(listener.localAddress()) +
+    auto listener = transport::listenOn(kind, local);
+    output.status("* listening on " + kind + " " + formatAddress(listener->localAddress()) +
                   "; waiting for a peer to connect");
     while (true) {
-      if (auto connection = listener.acceptTcp(kPoll)) {
+      if (auto connection = listener->accept(kPoll)) {
         output.status("* connection from " + formatAddress(connection->peerAddress()));
         return connection;
       }
@@ -99,16 +100,16 @@ std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind,
                   formatAddress(udp->localAddress()));
     return udp;
   }
-  auto tcp = transport::TcpTransport::connect(peer, kConnectTimeout);
-  output.status("* connected to " + formatAddress(peer) + " over tcp");
-  return tcp;
+  auto connected = transport::connectTo(kind, peer, {}, kConnectTimeout);
+  output.status("* connected to " + formatAddress(peer) + " over " + kind);
+  return connected;
 }
 
 int ChatCommand::execute(const std::vector<std::string>& args) {
   if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
   const std::string kind = setting("chat.transport", "udp");
-  if (kind != "udp" && kind != "tcp") {
-    throw UsageError("--transport must be udp or tcp, not '" + kind + "'");
+  if (kind != "udp" && kind != "tcp" && kind != "rudp") {
+    throw UsageError("--transport must be udp, tcp or rudp, not '" + kind + "'");
   }
   const bool listening = hasSetting("chat.listen");
   if (listening == hasSetting("chat.peer")) {
@@ -123,9 +124,18 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
   settings.speakPlain = flag("chat.plain");
   settings.listening = listening;
 
+  if (kind == "rudp" && settings.speakPlain) {
+    throw UsageError("--plain is for udp and tcp: rudp peers are always pigeons");
+  }
   ConsoleOutput output;
   auto transport = open(kind, listening, output);
   chat::ChatSession session(*transport, settings, output);
+  if (auto* reliable = dynamic_cast<transport::RudpTransport*>(transport.get())) {
+    reliable->setAckedHandler([&session](const transport::rudp::AckedMessage& m) {
+      session.acknowledged(m.streamId, m.sequence,
+                           m.ackedNs - static_cast<std::int64_t>(m.sendTimeNs), m.transmissions);
+    });
+  }
   return converse(session, *transport, output);
 }
 

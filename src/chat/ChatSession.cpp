@@ -4,6 +4,7 @@
 #include "wire/Clock.h"
 
 #include <chrono>
+#include <cstdio>
 
 namespace pigeon::chat {
 
@@ -52,9 +53,18 @@ ChatSession::ChatSession(transport::Transport& transport, ChatSettings settings,
 void ChatSession::send(MessageType type, wire::ByteSpan payload) {
   wire::Header header;
   header.type = type;
-  header.streamId = kChatStream;
+  header.streamId = type == MessageType::kData ? kChatStream : kControlStream;
   header.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
-  if (type == MessageType::kData) header.sequence = nextSequence_++;
+  if (type == MessageType::kData) {
+    header.sequence = nextSequence_++;
+    if (transport_.name() == "rudp") {
+      std::lock_guard lock(ackMutex_);
+      if (unacknowledged_.size() < kMaxUnacknowledged) {
+        unacknowledged_.emplace(header.sequence,
+                                std::string(payload.begin(), payload.end()).substr(0, 40));
+      }
+    }
+  }
   transport_.sendMessage(header, payload);
 }
 
@@ -136,6 +146,24 @@ bool ChatSession::waitForPeer(Poco::Timespan timeout) {
   return stateChanged_.wait_for(lock, std::chrono::microseconds(timeout.totalMicroseconds()),
                                 [&] { return transport_.hasPeer() || ended_; }) &&
          transport_.hasPeer();
+}
+
+void ChatSession::acknowledged(std::uint32_t streamId, std::uint64_t sequence,
+                               std::int64_t roundTripNs, std::uint32_t transmissions) {
+  if (streamId != kChatStream) return;
+  std::string text;
+  {
+    std::lock_guard lock(ackMutex_);
+    const auto it = unacknowledged_.find(sequence);
+    if (it == unacknowledged_.end()) return;
+    text = std::move(it->second);
+    unacknowledged_.erase(it);
+  }
+  char timing[64];
+  std::snprintf(timing, sizeof timing, "%.1f ms", static_cast<double>(roundTripNs) / 1e6);
+  std::string note = "* acknowledged: \"" + text + "\" (" + timing;
+  if (transmissions > 1) note += ", sent " + std::to_string(transmissions) + " times";
+  output_.status(note + ")");
 }
 
 bool ChatSession::waitForEnd(Poco::Timespan timeout) {

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -41,7 +42,9 @@ class ChatSession {
  public:
   enum class LineResult { kSent, kQuit, kRejected };
 
-  static constexpr std::uint32_t kChatStream = 1;
+  static constexpr std::uint32_t kControlStream = 0;  // hello, bye
+  static constexpr std::uint32_t kChatStream = 1;     // what people type
+  static constexpr std::size_t kMaxUnacknowledged = 1024;
   static constexpr std::size_t kMaxNickBytes = 32;
 
   ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output);
@@ -70,6 +73,11 @@ class ChatSession {
   // Tells a pigeon peer that we are leaving.
   void leave();
 
+  // A reliable transport confirmed that our message `sequence` arrived
+  // (rudp): shown as a mark next to what was typed. Thread safe.
+  void acknowledged(std::uint32_t streamId, std::uint64_t sequence, std::int64_t roundTripNs,
+                    std::uint32_t transmissions);
+
   void stop() { stopped_ = true; }
   bool ended() const { return ended_; }
   bool peerLeft() const { return peerLeft_; }
@@ -91,6 +99,10 @@ class ChatSession {
 
   std::mutex sendMutex_;  // one sender at a time: stdin thread and replies
   std::uint64_t nextSequence_ = 0;
+  // Not under sendMutex_: a sender blocked on a full window waits for the
+  // very acknowledgements that need this.
+  std::mutex ackMutex_;
+  std::map<std::uint64_t, std::string> unacknowledged_;  // ackMutex_ guards
   bool greeted_ = false;
 
   // Receiving side, network thread only.

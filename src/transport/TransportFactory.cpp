@@ -1,5 +1,6 @@
 #include "transport/TransportFactory.h"
 
+#include "transport/RudpTransport.h"
 #include "transport/SocketStats.h"
 #include "transport/TcpListener.h"
 #include "transport/TransportError.h"
@@ -10,7 +11,7 @@
 namespace pigeon::transport {
 
 const std::vector<std::string>& transportNames() {
-  static const std::vector<std::string> names = {"udp", "tcp"};
+  static const std::vector<std::string> names = {"udp", "tcp", "rudp"};
   return names;
 }
 
@@ -24,6 +25,24 @@ namespace {
 [[noreturn]] void unknown(const std::string& name) {
   throw TransportError(TransportError::Code::kBadAddress, "unknown transport '" + name + "'");
 }
+
+// A bound rudp transport seen as a Listener: accept() hands it out once the
+// first client's handshake has completed.
+class RudpAcceptor : public Listener {
+ public:
+  RudpAcceptor(const Poco::Net::SocketAddress& local, const rudp::RudpOptions& options)
+      : transport_(RudpTransport::listen(local, options)), address_(transport_->localAddress()) {}
+
+  std::unique_ptr<Transport> accept(Poco::Timespan timeout) override {
+    if (!transport_ || !transport_->waitForPeer(timeout)) return nullptr;
+    return std::move(transport_);
+  }
+  Poco::Net::SocketAddress localAddress() const override { return address_; }
+
+ private:
+  std::unique_ptr<RudpTransport> transport_;
+  Poco::Net::SocketAddress address_;
+};
 
 }  // namespace
 
@@ -40,6 +59,7 @@ std::unique_ptr<Listener> listenOn(const std::string& name, const Poco::Net::Soc
                                    const TransportOptions& options) {
   if (name == "udp") return std::make_unique<UdpListener>(local);
   if (name == "tcp") return std::make_unique<TcpListener>(local, TcpOptions{options.tcpNoDelay});
+  if (name == "rudp") return std::make_unique<RudpAcceptor>(local, options.rudp);
   unknown(name);
 }
 
@@ -50,6 +70,8 @@ std::unique_ptr<Transport> connectTo(const std::string& name, const Poco::Net::S
     transport = UdpTransport::connect(peer);
   } else if (name == "tcp") {
     transport = TcpTransport::connect(peer, timeout, TcpOptions{options.tcpNoDelay});
+  } else if (name == "rudp") {
+    transport = RudpTransport::connect(peer, timeout, options.rudp);
   } else {
     unknown(name);
   }

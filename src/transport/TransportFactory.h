@@ -2,6 +2,7 @@
 
 #include "transport/Listener.h"
 #include "transport/Transport.h"
+#include "transport/rudp/RudpOptions.h"
 
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Timespan.h>
@@ -18,9 +19,10 @@ struct TransportOptions {
   bool tcpNoDelay = true;
   std::string tcpCongestionControl;  // empty: the kernel's default
   int receiveBufferBytes = 0;        // 0: the kernel's default
+  rudp::RudpOptions rudp;            // ARQ scheme, delivery, timers
 };
 
-// The transports pigeon knows by name: "udp", "tcp" (and "rudp" where built).
+// The transports pigeon knows by name: "udp", "tcp", "rudp".
 const std::vector<std::string>& transportNames();
 bool isTransportName(const std::string& name);
 
