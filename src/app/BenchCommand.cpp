@@ -162,7 +162,9 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
         any = true;
       }
     }
-    std::cout << (any ? "" : " none") << "; tcp cannot cross the UDP relay, use `pigeon lab`)\n";
+    std::cout << (any ? "" : " none")
+              << "; tcp cannot cross a UDP relay: its column is a clean loopback, not a "
+                 "comparison on the same link)\n";
   }
   for (std::size_t size : settings.sizesBytes) {
     std::vector<metrics::TransportResult> sized;

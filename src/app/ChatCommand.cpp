@@ -13,6 +13,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
+#include <csignal>
+
 #include <Poco/Thread.h>
 
 namespace pigeon::app {
@@ -23,7 +27,12 @@ using transport::formatAddress;
 
 namespace {
 
-const Poco::Timespan kPoll(0, 200'000);
+const Poco::Timespan kPoll(0, 100'000);
+
+// Ctrl-C or `kill` ends a chat like /quit: the peer is told. The handler only
+// sets a flag; the stdin loop sees it within one poll.
+volatile std::sig_atomic_t interrupted = 0;
+extern "C" void onInterrupt(int) { interrupted = 1; }
 const Poco::Timespan kConnectTimeout(5, 0);
 
 std::string defaultNick() {
@@ -34,7 +43,7 @@ std::string defaultNick() {
 }  // namespace
 
 ChatCommand::ChatCommand()
-    : Subcommand("chat", "--transport udp|tcp (--listen PORT | --peer HOST:PORT) [OPTIONS]",
+    : Subcommand("chat", "(--listen PORT | --peer HOST:PORT) [--transport udp|tcp|rudp] [OPTIONS]",
                  "One-to-one chat. Lines typed on stdin go to the peer; what the peer sends "
                  "is shown on stdout with what the transport did to it (gaps, reordering, "
                  "duplicates). /quit, the line 'quit' or the end of stdin ends the chat. "
@@ -91,7 +100,9 @@ std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind,
       }
     }
   }
-  const auto peer = Endpoint::parse(setting("chat.peer", "")).resolve();
+  const auto endpoint = Endpoint::parse(setting("chat.peer", ""));
+  if (endpoint.port == 0) throw UsageError("--peer needs a port from 1 to 65535, not 0");
+  const auto peer = endpoint.resolve();
   std::optional<Poco::Net::SocketAddress> local;
   if (!bind.empty()) local = transport::bindAddress(bind, 0);
   if (kind == "udp") {
@@ -107,7 +118,9 @@ std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind,
 
 int ChatCommand::execute(const std::vector<std::string>& args) {
   if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
-  const std::string kind = setting("chat.transport", "udp");
+  std::string kind = setting("chat.transport", "udp");
+  std::transform(kind.begin(), kind.end(), kind.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   if (kind != "udp" && kind != "tcp" && kind != "rudp") {
     throw UsageError("--transport must be udp, tcp or rudp, not '" + kind + "'");
   }
@@ -141,18 +154,25 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
 
 int ChatCommand::converse(chat::ChatSession& session, transport::Transport& transport,
                           chat::ChatOutput& output) {
+  std::signal(SIGINT, onInterrupt);
+  std::signal(SIGTERM, onInterrupt);
   if (!flag("chat.plain") && hasSetting("chat.peer")) session.greet();
   Poco::Thread network("chat-network");
   network.startFunc([&session] { session.runReceiver(); });
 
   // Nothing typed can go anywhere until the peer is known; stdin waits in
   // its pipe or terminal meanwhile, so piped input is never lost.
-  while (!session.ended() && !session.waitForPeer(kPoll)) {
+  while (!session.ended() && !interrupted && !session.waitForPeer(kPoll)) {
   }
   LineReader reader(STDIN_FILENO, transport.maxPayload());
   bool rejected = false;
   bool quit = false;
+  bool saidQuit = false;
   while (!session.ended() && !quit) {
+    if (interrupted) {
+      session.sendLine("/quit");
+      break;
+    }
     const auto input = reader.next(kPoll);
     switch (input.status) {
       case LineReader::Status::kTimeout: break;
@@ -165,13 +185,16 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
       case LineReader::Status::kLine:
         switch (session.sendLine(input.line)) {
           case chat::ChatSession::LineResult::kSent: break;
-          case chat::ChatSession::LineResult::kQuit: quit = true; break;
+          case chat::ChatSession::LineResult::kQuit:
+            quit = true;
+            saidQuit = true;
+            break;
           case chat::ChatSession::LineResult::kRejected: rejected = true; break;
         }
         break;
     }
   }
-  if (!session.ended()) {
+  if (!session.ended() && !saidQuit && !interrupted) {
     session.leave();
     // Give the network a moment to report what it knows (an ICMP port
     // unreachable, the peer's own goodbye) before the socket is gone.

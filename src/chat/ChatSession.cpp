@@ -68,6 +68,14 @@ void ChatSession::send(MessageType type, wire::ByteSpan payload) {
   transport_.sendMessage(header, payload);
 }
 
+void ChatSession::sendBye() {
+  // The goodbye says how many messages we sent, so the peer can tell which
+  // of the last ones never arrived.
+  wire::Bytes count(8);
+  wire::putU64(count.data(), nextSequence_);
+  send(MessageType::kBye, count);
+}
+
 void ChatSession::greet() {
   std::lock_guard lock(sendMutex_);
   greetLocked();
@@ -102,7 +110,7 @@ ChatSession::LineResult ChatSession::sendLine(std::string_view line) {
     std::lock_guard lock(sendMutex_);
     if (!plain) greetLocked();  // our name always comes before our words
     if (quit) {
-      if (!plain) send(MessageType::kBye, {});
+      if (!plain) sendBye();
       saidBye_ = true;
       return LineResult::kQuit;
     }
@@ -119,11 +127,7 @@ ChatSession::LineResult ChatSession::sendLine(std::string_view line) {
       output_.status("* not sent: " + std::string(e.what()));
       return LineResult::kRejected;
     }
-    {
-      std::lock_guard lock(stateMutex_);
-      if (!failure_) failure_ = e;
-    }
-    end();
+    peerFailed(e);
     return quit ? LineResult::kQuit : LineResult::kRejected;
   }
 }
@@ -133,9 +137,12 @@ void ChatSession::leave() {
     std::lock_guard lock(sendMutex_);
     if (saidBye_) return;
     saidBye_ = true;
-    if (!settings_.speakPlain && transport_.peerKind() != PeerKind::kPlain && transport_.hasPeer()) {
-      send(MessageType::kBye, {});
-    }
+    // A plain peer must never see a frame: one that has not spoken yet is
+    // taken for plain when it came to us (pigeons greet as they connect).
+    const PeerKind kind = transport_.peerKind();
+    const bool pigeon =
+        kind == PeerKind::kPigeon || (kind == PeerKind::kUnknown && !settings_.listening);
+    if (!settings_.speakPlain && pigeon && transport_.hasPeer()) sendBye();
   } catch (const TransportError&) {
     // The peer is gone already; there is no one left to tell.
   }
@@ -177,6 +184,20 @@ std::optional<TransportError> ChatSession::failure() const {
   return failure_;
 }
 
+void ChatSession::peerFailed(const TransportError& e) {
+  if (heardFromPeer_ && e.code() == TransportError::Code::kConnectionRefused) {
+    // A peer we talked with is gone without a goodbye (its goodbye was lost,
+    // or it was killed): the end of this chat, not an error.
+    if (!peerLeft_.exchange(true)) {
+      output_.status("* " + peerLabel() + " is gone (" + e.what() + ")");
+    }
+  } else {
+    std::lock_guard lock(stateMutex_);
+    if (!failure_) failure_ = e;
+  }
+  end();
+}
+
 void ChatSession::end() {
   {
     std::lock_guard lock(stateMutex_);
@@ -202,17 +223,31 @@ void ChatSession::runReceiver() {
       }
       switch (in.kind) {
         case Incoming::Kind::kTimeout: break;
-        case Incoming::Kind::kMessage: onMessage(in); break;
-        case Incoming::Kind::kPlain: onPlain(in); break;
+        case Incoming::Kind::kMessage:
+          heardFromPeer_ = true;
+          onMessage(in);
+          break;
+        case Incoming::Kind::kPlain:
+          heardFromPeer_ = true;
+          onPlain(in);
+          break;
         case Incoming::Kind::kMalformed:
-          output_.status("* dropped a malformed message from " + transport::formatAddress(in.from) +
-                         ": " + std::string(wire::describe(in.error)));
+          if (transport_.name() == "tcp") {
+            // A stream cannot be resynchronised after a bad frame.
+            output_.status("* closing the connection: " + transport::formatAddress(in.from) +
+                           " broke the protocol (" + std::string(wire::describe(in.error)) + ")");
+            brokeProtocol_ = true;
+          } else {
+            output_.status("* dropped a malformed message from " +
+                           transport::formatAddress(in.from) + ": " +
+                           std::string(wire::describe(in.error)));
+          }
           break;
         case Incoming::Kind::kClosed: {
           if (const std::string rest = plainText_.flush(); !rest.empty()) {
             output_.message(peerLabel() + ": " + rest);
           }
-          if (!peerLeft_ && !saidBye_) {
+          if (!peerLeft_ && !saidBye_ && !brokeProtocol_) {
             output_.status("* " + peerLabel() + " closed the connection");
           }
           peerLeft_ = true;
@@ -223,10 +258,7 @@ void ChatSession::runReceiver() {
       stateChanged_.notify_all();
     }
   } catch (const TransportError& e) {
-    {
-      std::lock_guard lock(stateMutex_);
-      if (!failure_) failure_ = e;
-    }
+    peerFailed(e);
   } catch (const std::exception& e) {
     std::lock_guard lock(stateMutex_);
     if (!failure_) failure_ = TransportError(TransportError::Code::kOther, e.what());
@@ -238,7 +270,7 @@ void ChatSession::onMessage(const Incoming& in) {
   switch (in.header.type) {
     case MessageType::kHello: {
       const auto nick = wire::ByteSpan(in.payload).first(std::min(in.payload.size(), kMaxNickBytes));
-      std::string safe = TerminalText::sanitize(nick);
+      std::string safe = TerminalText::sanitizeLine(nick);
       if (safe.empty()) safe = transport::formatAddress(in.from);
       {
         std::lock_guard lock(stateMutex_);
@@ -249,11 +281,20 @@ void ChatSession::onMessage(const Incoming& in) {
                      transport_.name());
       break;
     }
-    case MessageType::kBye:
-      output_.status("* " + peerLabel() + " left");
+    case MessageType::kBye: {
+      std::string note;
+      if (in.payload.size() == 8) {
+        const std::uint64_t sent = wire::getU64(in.payload.data());
+        if (sent > tracker_.unique()) {
+          note = " (" + plural(sent - tracker_.unique(), "message") + " of " +
+                 std::to_string(sent) + " never arrived)";
+        }
+      }
+      output_.status("* " + peerLabel() + " left" + note);
       peerLeft_ = true;
       end();
       break;
+    }
     case MessageType::kData: showData(in); break;
     default:
       break;  // other message types are not part of a chat
@@ -262,12 +303,17 @@ void ChatSession::onMessage(const Incoming& in) {
 
 void ChatSession::showData(const Incoming& in) {
   const auto arrival = tracker_.record(in.header.sequence);
-  std::string line = peerLabel() + ": " + TerminalText::sanitize(wire::ByteSpan(in.payload));
+  std::string line = peerLabel() + ": " + TerminalText::sanitizeLine(wire::ByteSpan(in.payload));
   if (const std::string note = describeArrival(arrival); !note.empty()) line += "  " + note;
   output_.message(line);
 }
 
 void ChatSession::onPlain(const Incoming& in) {
+  if (!plainPeerAnnounced_) {
+    plainPeerAnnounced_ = true;
+    output_.status("* " + transport::formatAddress(in.from) +
+                   " speaks plain text (nc, socat, a script): answering in plain text");
+  }
   std::string text = plainText_.feed(withoutCrBeforeLf(in.payload));
   if (transport_.name() == "udp") text += plainText_.flush();  // a datagram is whole
   if (text.empty()) return;

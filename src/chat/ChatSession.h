@@ -89,8 +89,10 @@ class ChatSession {
   void showData(const transport::Incoming& in);
   void send(wire::MessageType type, wire::ByteSpan payload);  // sendMutex_ held
   void greetLocked();                                         // sendMutex_ held
+  void sendBye();                                             // sendMutex_ held
   bool speakPlain();
   void end();
+  void peerFailed(const transport::TransportError& e);  // records it, ends the session
   std::string peerLabel() const;
 
   transport::Transport& transport_;
@@ -108,6 +110,9 @@ class ChatSession {
   // Receiving side, network thread only.
   metrics::SequenceTracker tracker_;
   TerminalText plainText_;
+  bool plainPeerAnnounced_ = false;
+  std::atomic<bool> heardFromPeer_{false};
+  bool brokeProtocol_ = false;
 
   mutable std::mutex stateMutex_;
   std::condition_variable stateChanged_;

@@ -128,4 +128,20 @@ std::string TerminalText::sanitize(wire::ByteSpan bytes) {
 
 std::string TerminalText::sanitize(std::string_view text) { return sanitize(wire::asBytes(text)); }
 
+std::string TerminalText::sanitizeLine(wire::ByteSpan bytes) {
+  const std::string text = sanitize(bytes);
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '\t') {
+      out += "\\t";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace pigeon::chat

@@ -25,6 +25,10 @@ class TerminalText {
   static std::string sanitize(wire::ByteSpan bytes);
   static std::string sanitize(std::string_view text);
 
+  // The same, on one line: newlines and tabs shown as "\n" and "\t" too, so
+  // a peer cannot start a line of its own (a fake "* alice left").
+  static std::string sanitizeLine(wire::ByteSpan bytes);
+
  private:
   wire::Bytes pending_;
 };

@@ -14,7 +14,7 @@ std::optional<PayloadLimits> payloadLimits(std::uint8_t type) {
     case MessageType::kHello:
       return PayloadLimits{0, 256};
     case MessageType::kBye:
-      return PayloadLimits{0, 0};
+      return PayloadLimits{8, 8};  // how many data messages the sender sent
     case MessageType::kReport:
       return PayloadLimits{8, 8};
     case MessageType::kRudpConnect:

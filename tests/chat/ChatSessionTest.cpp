@@ -115,7 +115,7 @@ TEST(ChatSession, AnswersAGreetingWithItsOwnNameOnce) {
 
 TEST(ChatSession, APeersGoodbyeEndsTheSession) {
   ScriptedTransport t;
-  t.script = {frame(MessageType::kHello, 0, "dave"), frame(MessageType::kBye, 0, ""),
+  t.script = {frame(MessageType::kHello, 0, "dave"), frame(MessageType::kBye, 0, std::string(8, '\0')),
               frame(MessageType::kData, 0, "after bye")};
   Recorder out;
   ChatSession session(t, ChatSettings{}, out);
@@ -180,4 +180,41 @@ TEST(ChatSession, QuitSaysGoodbyeAndATooLongLineIsRejected) {
   EXPECT_EQ(std::count_if(t.sentFrames.begin(), t.sentFrames.end(),
                           [](const auto& f) { return f.first == MessageType::kBye; }),
             1);
+}
+
+TEST(ChatSession, AGoodbyeTellsWhichOfTheLastMessagesNeverArrived) {
+  ScriptedTransport t;
+  t.script = {frame(MessageType::kHello, 0, "dave"), frame(MessageType::kData, 0, "a"),
+              frame(MessageType::kData, 1, "b"),
+              frame(MessageType::kBye, 0, std::string(7, '\0') + '\x04')};
+  Recorder out;
+  ChatSession session(t, ChatSettings{}, out);
+  session.runReceiver();
+  EXPECT_EQ(out.statuses.back(), "* dave left (2 messages of 4 never arrived)");
+}
+
+TEST(ChatSession, NewlinesFromAPeerCannotForgeLinesOfTheirOwn) {
+  ScriptedTransport t;
+  t.script = {frame(MessageType::kHello, 0, "ev\nil"),
+              frame(MessageType::kData, 0, "hi\n* alice left")};
+  Recorder out;
+  ChatSession session(t, ChatSettings{}, out);
+  session.runReceiver();
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0], "ev\\nil: hi\\n* alice left");
+}
+
+TEST(ChatSession, ALineFromAListenerToASilentPeerIsPlainAndSoIsItsGoodbye) {
+  ScriptedTransport t;
+  t.kind = PeerKind::kUnknown;
+  ChatSettings settings;
+  settings.listening = true;
+  settings.greetingWait = Poco::Timespan(0, 1000);
+  Recorder out;
+  ChatSession session(t, settings, out);
+  EXPECT_EQ(session.sendLine("welcome"), ChatSession::LineResult::kSent);
+  session.leave();
+  EXPECT_TRUE(t.sentFrames.empty());
+  ASSERT_EQ(t.sentPlain.size(), 1u);
+  EXPECT_EQ(t.sentPlain[0], "welcome\n");
 }

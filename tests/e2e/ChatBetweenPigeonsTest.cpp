@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <csignal>
 #include <memory>
 #include <string>
 
@@ -135,4 +136,25 @@ TEST(ChatBetweenPigeons, SettingsComeFromAConfigFile) {
   EXPECT_EQ(bob.wait(), 0);
   EXPECT_EQ(alice.wait(), 0);
   std::remove(path.c_str());
+}
+
+TEST(ChatBetweenPigeons, InterruptingOneSideTellsTheOther) {
+  for (const std::string transport : {"udp", "tcp", "rudp"}) {
+    Pair pair = startPair(transport, "127.0.0.1", "127.0.0.1");
+    ASSERT_TRUE(pair.listener->waitForStderr("bob joined")) << transport << pair.listener->err();
+    pair.connector->signal(SIGINT);
+    EXPECT_EQ(pair.connector->wait(), 0) << transport << pair.connector->err();
+    EXPECT_TRUE(pair.listener->waitForStderr("bob left")) << transport << pair.listener->err();
+    EXPECT_EQ(pair.listener->wait(), 0) << transport;
+  }
+}
+
+TEST(ChatBetweenPigeons, ChatOverRudpMarksEachMessageWhenAcknowledged) {
+  Pair pair = startPair("rudp", "127.0.0.1", "127.0.0.1");
+  chatBothWaysAndQuit(pair);
+  EXPECT_NE(pair.connector->err().find("* acknowledged: \"hi alice\""), std::string::npos)
+      << pair.connector->err();
+  EXPECT_NE(pair.listener->err().find("* acknowledged: \"hello bob, héllo wörld\""),
+            std::string::npos)
+      << pair.listener->err();
 }
