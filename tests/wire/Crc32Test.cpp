@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <vector>
+
 using pigeon::wire::asBytes;
 using pigeon::wire::crc32;
 
@@ -14,4 +16,28 @@ TEST(Crc32, ContinuesAcrossSpans) {
   const auto whole = crc32(asBytes("hello, pigeon"));
   const auto split = crc32(asBytes(", pigeon"), crc32(asBytes("hello")));
   EXPECT_EQ(whole, split);
+}
+
+TEST(Crc32, AgreesWithTheBytewiseDefinitionOnEveryLengthAndSplit) {
+  // The plain bitwise CRC-32, as the standard defines it.
+  const auto reference = [](pigeon::wire::ByteSpan data) {
+    std::uint32_t c = 0xFFFFFFFFu;
+    for (std::uint8_t b : data) {
+      c ^= b;
+      for (int k = 0; k < 8; ++k) c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
+    }
+    return ~c;
+  };
+  std::vector<std::uint8_t> bytes(300);
+  std::uint32_t x = 12345;
+  for (auto& b : bytes) {
+    x = x * 1103515245u + 12345u;
+    b = static_cast<std::uint8_t>(x >> 16);
+  }
+  for (std::size_t n = 0; n <= bytes.size(); ++n) {
+    const pigeon::wire::ByteSpan span(bytes.data(), n);
+    EXPECT_EQ(crc32(span), reference(span)) << n;
+    const std::size_t half = n / 3;
+    EXPECT_EQ(crc32(span.subspan(half), crc32(span.first(half))), reference(span)) << n;
+  }
 }
