@@ -1,6 +1,13 @@
 #include "app/Subcommand.h"
 
+#include "app/Subcommands.h"
 #include "transport/TransportError.h"
+
+#include <Poco/AutoPtr.h>
+#include <Poco/File.h>
+#include <Poco/Path.h>
+#include <Poco/Util/IniFileConfiguration.h>
+#include <Poco/Util/PropertyFileConfiguration.h>
 
 #include <Poco/Exception.h>
 #include <Poco/NumberParser.h>
@@ -8,6 +15,7 @@
 #include <Poco/Util/Option.h>
 
 #include <iostream>
+#include <set>
 
 namespace pigeon::app {
 
@@ -43,11 +51,64 @@ void Subcommand::handleOption(const std::string& name, const std::string& value)
     helpRequested_ = true;
     stopOptionsProcessing();
   } else if (name == "config") {
+    if (!Poco::File(value).exists()) {
+      throw UsageError("cannot read config file '" + value + "': no such file");
+    }
     try {
       // Settings given on the command line keep priority over the file.
       loadConfiguration(value, PRIO_DEFAULT);
     } catch (const Poco::Exception& e) {
-      throw UsageError("cannot read config file '" + value + "': " + e.message());
+      throw UsageError("cannot read config file '" + value + "': " + e.displayText());
+    }
+    checkConfigKeys(value);
+  }
+}
+
+namespace {
+
+void collectKeys(const Poco::Util::AbstractConfiguration& config, const std::string& root,
+                 std::vector<std::string>& out) {
+  Poco::Util::AbstractConfiguration::Keys keys;
+  config.keys(root, keys);
+  if (keys.empty() && !root.empty()) out.push_back(root);
+  for (const auto& key : keys) collectKeys(config, root.empty() ? key : root + "." + key, out);
+}
+
+}  // namespace
+
+void Subcommand::checkConfigKeys(const std::string& path) const {
+  // A typo in a lab's scenario file must not pass in silence: every key is
+  // SUBCOMMAND.OPTION, and this subcommand's keys must be its options'.
+  const std::string extension = Poco::Path(path).getExtension();
+  Poco::AutoPtr<Poco::Util::AbstractConfiguration> file;
+  if (extension == "ini") {
+    file = new Poco::Util::IniFileConfiguration(path);
+  } else if (extension == "properties") {
+    file = new Poco::Util::PropertyFileConfiguration(path);
+  } else {
+    return;  // other formats: loaded as Poco loads them, not checked
+  }
+  std::set<std::string> bindings;
+  for (const auto& option : options()) {
+    if (!option.binding().empty()) bindings.insert(option.binding());
+  }
+  std::vector<std::string> keys;
+  collectKeys(*file, "", keys);
+  for (const auto& key : keys) {
+    const auto dot = key.find('.');
+    const std::string prefix = dot == std::string::npos ? "" : key.substr(0, dot);
+    bool knownPrefix = false;
+    for (const auto& entry : subcommands()) knownPrefix |= entry.name == prefix;
+    if (!knownPrefix) {
+      throw UsageError("config file '" + path + "': '" + key +
+                       "' is not a setting pigeon knows (settings are named like " + name_ +
+                       ".transport)");
+    }
+    if (prefix == name_ && !bindings.count(key)) {
+      std::string known;
+      for (const auto& b : bindings) known += (known.empty() ? "" : ", ") + b;
+      throw UsageError("config file '" + path + "': unknown setting '" + key + "' (known: " +
+                       known + ")");
     }
   }
 }

@@ -48,6 +48,7 @@ class Subcommand : public Poco::Util::Application {
   void handleOption(const std::string& name, const std::string& value) final;
   int main(const std::vector<std::string>& args) final;
   void displayHelp() const;
+  void checkConfigKeys(const std::string& path) const;
 
   std::string name_;
   std::string usage_;

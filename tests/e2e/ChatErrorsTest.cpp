@@ -116,3 +116,20 @@ TEST(ChatErrors, MessageTooLongForADatagramIsRefusedAndTheChatGoesOn) {
   EXPECT_EQ(bob.wait(), App::EXIT_DATAERR) << bob.err();
   EXPECT_EQ(alice.wait(), 0);
 }
+
+TEST(ChatErrors, ATypoInAConfigFileIsNamedNotIgnored) {
+  const std::string path = ::testing::TempDir() + "/pigeon-typo.properties";
+  {
+    FILE* f = std::fopen(path.c_str(), "w");
+    ASSERT_NE(f, nullptr);
+    std::fputs("chat.trnsport = tcp\n", f);
+    std::fclose(f);
+  }
+  const Outcome o = run({"chat", "--config", path, "--listen", "0"});
+  EXPECT_EQ(o.code, App::EXIT_USAGE);
+  EXPECT_NE(o.err.find("unknown setting 'chat.trnsport'"), std::string::npos) << o.err;
+  std::remove(path.c_str());
+  const Outcome missing = run({"chat", "--config", path, "--listen", "0"});
+  EXPECT_EQ(missing.code, App::EXIT_USAGE);
+  EXPECT_NE(missing.err.find("no such file"), std::string::npos) << missing.err;
+}
