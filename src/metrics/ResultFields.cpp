@@ -33,6 +33,25 @@ void addSummary(std::vector<ResultField>& out, const std::string& name, const st
   }
 }
 
+// "send_slip_p99_us" -> {"send slip p99", "us"}: a counter's name read as
+// words, its unit taken from the suffix every counter name carries.
+std::pair<std::string, std::string> counterLabel(const std::string& name) {
+  std::string words = name;
+  std::string unit;
+  for (const char* suffix : {"_us", "_bytes", "_ms"}) {
+    const std::string s = suffix;
+    if (words.size() > s.size() && words.compare(words.size() - s.size(), s.size(), s) == 0) {
+      words.resize(words.size() - s.size());
+      unit = s.substr(1);
+      break;
+    }
+  }
+  for (char& c : words) {
+    if (c == '_') c = ' ';
+  }
+  return {words, unit};
+}
+
 }  // namespace
 
 std::vector<std::string> counterNames(const std::vector<TransportResult>& results) {
@@ -73,7 +92,8 @@ std::vector<ResultField> resultFields(const TransportResult& r,
     const auto it = r.counters.find(name);
     FieldValue value = std::monostate{};
     if (it != r.counters.end()) value = it->second;
-    f.push_back({"counters_" + name, name, "", 0, value});
+    const auto [label, unit] = counterLabel(name);
+    f.push_back({"counters_" + name, label, unit, 0, value});
   }
   return f;
 }
