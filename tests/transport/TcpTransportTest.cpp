@@ -9,6 +9,8 @@
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/StreamSocket.h>
 
+#include "TransportTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -24,34 +26,12 @@ using Poco::Timespan;
 using Poco::Net::SocketAddress;
 using Poco::Net::StreamSocket;
 using Clock = std::chrono::steady_clock;
+using pigeon::testing::dataHeader;
+using pigeon::testing::kWait;
+using pigeon::testing::receiveSomething;
+using pigeon::testing::text;
 
 namespace {
-
-const Timespan kWait(2, 0);  // an upper bound only: loopback answers at once
-
-Header dataHeader(std::uint64_t sequence, std::uint16_t flagBits = 0) {
-  Header h;
-  h.type = MessageType::kData;
-  h.flags = flagBits;
-  h.streamId = 9;
-  h.sequence = sequence;
-  h.sendTimeNs = steadyNowNs();
-  return h;
-}
-
-std::string text(const Bytes& bytes) { return {bytes.begin(), bytes.end()}; }
-
-// Receives until something other than a timeout arrives, bounded in count and
-// time: a receive may end early, with kTimeout, when only part of a frame is in.
-Incoming receiveSomething(Transport& t, std::chrono::seconds limit = std::chrono::seconds(5)) {
-  const auto deadline = Clock::now() + limit;
-  Incoming in;
-  for (int i = 0; i < 10000 && Clock::now() < deadline; ++i) {
-    in = t.receive(Timespan(0, 200'000));
-    if (in.kind != Kind::kTimeout) return in;
-  }
-  return in;
-}
 
 std::string rawReceive(StreamSocket& s, std::size_t want) {
   std::string got;
@@ -120,7 +100,7 @@ TEST_P(TcpTransportTest, CarriesFramedMessagesBothWays) {
   Incoming in = receiveSomething(*server);
   ASSERT_EQ(in.kind, Kind::kMessage) << describe(in.error);
   EXPECT_EQ(in.header.sequence, 7u);
-  EXPECT_EQ(in.header.streamId, 9u);
+  EXPECT_EQ(in.header.streamId, 5u);
   EXPECT_EQ(in.header.flags, flags::kCrc);
   EXPECT_EQ(in.header.sendTimeNs, sent.sendTimeNs);
   EXPECT_EQ(text(in.payload), "hello over tcp");

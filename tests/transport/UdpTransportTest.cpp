@@ -7,6 +7,8 @@
 
 #include <Poco/Net/DatagramSocket.h>
 
+#include "TransportTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -20,34 +22,12 @@ using Poco::Timespan;
 using Poco::Net::DatagramSocket;
 using Poco::Net::SocketAddress;
 using Clock = std::chrono::steady_clock;
+using pigeon::testing::dataHeader;
+using pigeon::testing::kWait;
+using pigeon::testing::receiveSomething;
+using pigeon::testing::text;
 
 namespace {
-
-const Timespan kWait(2, 0);  // an upper bound only: loopback answers at once
-
-Header dataHeader(std::uint64_t sequence, std::uint16_t flagBits = 0) {
-  Header h;
-  h.type = MessageType::kData;
-  h.flags = flagBits;
-  h.streamId = 5;
-  h.sequence = sequence;
-  h.sendTimeNs = steadyNowNs();
-  return h;
-}
-
-std::string text(const Bytes& bytes) { return {bytes.begin(), bytes.end()}; }
-
-// Receives until something other than a timeout arrives, bounded in count and
-// time (a stranger's datagram also reads as a timeout).
-Incoming receiveSomething(Transport& t) {
-  const auto deadline = Clock::now() + std::chrono::seconds(3);
-  Incoming in;
-  for (int i = 0; i < 100 && Clock::now() < deadline; ++i) {
-    in = t.receive(Timespan(0, 200'000));
-    if (in.kind != Kind::kTimeout) return in;
-  }
-  return in;
-}
 
 // A raw socket, standing in for nc -u or a Python script.
 DatagramSocket rawSocket(const std::string& host) {
