@@ -10,6 +10,7 @@
 #include "metrics/TableReport.h"
 #include "transport/Endpoint.h"
 #include "transport/TransportFactory.h"
+#include "transport/rudp/RudpOptions.h"
 #include "wire/Header.h"
 
 #include <Poco/Util/Option.h>
@@ -27,8 +28,8 @@ BenchCommand::BenchCommand()
                  "Runs one workload over several transports and prints one table: sent, "
                  "delivered, lost, duplicated, reordered, late, latency percentiles, jitter, "
                  "throughput. With no options it runs on loopback by itself (stream of 10000 "
-                 "64-byte messages at 10000/s over udp and tcp). docs/results.md defines every "
-                 "number.") {}
+                 "64-byte messages at 10000/s over udp, tcp and rudp). docs/results.md defines "
+                 "every number.") {}
 
 void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   const auto add = [&](const char* name, const char* shortName, const char* help,
@@ -40,7 +41,7 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   };
   add("pattern", "P", "stream (one way, paced), pingpong (one in flight), burst, under-load",
       "NAME");
-  add("transport", "t", "transports to compare, e.g. udp,tcp (default: udp,tcp)", "LIST");
+  add("transport", "t", "transports to compare (default: udp,tcp,rudp)", "LIST");
   add("count", "c", "messages per transport and size (default 10000)", "N");
   add("duration", "d", "run for SECONDS instead of a count", "SECONDS");
   add("rate", "r", "messages per second, 0 = as fast as possible (default 10000)", "N");
@@ -58,6 +59,10 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   add("log", "", "write one JSON line per received message to FILE", "FILE");
   add("nagle", "", "tcp: keep Nagle's algorithm on (off by default)", nullptr);
   add("cc", "", "tcp: congestion control, e.g. cubic or bbr (default: the kernel's)", "NAME");
+  add("no-gso", "", "udp: send each batch with sendmmsg, not as one UDP GSO send", nullptr);
+  add("arq", "", "rudp: stop-and-wait, go-back-n or selective-repeat (default)", "NAME");
+  add("delivery", "", "rudp: ordered (default, like tcp) or unordered (exactly once, as it "
+      "arrives)", "MODE");
 }
 
 bench::BenchSettings BenchCommand::readSettings() const {
@@ -76,9 +81,9 @@ bench::BenchSettings BenchCommand::readSettings() const {
 
   s.transports.clear();
   std::set<std::string> seen;
-  for (const auto& name : splitList("--transport", text("transport", "udp,tcp"))) {
+  for (const auto& name : splitList("--transport", text("transport", "udp,tcp,rudp"))) {
     if (!transport::isTransportName(name)) {
-      throw UsageError("--transport: unknown transport '" + name + "' (known: udp, tcp)");
+      throw UsageError("--transport: unknown transport '" + name + "' (known: udp, tcp, rudp)");
     }
     if (seen.insert(name).second) s.transports.push_back(name);
   }
@@ -126,6 +131,16 @@ bench::BenchSettings BenchCommand::readSettings() const {
   s.logPath = text("log");
   s.nagle = flag("bench.nagle");
   s.congestionControl = text("cc");
+  s.udpSegmentation = !flag("bench.no-gso");
+  s.arq = text("arq", s.arq);
+  if (!transport::rudp::parseArqScheme(s.arq)) {
+    throw UsageError("--arq must be stop-and-wait, go-back-n or selective-repeat, not '" + s.arq +
+                     "'");
+  }
+  s.delivery = text("delivery", s.delivery);
+  if (!transport::rudp::parseDeliveryMode(s.delivery)) {
+    throw UsageError("--delivery must be ordered or unordered, not '" + s.delivery + "'");
+  }
   return s;
 }
 

@@ -10,6 +10,7 @@
 #include <Poco/Thread.h>
 #include <Poco/Util/Option.h>
 
+#include <algorithm>
 #include <atomic>
 #include <iostream>
 #include <memory>
@@ -31,7 +32,8 @@ void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   options.addOption(Option("listen", "l", "port to serve on (default 9000; 0: the kernel picks)")
                         .argument("PORT")
                         .binding("echo.listen"));
-  options.addOption(Option("transport", "t", "transports to serve on that port (default udp,tcp)")
+  options.addOption(Option("transport", "t", "transports to serve on that port: udp, tcp, rudp "
+                                             "(default udp,tcp; rudp needs a port of its own)")
                         .argument("LIST")
                         .binding("echo.transport"));
   options.addOption(Option("bind", "b", "local address (default: all, IPv6 and IPv4)")
@@ -53,10 +55,16 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   const std::string bind = setting("echo.bind", "");
   Poco::Net::SocketAddress local = transport::bindAddress(bind, port);
 
+  const auto names = splitList("--transport", setting("echo.transport", "udp,tcp"));
+  if (std::find(names.begin(), names.end(), "udp") != names.end() &&
+      std::find(names.begin(), names.end(), "rudp") != names.end()) {
+    throw UsageError("udp and rudp both need the UDP port: serve rudp from a second echo on "
+                     "another port (pigeon echo -t rudp --listen PORT)");
+  }
   std::vector<std::unique_ptr<bench::EchoReflector>> reflectors;
-  for (const auto& name : splitList("--transport", setting("echo.transport", "udp,tcp"))) {
+  for (const auto& name : names) {
     if (!transport::isTransportName(name)) {
-      throw UsageError("--transport: unknown transport '" + name + "' (known: udp, tcp)");
+      throw UsageError("--transport: unknown transport '" + name + "' (known: udp, tcp, rudp)");
     }
     reflectors.push_back(std::make_unique<bench::EchoReflector>(name, local, options));
     // With port 0 the first transport's port is shared with the rest.

@@ -6,6 +6,7 @@
 #include "bench/PingPongClient.h"
 #include "link/LinkRelay.h"
 #include "transport/Endpoint.h"
+#include "transport/RudpTransport.h"
 #include "transport/SocketStats.h"
 #include "transport/TransportFactory.h"
 #include "wire/Clock.h"
@@ -13,7 +14,9 @@
 #include <Poco/Net/NetworkInterface.h>
 #include <Poco/Thread.h>
 
+#include <algorithm>
 #include <atomic>
+#include <set>
 #include <cstdio>
 #include <sstream>
 
@@ -76,6 +79,31 @@ void addSlip(TransportResult& result, const metrics::LatencyHistogram& slip) {
   if (slip.count() == 0) return;
   result.counters["send_slip_p99_us"] = toUs(slip.percentile(99));
   result.counters["send_slip_max_us"] = toUs(slip.maxNs());
+}
+
+// rudp's own counters: the sending side's (what it put on the wire, its
+// timers) and, where given, the receiving side's (what it had to discard).
+void addRudpFacts(TransportResult& result, const transport::Transport& sender,
+                  const std::optional<transport::rudp::RudpCounters>& receiver) {
+  const auto* rudp = dynamic_cast<const transport::RudpTransport*>(&sender);
+  if (!rudp) return;
+  static const std::set<std::string_view> kReceiverSide = {
+      "duplicates_discarded", "out_of_order_discarded", "out_of_window_discarded",
+      "corrupt_dropped",      "malformed_dropped",      "messages_delivered"};
+  const auto sent = rudp->counters();
+  for (const auto& [name, value] : transport::rudp::counterFields(sent)) {
+    if (!kReceiverSide.count(name)) {
+      result.counters[std::string(name)] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, value));
+    }
+  }
+  if (receiver) {
+    for (const auto& [name, value] : transport::rudp::counterFields(*receiver)) {
+      if (kReceiverSide.count(name)) {
+        result.counters[std::string(name)] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, value));
+      }
+    }
+  }
+  result.retransmits = sent.retransmitsTimeout + sent.retransmitsFast;
 }
 
 void addTcpFacts(TransportResult& result, const transport::Transport& sender) {
@@ -142,6 +170,15 @@ BenchRunner::BenchRunner(BenchSettings settings, Progress progress)
   if (!settings_.logPath.empty()) log_ = std::make_unique<MessageLog>(settings_.logPath);
 }
 
+transport::TransportOptions BenchRunner::transportOptions() const {
+  transport::TransportOptions options;
+  options.tcpNoDelay = !settings_.nagle;
+  options.tcpCongestionControl = settings_.congestionControl;
+  options.rudp.arq = *transport::rudp::parseArqScheme(settings_.arq);
+  options.rudp.delivery = *transport::rudp::parseDeliveryMode(settings_.delivery);
+  return options;
+}
+
 bool BenchRunner::impaired(const std::string& transport) const {
   return !settings_.linkSpec.empty() && transport != "tcp";
 }
@@ -174,6 +211,8 @@ std::map<std::string, std::string> BenchRunner::describe() const {
   d["seed"] = std::to_string(settings_.seed);
   d["one_way_clock"] = clockNote_;
   d["nagle"] = settings_.nagle ? "on" : "off";
+  d["rudp_arq"] = settings_.arq;
+  d["rudp_delivery"] = settings_.delivery;
   return d;
 }
 
@@ -213,9 +252,7 @@ std::vector<BenchCase> BenchRunner::run() {
 }
 
 TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t sizeBytes) {
-  transport::TransportOptions options;
-  options.tcpNoDelay = !settings_.nagle;
-  options.tcpCongestionControl = settings_.congestionControl;
+  transport::TransportOptions options = transportOptions();
 
   BenchSink::Options sinkOptions;
   sinkOptions.transportName = name;
@@ -225,6 +262,7 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   if (settings_.deadlineMs) sinkOptions.deadlineNs = static_cast<std::int64_t>(*settings_.deadlineMs * 1e6);
   sinkOptions.log = log_.get();
   sinkOptions.receiveBufferBytes = kSinkBufferBytes;
+  sinkOptions.busyPoll = settings_.ratePerS <= 0;
   BenchSink sink(transport::listenOn(name, kLoopback, options), sinkOptions);
 
   std::optional<ImpairedPath> relay;
@@ -239,6 +277,11 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   BenchSender bench(*sender, settings_, sizeBytes);
   const std::atomic<bool> keepGoing{false};
   bench.run(keepGoing);
+  if (auto* reliable = dynamic_cast<transport::RudpTransport*>(sender.get())) {
+    // Everything acknowledged before the final count goes out: in unordered
+    // delivery a report could otherwise overtake a retransmission.
+    reliable->flush(Poco::Timespan(kReportTimeoutNs / 1000));
+  }
   const bool reported = bench.deliverReports(kReportTimeoutNs);
   sinkThread.finish(/*stopNow=*/!reported);
 
@@ -267,6 +310,7 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   }
   addSlip(result, bench.slip());
   addTcpFacts(result, *sender);
+  addRudpFacts(result, *sender, sink.rudpCounters());
   if (!reported) result.counters["final_count_unacknowledged"] = 1;
   sender->close();
   if (relay) relay->addFacts(result);
@@ -275,9 +319,7 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
 
 TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBytes,
                                      const Poco::Net::SocketAddress& reflector, bool sharedClock) {
-  transport::TransportOptions options;
-  options.tcpNoDelay = !settings_.nagle;
-  options.tcpCongestionControl = settings_.congestionControl;
+  transport::TransportOptions options = transportOptions();
   options.receiveBufferBytes = kSinkBufferBytes;
 
   std::optional<ImpairedPath> relay;
@@ -300,6 +342,7 @@ TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBy
     result.jitterUs = echo.outbound().jitter().jitterNs() / 1e3;
   }
   addTcpFacts(result, *client);
+  addRudpFacts(result, *client, std::nullopt);
   client->close();
   if (relay) relay->addFacts(result);
   return result;

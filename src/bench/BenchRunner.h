@@ -3,6 +3,7 @@
 #include "bench/BenchSettings.h"
 #include "bench/MessageLog.h"
 #include "metrics/TransportResult.h"
+#include "transport/TransportFactory.h"
 
 #include <Poco/Net/SocketAddress.h>
 
@@ -47,6 +48,7 @@ class BenchRunner {
                                    const Poco::Net::SocketAddress& reflector, bool sharedClock);
   metrics::TransportResult runLocalEcho(const std::string& transport, std::size_t sizeBytes);
   bool impaired(const std::string& transport) const;
+  transport::TransportOptions transportOptions() const;
 
   BenchSettings settings_;
   Progress progress_;

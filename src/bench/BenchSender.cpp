@@ -2,6 +2,7 @@
 
 #include "bench/BenchSink.h"
 #include "wire/Clock.h"
+#include "wire/Codec.h"
 
 #include <algorithm>
 #include <set>
@@ -16,11 +17,17 @@ const Poco::Timespan kReportRetry(0, 100'000);
 BenchSender::BenchSender(transport::Transport& transport, const BenchSettings& settings,
                          std::size_t sizeBytes)
     : transport_(transport),
+      udp_(dynamic_cast<transport::UdpTransport*>(&transport)),
       settings_(settings),
       payload_(sizeBytes > wire::kHeaderSize ? sizeBytes - wire::kHeaderSize : 0) {
   // A recognisable, non-compressible filler.
   for (std::size_t i = 0; i < payload_.size(); ++i) {
     payload_[i] = static_cast<std::uint8_t>((i * 131 + 7) & 0xFF);
+  }
+  if (udp_ && payload_.size() <= transport.maxPayload()) {
+    batch_ = std::make_unique<transport::DatagramBatch>(
+        kBatch, wire::encodedSize(payload_.size(), /*withCrc=*/false));
+    udp_->setSegmentation(settings.udpSegmentation);
   }
 }
 
@@ -52,6 +59,22 @@ void BenchSender::send(std::uint32_t streamId, std::int64_t sendTimeNs) {
   ++sent_[streamId];
 }
 
+void BenchSender::add(std::uint64_t index, std::int64_t sendTimeNs) {
+  wire::Header header;
+  header.type = wire::MessageType::kData;
+  header.streamId = kBulkStream;
+  header.sequence = index;
+  header.sendTimeNs = static_cast<std::uint64_t>(sendTimeNs);
+  batch_->add(header, payload_);
+}
+
+void BenchSender::flush() {
+  const std::size_t n = batch_->pending();
+  if (n == 0) return;
+  udp_->sendBatch(*batch_);
+  sent_[kBulkStream] += n;
+}
+
 void BenchSender::run(const std::atomic<bool>& stop) {
   sent_[kBulkStream] = 0;
   if (settings_.pattern == Pattern::kUnderLoad) sent_[kProbeStream] = 0;
@@ -66,8 +89,23 @@ void BenchSender::run(const std::atomic<bool>& stop) {
 
 void BenchSender::runPaced(const std::atomic<bool>& stop) {
   Pacer pacer(settings_.ratePerS, startNs_);
-  for (std::uint64_t i = 0; !stop && more(i, wire::steadyNowNs()); ++i) {
-    send(kBulkStream, pacer.waitFor(i));
+  if (!batch_) {
+    for (std::uint64_t i = 0; !stop && more(i, wire::steadyNowNs()); ++i) {
+      send(kBulkStream, pacer.waitFor(i));
+    }
+  } else {
+    // Wait for the next message, then send it with every other one due by
+    // then (each with its own slip), up to a batch.
+    std::uint64_t i = 0;
+    while (!stop && more(i, wire::steadyNowNs())) {
+      const std::int64_t now = pacer.waitFor(i);
+      add(i++, now);
+      while (!batch_->full() && more(i, now) && pacer.dueNs(i) <= now) {
+        if (pacer.paced()) slip_.record(now - pacer.dueNs(i));
+        add(i++, now);
+      }
+      flush();
+    }
   }
   slip_.merge(pacer.slip());
 }
@@ -83,6 +121,15 @@ void BenchSender::runBurst(const std::atomic<bool>& stop) {
     const auto due = startNs_ + static_cast<std::int64_t>(static_cast<double>(k) * periodNs);
     sleepUntilNs(due);
     slip_.record(wire::steadyNowNs() - due);
+    if (batch_) {
+      for (std::size_t j = 0; j < burst;) {
+        const std::int64_t now = wire::steadyNowNs();
+        if (!more(index, now)) break;
+        for (; j < burst && !batch_->full() && more(index, now); ++j) add(index++, now);
+        flush();
+      }
+      continue;
+    }
     for (std::size_t j = 0; j < burst && more(index, wire::steadyNowNs()); ++j, ++index) {
       send(kBulkStream, wire::steadyNowNs());
     }

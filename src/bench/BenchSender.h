@@ -2,11 +2,14 @@
 
 #include "bench/BenchSettings.h"
 #include "bench/Pacer.h"
+#include "transport/DatagramBatch.h"
 #include "transport/Transport.h"
+#include "transport/UdpTransport.h"
 
 #include <atomic>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 
 namespace pigeon::bench {
@@ -15,10 +18,18 @@ namespace pigeon::bench {
 // frames with sequence numbers from 0 and the send time in the header, on a
 // schedule, then delivers its final count per stream as a kReport, sent
 // again until the receiver acknowledges it (a lossy link may eat a report).
+//
+// Over UDP, messages due together (all of them at rate 0, a burst, or those
+// a late wake-up finds due) leave in batches of up to kBatch, each stamped
+// with the time its batch was filled: one UDP GSO send per batch where the
+// kernel can (settings.udpSegmentation), otherwise one sendmmsg(2); the
+// receiver gets one datagram per message either way. A message due alone
+// is sent alone, stamped when it is sent. Not thread safe.
 class BenchSender {
  public:
   static constexpr std::uint32_t kBulkStream = 1;
   static constexpr std::uint32_t kProbeStream = 2;
+  static constexpr std::size_t kBatch = 64;
 
   BenchSender(transport::Transport& transport, const BenchSettings& settings,
               std::size_t sizeBytes);
@@ -41,12 +52,17 @@ class BenchSender {
 
  private:
   void send(std::uint32_t streamId, std::int64_t sendTimeNs);
+  // Batched path: adds bulk message `index` to the batch.
+  void add(std::uint64_t index, std::int64_t sendTimeNs);
+  void flush();
   void runPaced(const std::atomic<bool>& stop);
   void runBurst(const std::atomic<bool>& stop);
   void runUnderLoad(const std::atomic<bool>& stop);
   bool more(std::uint64_t index, std::int64_t nowNs) const;
 
   transport::Transport& transport_;
+  transport::UdpTransport* udp_;                  // the batched path, when UDP
+  std::unique_ptr<transport::DatagramBatch> batch_;  // with udp_
   const BenchSettings& settings_;
   wire::Bytes payload_;
   std::map<std::uint32_t, std::uint64_t> sent_;

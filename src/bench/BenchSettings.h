@@ -18,7 +18,7 @@ enum class Pattern {
 // One bench run, as the user asked for it. A plain value; units in names.
 struct BenchSettings {
   Pattern pattern = Pattern::kStream;
-  std::vector<std::string> transports = {"udp", "tcp"};
+  std::vector<std::string> transports = {"udp", "tcp", "rudp"};
   std::vector<std::size_t> sizesBytes = {64};  // on the wire, pigeon's header included
   std::uint64_t count = 10'000;                // messages per transport and size
   std::optional<double> durationS;             // instead of count, if given
@@ -31,6 +31,9 @@ struct BenchSettings {
   std::uint64_t seed = 1;
   bool nagle = false;                          // TCP: keep Nagle's algorithm on
   std::string congestionControl;               // TCP: empty = the kernel's default
+  bool udpSegmentation = true;                 // UDP: batches as one GSO send (docs/bench.md)
+  std::string arq = "selective-repeat";         // rudp: stop-and-wait, go-back-n, selective-repeat
+  std::string delivery = "ordered";             // rudp: ordered or unordered
   double drainMs = 500;                        // wait for stragglers after the last send
   std::string logPath;                         // per-message JSON lines
   bool progress = false;                       // progress on stderr

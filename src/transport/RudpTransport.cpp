@@ -40,7 +40,17 @@ RudpTransport::RudpTransport(Poco::Net::DatagramSocket socket, const Options& op
     : options_(options),
       socket_(std::move(socket)),
       local_(socket_.address()),
-      receiveBuffer_(wire::kMaxDatagramSize + 1) {
+      receiveBuffer_(kReceiveSlots * (wire::kMaxDatagramSize + 1)),
+      receiveHeaders_(kReceiveSlots),
+      receiveIov_(kReceiveSlots),
+      receiveNames_(kReceiveSlots) {
+  for (std::size_t i = 0; i < kReceiveSlots; ++i) {
+    receiveIov_[i].iov_base = receiveBuffer_.data() + i * (wire::kMaxDatagramSize + 1);
+    receiveIov_[i].iov_len = wire::kMaxDatagramSize + 1;
+    receiveHeaders_[i] = mmsghdr{};
+    receiveHeaders_[i].msg_hdr.msg_iov = &receiveIov_[i];
+    receiveHeaders_[i].msg_hdr.msg_iovlen = 1;
+  }
   if (options.socketBufferBytes > 0) {
     try {
       socket_.setReceiveBufferSize(options.socketBufferBytes);
@@ -147,9 +157,12 @@ void RudpTransport::sendMessage(const wire::Header& header, wire::ByteSpan paylo
                          "rudp: peer " + formatAddress(*peer_) + " closed the connection");
   }
   deferring_ = true;
-  connection_->send(header, payload, wire::steadyNowNs());
+  const std::int64_t nowNs = wire::steadyNowNs();
+  connection_->send(header, payload, nowNs);
   deferring_ = false;
-  wakeIfSoonerLocked();
+  // A send starts only the new message's timer, at now + RTO (the earliest
+  // any timer it touches can be): wake the I/O thread only if that is sooner.
+  if (nowNs + connection_->sender().rtt().rtoNs() < plannedWakeNs_) wakeup_.notify();
   const std::optional<Poco::Net::SocketAddress> to = peer_;
   lock.unlock();
   // On loopback a send runs the peer's receive path too: not under the lock.

@@ -8,6 +8,9 @@
 #include "transport/rudp/WakeupPipe.h"
 
 #include <Poco/Net/DatagramSocket.h>
+#include <Poco/Thread.h>
+
+#include <sys/socket.h>
 
 #include <atomic>
 #include <condition_variable>
@@ -145,8 +148,20 @@ class RudpTransport : public Transport {
   std::vector<wire::Bytes> outbox_;  // the sending thread's datagrams, sent unlocked
   std::size_t outboxUsed_ = 0;
   std::mutex socketMutex_;  // unlocked sends vs closing the socket
-  std::thread io_;
-  wire::Bytes receiveBuffer_;  // I/O thread only
+  Poco::Thread io_{"rudp-io"};
+  bool ioJoined_ = false;  // a Poco thread may be joined once only
+
+  // recvmmsg(2) slots, I/O thread only: a drained socket costs one system
+  // call per kReceiveSlots datagrams, not one (plus the EAGAIN) per datagram.
+  // (transport::DatagramBatch decodes pigeon frames for UdpTransport; rudp
+  // needs the raw datagram and checks it itself, so it keeps its own slots.)
+  static constexpr std::size_t kReceiveSlots = 16;
+  wire::Bytes receiveBuffer_;  // kReceiveSlots x (kMaxDatagramSize + 1)
+  std::vector<mmsghdr> receiveHeaders_;
+  std::vector<iovec> receiveIov_;
+  std::vector<sockaddr_storage> receiveNames_;
+  sockaddr_storage peerName_{};  // the peer as recvmmsg names it (set with connection_)
+  socklen_t peerNameLength_ = 0;
 };
 
 }  // namespace pigeon::transport

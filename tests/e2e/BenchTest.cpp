@@ -67,7 +67,7 @@ Object::Ptr result(const Object::Ptr& json, std::size_t i) {
 
 }  // namespace
 
-TEST(Bench, WithNoArgumentsComparesUdpAndTcpOnLoopbackInOneTable) {
+TEST(Bench, WithNoArgumentsComparesUdpTcpAndRudpOnLoopbackInOneTable) {
   // The defaults, shortened: the bare command runs 10000 messages a side.
   const Outcome run = bench({"--count", "2000", "--rate", "20000"});
   ASSERT_EQ(run.code, 0) << run.err;
@@ -77,7 +77,7 @@ TEST(Bench, WithNoArgumentsComparesUdpAndTcpOnLoopbackInOneTable) {
   bool header = false, delivered = false, latency = false;
   while (std::getline(lines, line)) {
     if (line.rfind("metric", 0) == 0 && line.find("udp") != std::string::npos &&
-        line.find("tcp") != std::string::npos) {
+        line.find("tcp") != std::string::npos && line.find("rudp") != std::string::npos) {
       header = true;
     }
     if (line.rfind("delivered (msgs)", 0) == 0) {
@@ -91,7 +91,8 @@ TEST(Bench, WithNoArgumentsComparesUdpAndTcpOnLoopbackInOneTable) {
 }
 
 TEST(Bench, JsonRecordsSettingsVersionHostAndEveryResultField) {
-  const auto json = benchJson({"--count", "1000", "--rate", "20000", "--deadline", "50"});
+  const auto json =
+      benchJson({"-t", "udp,tcp", "--count", "1000", "--rate", "20000", "--deadline", "50"});
   EXPECT_TRUE(json->has("pigeon_version"));
   EXPECT_TRUE(json->has("host"));
   EXPECT_EQ(json->getObject("settings")->getValue<std::string>("pattern"), "stream");
@@ -120,7 +121,8 @@ TEST(Bench, JsonRecordsSettingsVersionHostAndEveryResultField) {
 
 TEST(Bench, AnImpairedLinkLosesUdpMessagesAndSaysTcpDidNotMeetIt) {
   const auto json =
-      benchJson({"--count", "4000", "--rate", "20000", "--link", "loss=20%,seed=3", "--drain", "200"});
+      benchJson({"-t", "udp,tcp", "--count", "4000", "--rate", "20000", "--link",
+                 "loss=20%,seed=3", "--drain", "200"});
   const auto udp = result(json, 0);
   const auto tcp = result(json, 1);
   ASSERT_EQ(udp->getValue<std::string>("transport"), "udp");
@@ -141,6 +143,30 @@ TEST(Bench, AnImpairedLinkLosesUdpMessagesAndSaysTcpDidNotMeetIt) {
   EXPECT_EQ(tcp->getValue<std::uint64_t>("lost"), 0u);
 }
 
+TEST(Bench, RudpDeliversEverythingThroughALossyLinkAndShowsWhatItCost) {
+  for (const std::string delivery : {"ordered", "unordered"}) {
+    const auto json = benchJson({"-t", "udp,rudp", "--count", "3000", "--rate", "10000",
+                                 "--link", "loss=10%,seed=5", "--delivery", delivery});
+    const auto udp = result(json, 0);
+    const auto rudp = result(json, 1);
+    EXPECT_GT(udp->getValue<std::uint64_t>("lost"), 0u);
+    EXPECT_TRUE(rudp->getValue<bool>("met_impaired_link"));
+    EXPECT_EQ(rudp->getValue<std::uint64_t>("delivered"), 3000u) << delivery;
+    EXPECT_EQ(rudp->getValue<std::uint64_t>("lost"), 0u);
+    EXPECT_EQ(rudp->getValue<std::uint64_t>("duplicates"), 0u);
+    if (delivery == "ordered") {
+      EXPECT_EQ(rudp->getValue<std::uint64_t>("reordered"), 0u);
+    }
+    const auto counters = rudp->getObject("counters");
+    EXPECT_GT(counters->getValue<std::uint64_t>("datagrams_sent"), 3000u);
+    EXPECT_GT(rudp->getValue<std::uint64_t>("retransmits"), 0u);
+    for (const char* key : {"retransmits_timeout", "retransmits_fast", "spurious_retransmits",
+                            "duplicates_discarded", "srtt_us", "rto_us"}) {
+      EXPECT_TRUE(counters->has(key)) << key;
+    }
+  }
+}
+
 TEST(Bench, LateMessagesAreCountedAgainstTheDeadline) {
   const auto json = benchJson({"-t", "udp", "--count", "300", "--rate", "3000", "--link",
                                "delay=20ms", "--deadline", "10"});
@@ -151,7 +177,7 @@ TEST(Bench, LateMessagesAreCountedAgainstTheDeadline) {
 }
 
 TEST(Bench, PingPongMeasuresRoundTripsAndSplitsLossByDirection) {
-  const auto json = benchJson({"--pattern", "pingpong", "--count", "300"});
+  const auto json = benchJson({"-t", "udp,tcp", "--pattern", "pingpong", "--count", "300"});
   for (std::size_t i = 0; i < 2; ++i) {
     const auto r = result(json, i);
     EXPECT_EQ(r->getValue<std::uint64_t>("delivered"), 300u);
@@ -215,7 +241,8 @@ TEST(Echo, ServesBenchAcrossTheNetworkAndReportsItsCountersOnInterrupt) {
   const int port = echo.listeningPort("serving udp on ");
   ASSERT_GT(port, 0) << echo.err();
   ASSERT_TRUE(echo.waitForStderr("serving tcp on")) << echo.err();
-  const auto json = benchJson({"--target", "127.0.0.1:" + std::to_string(port), "--count", "200"});
+  const auto json = benchJson(
+      {"-t", "udp,tcp", "--target", "127.0.0.1:" + std::to_string(port), "--count", "200"});
   EXPECT_EQ(json->getObject("settings")->getValue<std::string>("pattern"), "pingpong");
   for (std::size_t i = 0; i < 2; ++i) {
     EXPECT_EQ(result(json, i)->getValue<std::uint64_t>("delivered"), 200u);

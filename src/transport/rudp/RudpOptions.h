@@ -42,8 +42,8 @@ struct RudpOptions {
   // and the client adopts them from the Accept.
   bool listenerFollowsClient = true;
 
-  std::uint32_t sendWindowMessages = 256;     // most messages in flight (stop-and-wait: 1)
-  std::uint32_t receiveWindowMessages = 256;  // most messages held for the application
+  std::uint32_t sendWindowMessages = 1024;    // most messages in flight (stop-and-wait: 1)
+  std::uint32_t receiveWindowMessages = 1024;  // most messages held for the application
 
   // Retransmission timer, RFC 6298.
   std::int64_t initialRtoMs = 1000;     // before the first RTT sample (RFC 6298: 1 s)

@@ -21,10 +21,22 @@ RudpSender::RudpSender(const RudpOptions& options, ArqScheme arq, SequenceSpace 
                       ? 1
                       : std::max<std::uint32_t>(1, options.sendWindowMessages)),
       reorderThreshold_(std::max<std::uint32_t>(1, options.reorderThresholdPackets)),
-      peerRightEdge_(peerWindow) {}
+      peerRightEdge_(peerWindow),
+      peerWindow_(peerWindow) {}
 
 bool RudpSender::canSend() const {
   return nextIndex_ - unacked_ < sendWindow_ && nextIndex_ < peerRightEdge_;
+}
+
+std::uint64_t RudpSender::sendRoom() const {
+  const std::uint64_t inWindow = nextIndex_ - unacked_;
+  const std::uint64_t own = inWindow >= sendWindow_ ? 0 : sendWindow_ - inWindow;
+  const std::uint64_t peer = nextIndex_ >= peerRightEdge_ ? 0 : peerRightEdge_ - nextIndex_;
+  return std::min(own, peer);
+}
+
+std::uint64_t RudpSender::wakeRoom() const {
+  return std::max<std::uint64_t>(1, std::min(sendWindow_, peerWindow_) / 8);
 }
 
 bool RudpSender::peerWindowClosed() const {
@@ -99,6 +111,7 @@ DropReason RudpSender::onAck(const AckPacket& ack, std::int64_t nowNs) {
   if (cumulative >= lastAckCumulative_) {  // an older, reordered ack says nothing new
     lastAckCumulative_ = cumulative;
     peerRightEdge_ = cumulative + ack.window;
+    peerWindow_ = ack.window;
   }
   if (newData) restartTimer(nowNs);
   detectLosses(nowNs);
@@ -188,6 +201,10 @@ void RudpSender::detectLosses(std::int64_t nowNs) {
   const std::int64_t delayNs = lossDelayNs();
   if (arq_ == ArqScheme::kSelectiveRepeat) {
     for (Outstanding& m : inFlight_) {
+      // Transmission ids grow with the index among messages sent once, and
+      // a resent message's ids are newer than its first: from the first
+      // message sent once and not before largestArrived_, none can be lost.
+      if (m.transmissions.size() == 1 && m.transmissions.front() >= largestArrived_) break;
       if (!m.acked && isLost(m, nowNs, delayNs)) {
         m.lossDistance = largestArrived_ - m.transmissions.back();
         retransmit(m, nowNs, Why::kFast);

@@ -67,6 +67,12 @@ class RudpSender {
   bool canSend() const;
   // The peer's window, not ours, is what stops sending.
   bool peerWindowClosed() const;
+  // How many new messages both windows take now (canSend() is room > 0),
+  // and the room worth waking a blocked writer for: an eighth of the
+  // smaller window, so a bulk writer sends in bursts rather than one
+  // message per ack.
+  std::uint64_t sendRoom() const;
+  std::uint64_t wakeRoom() const;
 
   // Sends a new message at once; call only when canSend(). Returns its index.
   std::uint64_t send(const wire::Header& header, wire::ByteSpan payload, std::int64_t nowNs);
@@ -122,6 +128,7 @@ class RudpSender {
   std::uint64_t unacked_ = 0;         // oldest index not cumulatively acknowledged
   std::uint64_t nextIndex_ = 0;
   std::uint64_t peerRightEdge_;  // first index the peer's window does not take
+  std::uint32_t peerWindow_;     // as last advertised
   std::uint64_t lastAckCumulative_ = 0;
   std::uint64_t lastTransmission_ = 0;
   std::uint64_t largestArrived_ = 0;       // highest transmission id known to have arrived

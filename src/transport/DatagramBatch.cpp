@@ -1,0 +1,93 @@
+#include "transport/DatagramBatch.h"
+
+#include "transport/TransportError.h"
+#include "wire/Codec.h"
+
+#include <algorithm>
+#include <string>
+
+namespace pigeon::transport {
+
+namespace {
+constexpr std::size_t kCacheLine = 64;
+
+// Each slot starts on its own cache line, and slots a multiple of a page
+// apart are moved by one line so that their headers do not all fall in the
+// same cache sets.
+std::size_t strideFor(std::size_t slotBytes) {
+  std::size_t stride = (slotBytes + kCacheLine - 1) / kCacheLine * kCacheLine;
+  if (stride % 4096 == 0) stride += kCacheLine;
+  return stride;
+}
+}  // namespace
+
+DatagramBatch::DatagramBatch(std::size_t capacity, std::size_t slotBytes)
+    : capacity_(std::max<std::size_t>(1, capacity)),
+      slotBytes_(std::max<std::size_t>(1, slotBytes)),
+      stride_(strideFor(slotBytes_)),
+      storage_(std::make_unique_for_overwrite<std::uint8_t[]>(capacity_ * stride_)),
+      headers_(capacity_),
+      iov_(capacity_),
+      names_(capacity_),
+      received_(capacity_) {
+  for (std::size_t i = 0; i < capacity_; ++i) {
+    iov_[i].iov_base = slot(i);
+    headers_[i] = mmsghdr{};
+    headers_[i].msg_hdr.msg_iov = &iov_[i];
+    headers_[i].msg_hdr.msg_iovlen = 1;
+  }
+  dirty_ = capacity_;
+  prepareReceive();
+}
+
+bool DatagramBatch::add(const wire::Header& header, wire::ByteSpan payload) {
+  if (full()) return false;
+  const std::size_t size = wire::encodedSize(payload.size(), header.hasCrc());
+  if (size > slotBytes_) {
+    throw TransportError(TransportError::Code::kMessageTooLong,
+                         "frame of " + std::to_string(size) + " bytes does not fit a batch slot of " +
+                             std::to_string(slotBytes_));
+  }
+  wire::encodeInto(header, payload, {slot(pending_), size});
+  iov_[pending_].iov_len = size;
+  if (pending_ == 0) {
+    frameBytes_ = size;
+    uniform_ = true;
+  } else if (size != frameBytes_) {
+    uniform_ = false;
+  }
+  ++pending_;
+  dirty_ = std::max(dirty_, pending_);
+  return true;
+}
+
+void DatagramBatch::prepareSend() {
+  for (std::size_t i = 0; i < pending_; ++i) {
+    msghdr& m = headers_[i].msg_hdr;
+    m.msg_name = nullptr;
+    m.msg_namelen = 0;
+    m.msg_flags = 0;
+  }
+}
+
+void DatagramBatch::prepareReceive() {
+  receivedCount_ = 0;
+  datagrams_ = 0;
+  malformed_ = 0;
+  strangers_ = 0;
+  lastError_ = wire::DecodeError::kNone;
+  arrivalNs_ = 0;
+  pending_ = 0;
+  // Only the headers a send or receive changed since the last reset.
+  for (std::size_t i = 0; i < dirty_; ++i) {
+    iov_[i].iov_len = slotBytes_;
+    msghdr& m = headers_[i].msg_hdr;
+    m.msg_name = &names_[i];
+    m.msg_namelen = sizeof(sockaddr_storage);
+    m.msg_flags = 0;
+    headers_[i].msg_len = 0;
+  }
+  dirty_ = 0;
+}
+
+}  // namespace pigeon::transport

@@ -1,0 +1,103 @@
+#pragma once
+
+#include "transport/Transport.h"
+#include "wire/Bytes.h"
+#include "wire/DecodeError.h"
+#include "wire/Header.h"
+
+#include <sys/socket.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+namespace pigeon::transport {
+
+// The datagrams of one sendmmsg(2) or recvmmsg(2): `capacity` slots of
+// `slotBytes` each, allocated once and reused, so that moving a batch costs
+// one system call and no allocation. Filled and sent, or received and read,
+// through UdpTransport::sendBatch() and UdpTransport::receiveBatch().
+//
+// Not thread safe: a sending thread and a receiving thread each use a batch
+// of their own. Non-copyable (the kernel's headers point into the slots).
+class DatagramBatch {
+ public:
+  // One datagram of the last receive, decoded in place: `payload` points
+  // into the batch and is valid until the next receive into it.
+  struct Received {
+    Incoming::Kind kind = Incoming::Kind::kMessage;  // kMessage or kPlain
+    wire::Header header;                             // kMessage only
+    wire::ByteSpan payload;  // the frame's payload, or a plain peer's bytes
+  };
+
+  // `capacity` at least 1. A datagram larger than `slotBytes` cannot be
+  // sent from this batch, and is counted malformed when received into it.
+  DatagramBatch(std::size_t capacity, std::size_t slotBytes);
+  DatagramBatch(const DatagramBatch&) = delete;
+  DatagramBatch& operator=(const DatagramBatch&) = delete;
+
+  std::size_t capacity() const { return capacity_; }
+  std::size_t slotBytes() const { return slotBytes_; }
+
+  // Sending. Frames are encoded into the slots one after another and sent,
+  // in that order, by UdpTransport::sendBatch(), which clears the batch.
+  //
+  // Encodes a frame into the next free slot (header.payloadLength is taken
+  // from `payload`). Returns false, adding nothing, when the batch is full;
+  // throws TransportError kMessageTooLong when the frame is larger than a slot.
+  bool add(const wire::Header& header, wire::ByteSpan payload);
+  std::size_t pending() const { return pending_; }
+  bool full() const { return pending_ == capacity_; }
+  void clear() { pending_ = 0; }
+  // The size every pending frame has, or 0 when they differ.
+  std::size_t uniformBytes() const { return uniform_ ? frameBytes_ : 0; }
+
+  // Receiving. What the last UdpTransport::receiveBatch() read: the frames
+  // and plain datagrams from the peer, in arrival order. Datagrams that
+  // claimed to be frames and were not (or did not fit a slot) are left out
+  // and counted in malformed(); datagrams from a source other than the peer
+  // are left out and counted in strangers().
+  std::span<const Received> received() const { return {received_.data(), receivedCount_}; }
+  std::size_t datagrams() const { return datagrams_; }  // read from the socket, all kinds
+  std::size_t malformed() const { return malformed_; }
+  std::size_t strangers() const { return strangers_; }
+  // Why the last malformed datagram of this receive was malformed.
+  wire::DecodeError lastError() const { return lastError_; }
+  // wire::steadyNowNs() when the receive returned: the arrival time of every
+  // datagram in it. 0 when nothing was read.
+  std::int64_t arrivalNs() const { return arrivalNs_; }
+
+ private:
+  friend class UdpTransport;
+
+  std::uint8_t* slot(std::size_t i) { return storage_.get() + i * stride_; }
+  // Points every header at a whole slot and a source name, for recvmmsg.
+  void prepareReceive();
+  // Points the first pending() headers at their frames, no name (the
+  // socket is connected), for sendmmsg.
+  void prepareSend();
+
+  std::size_t capacity_;
+  std::size_t slotBytes_;
+  std::size_t stride_;
+  std::unique_ptr<std::uint8_t[]> storage_;
+  std::vector<mmsghdr> headers_;
+  std::vector<iovec> iov_;
+  std::vector<sockaddr_storage> names_;
+  std::vector<Received> received_;
+
+  std::size_t pending_ = 0;  // sending: frames encoded, not yet sent
+  std::size_t dirty_ = 0;    // headers [0, dirty_) changed since prepareReceive()
+  std::size_t frameBytes_ = 0;  // sending: the size of the first pending frame
+  bool uniform_ = true;         // sending: every pending frame has that size
+  std::size_t receivedCount_ = 0;
+  std::size_t datagrams_ = 0;
+  std::size_t malformed_ = 0;
+  std::size_t strangers_ = 0;
+  wire::DecodeError lastError_ = wire::DecodeError::kNone;
+  std::int64_t arrivalNs_ = 0;
+};
+
+}  // namespace pigeon::transport
