@@ -12,7 +12,8 @@ packages=(
   python3                # the raw-UTF-8 peer in the end-to-end tests
   netcat-openbsd socat   # plain peers in the end-to-end tests
   sockperf iperf3        # peer tools that bench/compare measures against
-  iproute2               # network namespaces for `pigeon lab`
+  time                   # /usr/bin/time: bench/compare's maximum resident set
+  iproute2               # ip, ss: inspecting sockets and namespaces in labs
 )
 
 missing=()
