@@ -45,8 +45,8 @@ bool DatagramBatch::add(const wire::Header& header, wire::ByteSpan payload) {
   const std::size_t size = wire::encodedSize(payload.size(), header.hasCrc());
   if (size > slotBytes_) {
     throw TransportError(TransportError::Code::kMessageTooLong,
-                         "frame of " + std::to_string(size) + " bytes does not fit a batch slot of " +
-                             std::to_string(slotBytes_));
+                         "frame of " + std::to_string(size) +
+                             " bytes does not fit a batch slot of " + std::to_string(slotBytes_));
   }
   wire::encodeInto(header, payload, {slot(pending_), size});
   iov_[pending_].iov_len = size;

@@ -29,7 +29,7 @@ class DatagramBatch {
   struct Received {
     Incoming::Kind kind = Incoming::Kind::kMessage;  // kMessage or kPlain
     wire::Header header;                             // kMessage only
-    wire::ByteSpan payload;  // the frame's payload, or a plain peer's bytes
+    wire::ByteSpan payload;                          // the frame's payload, or a plain peer's bytes
   };
 
   // `capacity` at least 1. A datagram larger than `slotBytes` cannot be
@@ -88,8 +88,8 @@ class DatagramBatch {
   std::vector<sockaddr_storage> names_;
   std::vector<Received> received_;
 
-  std::size_t pending_ = 0;  // sending: frames encoded, not yet sent
-  std::size_t dirty_ = 0;    // headers [0, dirty_) changed since prepareReceive()
+  std::size_t pending_ = 0;     // sending: frames encoded, not yet sent
+  std::size_t dirty_ = 0;       // headers [0, dirty_) changed since prepareReceive()
   std::size_t frameBytes_ = 0;  // sending: the size of the first pending frame
   bool uniform_ = true;         // sending: every pending frame has that size
   std::size_t receivedCount_ = 0;

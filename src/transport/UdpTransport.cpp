@@ -1,4 +1,3 @@
-#include <cstdlib>
 #include "transport/UdpTransport.h"
 
 #include "transport/Endpoint.h"
@@ -177,9 +176,7 @@ Incoming UdpTransport::receiveOnce(Poco::Timespan timeout) {
   // wait changes), not a poll then a read: one system call per datagram.
   int flags = 0;
   const auto us = std::max<Poco::Timespan::TimeDiff>(0, timeout.totalMicroseconds());
-  static const bool hack = std::getenv("HACK_NOTIMEO") != nullptr;
-  if (hack) {
-  } else if (us == 0 || refusedPending_) {
+  if (us == 0 || refusedPending_) {
     flags = MSG_DONTWAIT;  // SO_RCVTIMEO 0 would mean "forever"
   } else if (us != receiveTimeoutUs_) {
     const timeval tv{static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};

@@ -193,7 +193,7 @@ TEST_P(BenchSenderBatchedBothWays, SendsEveryMessageOnceAndTheSinkAccountsForEac
 TEST(BenchSenderBatched, SendsBurstsInBatchesWithoutLosingCount) {
   bench::BenchSettings settings;
   settings.pattern = bench::Pattern::kBurst;
-  settings.ratePerS = 0;  // bursts 10 ms apart
+  settings.ratePerS = 0;     // bursts 10 ms apart
   settings.burstSize = 150;  // more than one batch per burst
   settings.count = 1000;
   BenchSink sink(transport::listenOn("udp", kLoopback), sinkOptions(8 << 20));
