@@ -274,6 +274,17 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
 
   Background sinkThread([&sink](const std::atomic<bool>& stop) { sink.run(stop); });
   auto sender = transport::connectTo(name, destination, options);
+  std::optional<Background> sampler;
+  if (auto* reliable = dynamic_cast<transport::RudpTransport*>(sender.get()); reliable && log_) {
+    // The sender's counters over time, beside the arrivals in the log.
+    sampler.emplace([this, reliable, name, sizeBytes](const std::atomic<bool>& stop) {
+      while (!stop) {
+        log_->counters(name, sizeBytes, wire::steadyNowNs(),
+                       transport::rudp::counterFields(reliable->counters()));
+        Poco::Thread::sleep(10);
+      }
+    });
+  }
   BenchSender bench(*sender, settings_, sizeBytes);
   const std::atomic<bool> keepGoing{false};
   bench.run(keepGoing);
@@ -283,6 +294,7 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
     reliable->flush(Poco::Timespan(kReportTimeoutNs / 1000));
   }
   const bool reported = bench.deliverReports(kReportTimeoutNs);
+  if (sampler) sampler->finish(/*stopNow=*/true);
   sinkThread.finish(/*stopNow=*/!reported);
 
   const auto finishStream = [&](std::uint32_t id) -> metrics::StreamStats& {

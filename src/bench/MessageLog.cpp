@@ -36,4 +36,16 @@ void MessageLog::arrival(const std::string& transport, std::size_t sizeBytes,
        << "}\n";
 }
 
+void MessageLog::counters(const std::string& transport, std::size_t sizeBytes,
+                          std::int64_t nowNs,
+                          const std::vector<std::pair<std::string_view, std::int64_t>>& fields) {
+  std::lock_guard lock(mutex_);
+  out_ << R"({"transport":")" << transport << R"(","size":)" << sizeBytes << R"(,"t_ns":)"
+       << nowNs << R"(,"counters":{)";
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    out_ << (i ? "," : "") << '"' << fields[i].first << "\":" << fields[i].second;
+  }
+  out_ << "}}\n";
+}
+
 }  // namespace pigeon::bench

@@ -6,6 +6,9 @@
 #include <fstream>
 #include <mutex>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 namespace pigeon::bench {
 
@@ -20,6 +23,12 @@ class MessageLog {
   void arrival(const std::string& transport, std::size_t sizeBytes, std::uint32_t streamId,
                std::uint64_t sequence, std::int64_t sendTimeNs, std::int64_t arrivalNs,
                const metrics::StreamStats::Verdict& verdict);
+
+  // A line of a transport's own counters at `nowNs` (rudp's SRTT, RTO and
+  // retransmissions), written every few milliseconds during a run so their
+  // course over time can be plotted beside the arrivals.
+  void counters(const std::string& transport, std::size_t sizeBytes, std::int64_t nowNs,
+                const std::vector<std::pair<std::string_view, std::int64_t>>& fields);
 
  private:
   std::mutex mutex_;

@@ -217,6 +217,29 @@ TEST(Bench, LogHasOneJsonLinePerReceivedMessage) {
   std::remove(log.c_str());
 }
 
+TEST(Bench, RudpLogsItsCountersOverTimeBesideTheArrivals) {
+  const std::string log = tempPath("rudp.log");
+  const Outcome run = bench({"-t", "rudp", "--count", "3000", "--rate", "10000", "--link",
+                             "loss=5%,seed=3", "--log", log});
+  ASSERT_EQ(run.code, 0) << run.err;
+  std::istringstream lines(slurp(log));
+  std::string line;
+  int arrivals = 0, samples = 0;
+  while (std::getline(lines, line)) {
+    Poco::JSON::Parser parser;
+    const auto entry = parser.parse(line).extract<Object::Ptr>();
+    if (entry->has("counters")) {
+      ++samples;
+      EXPECT_TRUE(entry->getObject("counters")->has("rto_us"));
+    } else {
+      ++arrivals;
+    }
+  }
+  EXPECT_EQ(arrivals, 3000);
+  EXPECT_GE(samples, 5);  // a 0.3 s run, sampled every 10 ms
+  std::remove(log.c_str());
+}
+
 TEST(Bench, BadOptionsAreOneLineNamingTheOption) {
   const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
       {{"--pattern", "flood"}, "--pattern"},
