@@ -1,6 +1,7 @@
 #include "transport/TcpTransport.h"
 
 #include "transport/Endpoint.h"
+#include "transport/ReceiveUntil.h"
 #include "transport/SocketErrors.h"
 #include "wire/Clock.h"
 #include "wire/Codec.h"
@@ -117,18 +118,8 @@ Incoming TcpTransport::takeFrame() {
 }
 
 Incoming TcpTransport::receive(Poco::Timespan timeout) {
-  // One read may bring only part of a frame, or of the magic: read on until a
-  // whole message, the end, or the deadline, so kTimeout means nothing came.
-  const Poco::Timestamp start;
-  for (;;) {
-    // Never a negative wait: Poco's poll() takes that as "forever".
-    const Poco::Timespan left = std::max<Poco::Timespan::TimeDiff>(
-        0, timeout.totalMicroseconds() - start.elapsed());
-    Incoming in = receiveOnce(left);
-    if (in.kind != Incoming::Kind::kTimeout || start.isElapsed(timeout.totalMicroseconds())) {
-      return in;
-    }
-  }
+  // One read may bring only part of a frame, or of the magic.
+  return receiveUntil(timeout, [this](Poco::Timespan left) { return receiveOnce(left); });
 }
 
 Incoming TcpTransport::receiveOnce(Poco::Timespan timeout) {

@@ -1,6 +1,7 @@
 #include "transport/UdpTransport.h"
 
 #include "transport/Endpoint.h"
+#include "transport/ReceiveUntil.h"
 #include "transport/SocketErrors.h"
 #include "wire/Clock.h"
 #include "wire/Codec.h"
@@ -155,18 +156,8 @@ void UdpTransport::sendPlain(wire::ByteSpan bytes) {
 }
 
 Incoming UdpTransport::receive(Poco::Timespan timeout) {
-  // A stranger's datagram is dropped: wait on for the peer until the deadline,
-  // so kTimeout means nothing came.
-  const Poco::Timestamp start;
-  for (;;) {
-    // Never a negative wait: Poco's poll() takes that as "forever".
-    const Poco::Timespan left = std::max<Poco::Timespan::TimeDiff>(
-        0, timeout.totalMicroseconds() - start.elapsed());
-    Incoming in = receiveOnce(left);
-    if (in.kind != Incoming::Kind::kTimeout || start.isElapsed(timeout.totalMicroseconds())) {
-      return in;
-    }
-  }
+  // A stranger's datagram is dropped: wait on for the peer.
+  return receiveUntil(timeout, [this](Poco::Timespan left) { return receiveOnce(left); });
 }
 
 Incoming UdpTransport::receiveOnce(Poco::Timespan timeout) {
