@@ -87,22 +87,25 @@ void addRudpFacts(TransportResult& result, const transport::Transport& sender,
                   const std::optional<transport::rudp::RudpCounters>& receiver) {
   const auto* rudp = dynamic_cast<const transport::RudpTransport*>(&sender);
   if (!rudp) return;
-  static const std::set<std::string_view> kReceiverSide = {
-      "duplicates_discarded", "out_of_order_discarded", "out_of_window_discarded",
-      "corrupt_dropped",      "malformed_dropped",      "messages_delivered"};
-  const auto sent = rudp->counters();
-  for (const auto& [name, value] : transport::rudp::counterFields(sent)) {
-    if (!kReceiverSide.count(name)) {
-      result.counters[std::string(name)] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, value));
-    }
-  }
-  if (receiver) {
-    for (const auto& [name, value] : transport::rudp::counterFields(*receiver)) {
-      if (kReceiverSide.count(name)) {
-        result.counters[std::string(name)] = static_cast<std::uint64_t>(std::max<std::int64_t>(0, value));
+  // The counters a student reads after a run (the per-message log has them
+  // all, over time).
+  static const std::set<std::string_view> kSenderSide = {
+      "datagrams_sent", "retransmits_timeout", "retransmits_fast", "spurious_retransmits",
+      "srtt_us",        "rto_us"};
+  static const std::set<std::string_view> kReceiverSide = {"duplicates_discarded",
+                                                           "corrupt_dropped"};
+  const auto keep = [&](const transport::rudp::RudpCounters& counters,
+                        const std::set<std::string_view>& names) {
+    for (const auto& [name, value] : transport::rudp::counterFields(counters)) {
+      if (names.count(name)) {
+        result.counters[std::string(name)] =
+            static_cast<std::uint64_t>(std::max<std::int64_t>(0, value));
       }
     }
-  }
+  };
+  const auto sent = rudp->counters();
+  keep(sent, kSenderSide);
+  if (receiver) keep(*receiver, kReceiverSide);
   result.retransmits = sent.retransmitsTimeout + sent.retransmitsFast;
 }
 
