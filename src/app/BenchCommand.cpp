@@ -45,8 +45,10 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   add("count", "c", "messages per transport and size (default 10000)", "N");
   add("duration", "d", "run for SECONDS instead of a count", "SECONDS");
   add("rate", "r", "messages per second, 0 = as fast as possible (default 10000)", "N");
-  add("size", "s", "bytes per message on the wire, header included; a list runs a sweep, "
-      "e.g. 64,1400,8000 (default 64)", "LIST");
+  add("size", "s",
+      "bytes per message on the wire, header included; a list runs a sweep, "
+      "e.g. 64,1400,8000 (default 64)",
+      "LIST");
   add("deadline", "", "a message later than MS is counted late", "MS");
   add("burst", "", "burst pattern: messages per burst (default 100)", "N");
   add("probe-rate", "", "under-load pattern: latency probes per second (default 100)", "N");
@@ -61,8 +63,10 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   add("cc", "", "tcp: congestion control, e.g. cubic or bbr (default: the kernel's)", "NAME");
   add("no-gso", "", "udp: send each batch with sendmmsg, not as one UDP GSO send", nullptr);
   add("arq", "", "rudp: stop-and-wait, go-back-n or selective-repeat (default)", "NAME");
-  add("delivery", "", "rudp: ordered (default, like tcp) or unordered (exactly once, as it "
-      "arrives)", "MODE");
+  add("delivery", "",
+      "rudp: ordered (default, like tcp) or unordered (exactly once, as it "
+      "arrives)",
+      "MODE");
 }
 
 bench::BenchSettings BenchCommand::readSettings() const {
@@ -160,9 +164,9 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   const auto describe = runner.describe();
 
   const std::string pace = settings.ratePerS > 0 ? " at " + describe.at("rate_per_s") + "/s"
-                          : settings.pattern == bench::Pattern::kPingPong
-                              ? ", one in flight"
-                              : ", as fast as possible";
+                           : settings.pattern == bench::Pattern::kPingPong
+                               ? ", one in flight"
+                               : ", as fast as possible";
   std::cout << "pigeon bench: " << describe.at("pattern") << ", "
             << (settings.durationS ? describe.at("duration_s") + " s"
                                    : describe.at("count") + " messages")

@@ -66,8 +66,9 @@ void ChatCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   options.addOption(Option("nick", "n", "your name as the peer sees it (default: $USER)")
                         .argument("NAME")
                         .binding("chat.nick"));
-  options.addOption(Option("plain", "", "speak plain text first, for a peer such as nc or socat "
-                                        "that is waiting for you")
+  options.addOption(Option("plain", "",
+                           "speak plain text first, for a peer such as nc or socat "
+                           "that is waiting for you")
                         .binding("chat.plain"));
 }
 
@@ -175,8 +176,11 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
     }
     const auto input = reader.next(kPoll);
     switch (input.status) {
-      case LineReader::Status::kTimeout: break;
-      case LineReader::Status::kEnd: quit = true; break;
+      case LineReader::Status::kTimeout:
+        break;
+      case LineReader::Status::kEnd:
+        quit = true;
+        break;
       case LineReader::Status::kTooLong:
         output.status("* not sent: message too long (" + std::to_string(input.length) +
                       " bytes, at most " + std::to_string(transport.maxPayload()) + ")");
@@ -184,12 +188,15 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
         break;
       case LineReader::Status::kLine:
         switch (session.sendLine(input.line)) {
-          case chat::ChatSession::LineResult::kSent: break;
+          case chat::ChatSession::LineResult::kSent:
+            break;
           case chat::ChatSession::LineResult::kQuit:
             quit = true;
             saidQuit = true;
             break;
-          case chat::ChatSession::LineResult::kRejected: rejected = true; break;
+          case chat::ChatSession::LineResult::kRejected:
+            rejected = true;
+            break;
         }
         break;
     }

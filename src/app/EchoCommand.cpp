@@ -32,15 +32,17 @@ void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   options.addOption(Option("listen", "l", "port to serve on (default 9000; 0: the kernel picks)")
                         .argument("PORT")
                         .binding("echo.listen"));
-  options.addOption(Option("transport", "t", "transports to serve on that port: udp, tcp, rudp "
-                                             "(default udp,tcp; rudp needs a port of its own)")
+  options.addOption(Option("transport", "t",
+                           "transports to serve on that port: udp, tcp, rudp "
+                           "(default udp,tcp; rudp needs a port of its own)")
                         .argument("LIST")
                         .binding("echo.transport"));
   options.addOption(Option("bind", "b", "local address (default: all, IPv6 and IPv4)")
                         .argument("ADDR")
                         .binding("echo.bind"));
-  options.addOption(Option("max-rate", "", "probes per second accepted from one source "
-                                           "(default 200000)")
+  options.addOption(Option("max-rate", "",
+                           "probes per second accepted from one source "
+                           "(default 200000)")
                         .argument("N")
                         .binding("echo.max-rate"));
 }
@@ -58,8 +60,9 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   const auto names = splitList("--transport", setting("echo.transport", "udp,tcp"));
   if (std::find(names.begin(), names.end(), "udp") != names.end() &&
       std::find(names.begin(), names.end(), "rudp") != names.end()) {
-    throw UsageError("udp and rudp both need the UDP port: serve rudp from a second echo on "
-                     "another port (pigeon echo -t rudp --listen PORT)");
+    throw UsageError(
+        "udp and rudp both need the UDP port: serve rudp from a second echo on "
+        "another port (pigeon echo -t rudp --listen PORT)");
   }
   std::vector<std::unique_ptr<bench::EchoReflector>> reflectors;
   for (const auto& name : names) {
@@ -89,9 +92,8 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   for (std::size_t i = 0; i < reflectors.size(); ++i) {
     const auto c = reflectors[i]->counters();
     std::cerr << "* echo " << transport::formatAddress(reflectors[i]->localAddress())
-              << ": reflected " << c.reflected << ", malformed " << c.malformed
-              << ", rate-limited " << c.rateLimited << ", ignored " << c.ignored << ", peers "
-              << c.peers << std::endl;
+              << ": reflected " << c.reflected << ", malformed " << c.malformed << ", rate-limited "
+              << c.rateLimited << ", ignored " << c.ignored << ", peers " << c.peers << std::endl;
   }
   return EXIT_OK;
 }

@@ -18,8 +18,8 @@ class LineReader {
 
   struct Result {
     Status status;
-    std::string line;         // kLine: without its newline
-    std::size_t length = 0;   // kTooLong: bytes in the line
+    std::string line;        // kLine: without its newline
+    std::size_t length = 0;  // kTooLong: bytes in the line
   };
 
   LineReader(int fd, std::size_t maxLineBytes);
@@ -32,7 +32,7 @@ class LineReader {
   int fd_;
   std::size_t maxLineBytes_;
   std::string buffer_;
-  bool skipping_ = false;     // inside a line that was too long
+  bool skipping_ = false;  // inside a line that was too long
   std::size_t skipped_ = 0;
   bool eof_ = false;
 };

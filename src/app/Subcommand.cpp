@@ -37,7 +37,8 @@ Subcommand::Subcommand(std::string name, std::string usage, std::string purpose)
 
 void Subcommand::defineOptions(Poco::Util::OptionSet& options) {
   Application::defineOptions(options);
-  options.addOption(Option("help", "h", "show this help and exit").required(false).repeatable(false));
+  options.addOption(
+      Option("help", "h", "show this help and exit").required(false).repeatable(false));
   options.addOption(Option("config", "", "read settings from an INI or .properties file")
                         .required(false)
                         .repeatable(true)
@@ -107,8 +108,8 @@ void Subcommand::checkConfigKeys(const std::string& path) const {
     if (prefix == name_ && !bindings.count(key)) {
       std::string known;
       for (const auto& b : bindings) known += (known.empty() ? "" : ", ") + b;
-      throw UsageError("config file '" + path + "': unknown setting '" + key + "' (known: " +
-                       known + ")");
+      throw UsageError("config file '" + path + "': unknown setting '" + key +
+                       "' (known: " + known + ")");
     }
   }
 }
@@ -149,16 +150,23 @@ int Subcommand::main(const std::vector<std::string>& args) {
   } catch (const TransportError& e) {
     report(e.what());
     switch (e.code()) {
-      case TransportError::Code::kBadAddress: return EXIT_USAGE;
-      case TransportError::Code::kHostNotFound: return EXIT_NOHOST;
+      case TransportError::Code::kBadAddress:
+        return EXIT_USAGE;
+      case TransportError::Code::kHostNotFound:
+        return EXIT_NOHOST;
       case TransportError::Code::kAddressInUse:
-      case TransportError::Code::kAddressNotAvailable: return EXIT_OSERR;
+      case TransportError::Code::kAddressNotAvailable:
+        return EXIT_OSERR;
       case TransportError::Code::kConnectionRefused:
       case TransportError::Code::kTimedOut:
-      case TransportError::Code::kPeerClosed: return EXIT_UNAVAILABLE;
-      case TransportError::Code::kMessageTooLong: return EXIT_DATAERR;
-      case TransportError::Code::kProtocol: return EXIT_PROTOCOL;
-      case TransportError::Code::kOther: return EXIT_IOERR;
+      case TransportError::Code::kPeerClosed:
+        return EXIT_UNAVAILABLE;
+      case TransportError::Code::kMessageTooLong:
+        return EXIT_DATAERR;
+      case TransportError::Code::kProtocol:
+        return EXIT_PROTOCOL;
+      case TransportError::Code::kOther:
+        return EXIT_IOERR;
     }
     return EXIT_IOERR;
   } catch (const Poco::Exception& e) {
@@ -196,8 +204,8 @@ long Subcommand::integerSetting(const std::string& key, long fallback, long min,
   const std::string text = config().getString(key);
   Poco::Int64 value = 0;
   if (!Poco::NumberParser::tryParse64(text, value) || value < min || value > max) {
-    throw UsageError(optionName(key) + " must be a whole number from " + std::to_string(min) + " to " +
-                     std::to_string(max) + ", not '" + text + "'");
+    throw UsageError(optionName(key) + " must be a whole number from " + std::to_string(min) +
+                     " to " + std::to_string(max) + ", not '" + text + "'");
   }
   return static_cast<long>(value);
 }

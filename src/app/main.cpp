@@ -18,8 +18,7 @@ void printOverview(std::ostream& out) {
          "transport does to messages: loss, duplicates, reordering, latency, jitter.\n\n"
          "subcommands:\n";
   for (const auto& entry : pigeon::app::subcommands()) {
-    out << "  " << entry.name << std::string(10 - entry.name.size(), ' ') << entry.purpose
-        << '\n';
+    out << "  " << entry.name << std::string(10 - entry.name.size(), ' ') << entry.purpose << '\n';
   }
   out << "\n'pigeon SUBCOMMAND --help' shows a subcommand's options.\n";
 }

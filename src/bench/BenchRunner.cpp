@@ -16,8 +16,8 @@
 
 #include <algorithm>
 #include <atomic>
-#include <set>
 #include <cstdio>
+#include <set>
 #include <sstream>
 
 namespace pigeon::bench {
@@ -36,7 +36,9 @@ std::string shortNumber(double v) {
   return buf;
 }
 
-std::uint64_t toUs(std::int64_t ns) { return static_cast<std::uint64_t>(std::max<std::int64_t>(0, ns) / 1000); }
+std::uint64_t toUs(std::int64_t ns) {
+  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, ns) / 1000);
+}
 
 // Runs `body` on a thread that is stopped and joined however this scope
 // ends; exceptions on it are kept and rethrown by finish().
@@ -89,9 +91,9 @@ void addRudpFacts(TransportResult& result, const transport::Transport& sender,
   if (!rudp) return;
   // The counters a student reads after a run (the per-message log has them
   // all, over time).
-  static const std::set<std::string_view> kSenderSide = {
-      "datagrams_sent", "retransmits_timeout", "retransmits_fast", "spurious_retransmits",
-      "srtt_us",        "rto_us"};
+  static const std::set<std::string_view> kSenderSide = {"datagrams_sent",   "retransmits_timeout",
+                                                         "retransmits_fast", "spurious_retransmits",
+                                                         "srtt_us",          "rto_us"};
   static const std::set<std::string_view> kReceiverSide = {"duplicates_discarded",
                                                            "corrupt_dropped"};
   const auto keep = [&](const transport::rudp::RudpCounters& counters,
@@ -262,7 +264,8 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   sinkOptions.sizeBytes = sizeBytes;
   sinkOptions.expectedStreams = settings_.pattern == Pattern::kUnderLoad ? 2 : 1;
   sinkOptions.drainNs = name == "tcp" ? 0 : static_cast<std::int64_t>(settings_.drainMs * 1e6);
-  if (settings_.deadlineMs) sinkOptions.deadlineNs = static_cast<std::int64_t>(*settings_.deadlineMs * 1e6);
+  if (settings_.deadlineMs)
+    sinkOptions.deadlineNs = static_cast<std::int64_t>(*settings_.deadlineMs * 1e6);
   sinkOptions.log = log_.get();
   sinkOptions.receiveBufferBytes = kSinkBufferBytes;
   sinkOptions.busyPoll = settings_.ratePerS <= 0;

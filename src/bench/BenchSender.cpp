@@ -80,9 +80,15 @@ void BenchSender::run(const std::atomic<bool>& stop) {
   if (settings_.pattern == Pattern::kUnderLoad) sent_[kProbeStream] = 0;
   startNs_ = wire::steadyNowNs();
   switch (settings_.pattern) {
-    case Pattern::kBurst: runBurst(stop); break;
-    case Pattern::kUnderLoad: runUnderLoad(stop); break;
-    default: runPaced(stop); break;
+    case Pattern::kBurst:
+      runBurst(stop);
+      break;
+    case Pattern::kUnderLoad:
+      runUnderLoad(stop);
+      break;
+    default:
+      runPaced(stop);
+      break;
   }
   endNs_ = wire::steadyNowNs();
 }
@@ -113,9 +119,8 @@ void BenchSender::runPaced(const std::atomic<bool>& stop) {
 void BenchSender::runBurst(const std::atomic<bool>& stop) {
   const std::size_t burst = std::max<std::size_t>(1, settings_.burstSize);
   // Bursts keep the average rate; as fast as possible means 10 ms pauses.
-  const double periodNs = settings_.ratePerS > 0
-                              ? static_cast<double>(burst) * 1e9 / settings_.ratePerS
-                              : 10e6;
+  const double periodNs =
+      settings_.ratePerS > 0 ? static_cast<double>(burst) * 1e9 / settings_.ratePerS : 10e6;
   std::uint64_t index = 0;
   for (std::uint64_t k = 0; !stop && more(index, wire::steadyNowNs()); ++k) {
     const auto due = startNs_ + static_cast<std::int64_t>(static_cast<double>(k) * periodNs);

@@ -61,7 +61,7 @@ class BenchSender {
   bool more(std::uint64_t index, std::int64_t nowNs) const;
 
   transport::Transport& transport_;
-  transport::UdpTransport* udp_;                  // the batched path, when UDP
+  transport::UdpTransport* udp_;                     // the batched path, when UDP
   std::unique_ptr<transport::DatagramBatch> batch_;  // with udp_
   const BenchSettings& settings_;
   wire::Bytes payload_;

@@ -4,10 +4,14 @@ namespace pigeon::bench {
 
 std::string patternName(Pattern pattern) {
   switch (pattern) {
-    case Pattern::kStream: return "stream";
-    case Pattern::kPingPong: return "pingpong";
-    case Pattern::kBurst: return "burst";
-    case Pattern::kUnderLoad: return "under-load";
+    case Pattern::kStream:
+      return "stream";
+    case Pattern::kPingPong:
+      return "pingpong";
+    case Pattern::kBurst:
+      return "burst";
+    case Pattern::kUnderLoad:
+      return "under-load";
   }
   return "stream";
 }

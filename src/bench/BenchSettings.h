@@ -24,19 +24,19 @@ struct BenchSettings {
   std::optional<double> durationS;             // instead of count, if given
   double ratePerS = 10'000;                    // 0: as fast as possible
   std::size_t burstSize = 100;
-  double probeRatePerS = 100;                  // under-load: probes per second
-  std::optional<double> deadlineMs;            // later than this is "late"
-  std::string target;                          // HOST:PORT of a pigeon echo; empty: local
-  std::string linkSpec;                        // impairment for UDP-based transports
+  double probeRatePerS = 100;        // under-load: probes per second
+  std::optional<double> deadlineMs;  // later than this is "late"
+  std::string target;                // HOST:PORT of a pigeon echo; empty: local
+  std::string linkSpec;              // impairment for UDP-based transports
   std::uint64_t seed = 1;
-  bool nagle = false;                          // TCP: keep Nagle's algorithm on
-  std::string congestionControl;               // TCP: empty = the kernel's default
-  bool udpSegmentation = true;                 // UDP: batches as one GSO send (docs/bench.md)
-  std::string arq = "selective-repeat";         // rudp: stop-and-wait, go-back-n, selective-repeat
-  std::string delivery = "ordered";             // rudp: ordered or unordered
-  double drainMs = 500;                        // wait for stragglers after the last send
-  std::string logPath;                         // per-message JSON lines
-  bool progress = false;                       // progress on stderr
+  bool nagle = false;                    // TCP: keep Nagle's algorithm on
+  std::string congestionControl;         // TCP: empty = the kernel's default
+  bool udpSegmentation = true;           // UDP: batches as one GSO send (docs/bench.md)
+  std::string arq = "selective-repeat";  // rudp: stop-and-wait, go-back-n, selective-repeat
+  std::string delivery = "ordered";      // rudp: ordered or unordered
+  double drainMs = 500;                  // wait for stragglers after the last send
+  std::string logPath;                   // per-message JSON lines
+  bool progress = false;                 // progress on stderr
 };
 
 std::string patternName(Pattern pattern);

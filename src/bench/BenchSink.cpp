@@ -61,8 +61,8 @@ void BenchSink::onData(const wire::Header& header, std::size_t payloadBytes,
     lastStreamId_ = id;
   }
   const auto sendNs = static_cast<std::int64_t>(header.sendTimeNs);
-  const auto verdict =
-      lastStream_->recordArrival(header.sequence, sendNs, arrivalNs, payloadBytes, wire::kHeaderSize);
+  const auto verdict = lastStream_->recordArrival(header.sequence, sendNs, arrivalNs, payloadBytes,
+                                                  wire::kHeaderSize);
   if (options_.log) {
     options_.log->arrival(options_.transportName, options_.sizeBytes, id, header.sequence, sendNs,
                           arrivalNs, verdict);
@@ -97,10 +97,14 @@ bool BenchSink::receiveOne(transport::Transport& transport) {
         onReport(transport, in.header, in.payload, now);
       }
       break;
-    case Incoming::Kind::kClosed: return false;
-    case Incoming::Kind::kMalformed: ++malformed_; break;
+    case Incoming::Kind::kClosed:
+      return false;
+    case Incoming::Kind::kMalformed:
+      ++malformed_;
+      break;
     case Incoming::Kind::kPlain:
-    case Incoming::Kind::kTimeout: break;
+    case Incoming::Kind::kTimeout:
+      break;
   }
   return !(drainUntilNs_ && now >= *drainUntilNs_);
 }

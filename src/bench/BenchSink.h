@@ -4,8 +4,8 @@
 #include "metrics/StreamStats.h"
 #include "transport/DatagramBatch.h"
 #include "transport/Listener.h"
-#include "transport/rudp/RudpCounters.h"
 #include "transport/UdpTransport.h"
+#include "transport/rudp/RudpCounters.h"
 
 #include <atomic>
 #include <cstdint>
@@ -39,13 +39,13 @@ class BenchSink {
  public:
   struct Options {
     std::string transportName;
-    std::size_t sizeBytes = 0;             // for the log
-    std::size_t expectedStreams = 1;       // reports to wait for
+    std::size_t sizeBytes = 0;        // for the log
+    std::size_t expectedStreams = 1;  // reports to wait for
     std::int64_t drainNs = 0;
     std::optional<std::int64_t> deadlineNs;
-    MessageLog* log = nullptr;             // may be null
-    int receiveBufferBytes = 0;            // 0: the kernel's default
-    bool busyPoll = false;                 // UDP: spin between arrivals (see above)
+    MessageLog* log = nullptr;   // may be null
+    int receiveBufferBytes = 0;  // 0: the kernel's default
+    bool busyPoll = false;       // UDP: spin between arrivals (see above)
   };
 
   static constexpr std::size_t kBatch = 64;
@@ -83,8 +83,8 @@ class BenchSink {
  private:
   std::optional<transport::rudp::RudpCounters> rudpCounters_;
   void onData(const wire::Header& header, std::size_t payloadBytes, std::int64_t arrivalNs);
-  void onReport(transport::Transport& transport, const wire::Header& header,
-                wire::ByteSpan payload, std::int64_t nowNs);
+  void onReport(transport::Transport& transport, const wire::Header& header, wire::ByteSpan payload,
+                std::int64_t nowNs);
   // Each takes what arrived and returns false once the run is over (the peer
   // closed, or the drain after the last report has passed). One receive per
   // message, any transport:
@@ -104,7 +104,7 @@ class BenchSink {
   std::optional<std::int64_t> drainUntilNs_;
   std::optional<std::uint64_t> socketDrops_;
   std::uint64_t malformed_ = 0;
-  bool spin_ = false;            // two or more CPUs to run on
+  bool spin_ = false;             // two or more CPUs to run on
   std::int64_t spinUntilNs_ = 0;  // look again without sleeping until then
   // The stream of the last arrival, so a run of one stream looks it up once.
   std::uint32_t lastStreamId_ = 0;

@@ -155,8 +155,9 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
 
 void EchoReflector::serveConnection(transport::Transport& connection,
                                     const std::atomic<bool>& stop) {
-  Peer peer{{}, TokenBucket(options_.maxRatePerSource, options_.maxRatePerSource / 10 + 64,
-                            wire::steadyNowNs()),
+  Peer peer{{},
+            TokenBucket(options_.maxRatePerSource, options_.maxRatePerSource / 10 + 64,
+                        wire::steadyNowNs()),
             0};
   try {
     while (!stop) {

@@ -9,11 +9,16 @@ namespace {
 const char* verdictName(metrics::SequenceTracker::Kind kind) {
   using Kind = metrics::SequenceTracker::Kind;
   switch (kind) {
-    case Kind::kInOrder: return "in_order";
-    case Kind::kGap: return "after_gap";
-    case Kind::kReordered: return "reordered";
-    case Kind::kDuplicate: return "duplicate";
-    case Kind::kTooOld: return "too_old";
+    case Kind::kInOrder:
+      return "in_order";
+    case Kind::kGap:
+      return "after_gap";
+    case Kind::kReordered:
+      return "reordered";
+    case Kind::kDuplicate:
+      return "duplicate";
+    case Kind::kTooOld:
+      return "too_old";
   }
   return "unknown";
 }
@@ -36,12 +41,11 @@ void MessageLog::arrival(const std::string& transport, std::size_t sizeBytes,
        << "}\n";
 }
 
-void MessageLog::counters(const std::string& transport, std::size_t sizeBytes,
-                          std::int64_t nowNs,
+void MessageLog::counters(const std::string& transport, std::size_t sizeBytes, std::int64_t nowNs,
                           const std::vector<std::pair<std::string_view, std::int64_t>>& fields) {
   std::lock_guard lock(mutex_);
-  out_ << R"({"transport":")" << transport << R"(","size":)" << sizeBytes << R"(,"t_ns":)"
-       << nowNs << R"(,"counters":{)";
+  out_ << R"({"transport":")" << transport << R"(","size":)" << sizeBytes << R"(,"t_ns":)" << nowNs
+       << R"(,"counters":{)";
   for (std::size_t i = 0; i < fields.size(); ++i) {
     out_ << (i ? "," : "") << '"' << fields[i].first << "\":" << fields[i].second;
   }

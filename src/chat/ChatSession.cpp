@@ -23,12 +23,16 @@ std::string plural(std::uint64_t n, const char* word) {
 std::string describeArrival(const metrics::SequenceTracker::Arrival& arrival) {
   using Kind = metrics::SequenceTracker::Kind;
   switch (arrival.kind) {
-    case Kind::kInOrder: return "";
-    case Kind::kGap: return "[" + plural(arrival.missing, "message") + " missing before this]";
+    case Kind::kInOrder:
+      return "";
+    case Kind::kGap:
+      return "[" + plural(arrival.missing, "message") + " missing before this]";
     case Kind::kReordered:
       return "[out of order: " + std::to_string(arrival.extent) + " behind the newest]";
-    case Kind::kDuplicate: return "[duplicate]";
-    case Kind::kTooOld: return "[very late: too old to tell if duplicate]";
+    case Kind::kDuplicate:
+      return "[duplicate]";
+    case Kind::kTooOld:
+      return "[very late: too old to tell if duplicate]";
   }
   return "";
 }
@@ -46,8 +50,7 @@ wire::Bytes withoutCrBeforeLf(wire::ByteSpan bytes) {
 
 }  // namespace
 
-ChatSession::ChatSession(transport::Transport& transport, ChatSettings settings,
-                         ChatOutput& output)
+ChatSession::ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output)
     : transport_(transport), settings_(std::move(settings)), output_(output) {}
 
 void ChatSession::send(MessageType type, wire::ByteSpan payload) {
@@ -95,9 +98,8 @@ bool ChatSession::speakPlain() {
     const auto deadline = std::chrono::steady_clock::now() +
                           std::chrono::microseconds(settings_.greetingWait.totalMicroseconds());
     std::unique_lock lock(stateMutex_);
-    stateChanged_.wait_until(lock, deadline, [&] {
-      return transport_.peerKind() != PeerKind::kUnknown || ended_;
-    });
+    stateChanged_.wait_until(lock, deadline,
+                             [&] { return transport_.peerKind() != PeerKind::kUnknown || ended_; });
   }
   return transport_.peerKind() == PeerKind::kPlain ||
          (transport_.peerKind() == PeerKind::kUnknown && settings_.listening);
@@ -150,9 +152,9 @@ void ChatSession::leave() {
 
 bool ChatSession::waitForPeer(Poco::Timespan timeout) {
   std::unique_lock lock(stateMutex_);
-  return stateChanged_.wait_for(lock, std::chrono::microseconds(timeout.totalMicroseconds()),
-                                [&] { return transport_.hasPeer() || ended_; }) &&
-         transport_.hasPeer();
+  return stateChanged_.wait_for(lock, std::chrono::microseconds(timeout.totalMicroseconds()), [&] {
+    return transport_.hasPeer() || ended_;
+  }) && transport_.hasPeer();
 }
 
 void ChatSession::acknowledged(std::uint32_t streamId, std::uint64_t sequence,
@@ -222,7 +224,8 @@ void ChatSession::runReceiver() {
         stateChanged_.notify_all();
       }
       switch (in.kind) {
-        case Incoming::Kind::kTimeout: break;
+        case Incoming::Kind::kTimeout:
+          break;
         case Incoming::Kind::kMessage:
           heardFromPeer_ = true;
           onMessage(in);
@@ -269,7 +272,8 @@ void ChatSession::runReceiver() {
 void ChatSession::onMessage(const Incoming& in) {
   switch (in.header.type) {
     case MessageType::kHello: {
-      const auto nick = wire::ByteSpan(in.payload).first(std::min(in.payload.size(), kMaxNickBytes));
+      const auto nick =
+          wire::ByteSpan(in.payload).first(std::min(in.payload.size(), kMaxNickBytes));
       std::string safe = TerminalText::sanitizeLine(nick);
       if (safe.empty()) safe = transport::formatAddress(in.from);
       {
@@ -295,7 +299,9 @@ void ChatSession::onMessage(const Incoming& in) {
       end();
       break;
     }
-    case MessageType::kData: showData(in); break;
+    case MessageType::kData:
+      showData(in);
+      break;
     default:
       break;  // other message types are not part of a chat
   }

@@ -36,14 +36,29 @@ bool isBidiControl(std::uint32_t cp) {
 
 void appendEscapedByte(std::string& out, std::uint8_t b) {
   switch (b) {
-    case 0x1B: out += "\\e"; return;
-    case '\r': out += "\\r"; return;
-    case '\b': out += "\\b"; return;
-    case '\a': out += "\\a"; return;
-    case '\f': out += "\\f"; return;
-    case '\v': out += "\\v"; return;
-    case 0: out += "\\0"; return;
-    default: break;
+    case 0x1B:
+      out += "\\e";
+      return;
+    case '\r':
+      out += "\\r";
+      return;
+    case '\b':
+      out += "\\b";
+      return;
+    case '\a':
+      out += "\\a";
+      return;
+    case '\f':
+      out += "\\f";
+      return;
+    case '\v':
+      out += "\\v";
+      return;
+    case 0:
+      out += "\\0";
+      return;
+    default:
+      break;
   }
   char buf[8];
   std::snprintf(buf, sizeof buf, "\\x%02X", b);

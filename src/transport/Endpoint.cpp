@@ -30,8 +30,7 @@ Endpoint Endpoint::parse(std::string_view text) {
   if (!text.empty() && text.front() == '[') {
     const auto close = text.find(']');
     if (close == std::string_view::npos || close + 1 >= text.size() || text[close + 1] != ':') {
-      throw TransportError(Code::kBadAddress,
-                           quoted + " is not [IPv6]:PORT (example: [::1]:9000)");
+      throw TransportError(Code::kBadAddress, quoted + " is not [IPv6]:PORT (example: [::1]:9000)");
     }
     endpoint.host = std::string(text.substr(1, close - 1));
     portText = text.substr(close + 2);

@@ -18,8 +18,8 @@ Incoming receiveUntil(Poco::Timespan timeout, ReceiveOnce receiveOnce) {
   const Poco::Timestamp start;
   for (;;) {
     // Never a negative wait: Poco's poll() takes that as "forever".
-    const Poco::Timespan left = std::max<Poco::Timespan::TimeDiff>(
-        0, timeout.totalMicroseconds() - start.elapsed());
+    const Poco::Timespan left =
+        std::max<Poco::Timespan::TimeDiff>(0, timeout.totalMicroseconds() - start.elapsed());
     Incoming in = receiveOnce(left);
     if (in.kind != Incoming::Kind::kTimeout || start.isElapsed(timeout.totalMicroseconds())) {
       return in;

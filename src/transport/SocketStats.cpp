@@ -55,8 +55,8 @@ void setTcpCongestionControl(int fd, const std::string& name) {
   std::ifstream list("/proc/sys/net/ipv4/tcp_available_congestion_control");
   std::getline(list, available);
   throw TransportError(TransportError::Code::kOther,
-                       "congestion control '" + name + "' not available (" +
-                           std::strerror(error) + "); this kernel has: " + available);
+                       "congestion control '" + name + "' not available (" + std::strerror(error) +
+                           "); this kernel has: " + available);
 }
 
 void enlargeReceiveBuffer(int fd, int bytes) {

@@ -21,9 +21,7 @@ class TcpListener : public Listener {
   TcpListener& operator=(const TcpListener&) = delete;
 
   // The next connection, or nullptr if none came within `timeout`.
-  std::unique_ptr<Transport> accept(Poco::Timespan timeout) override {
-    return acceptTcp(timeout);
-  }
+  std::unique_ptr<Transport> accept(Poco::Timespan timeout) override { return acceptTcp(timeout); }
   std::unique_ptr<TcpTransport> acceptTcp(Poco::Timespan timeout);
 
   Poco::Net::SocketAddress localAddress() const override { return socket_.address(); }

@@ -50,7 +50,8 @@ void TcpTransport::sendAll(wire::ByteSpan bytes) {
     } catch (const Poco::Exception& e) {
       throw translateSocketError(e, "tcp to " + formatAddress(peer_));
     }
-    if (n <= 0) throw TransportError(Code::kPeerClosed, "tcp to " + formatAddress(peer_) + ": peer closed");
+    if (n <= 0)
+      throw TransportError(Code::kPeerClosed, "tcp to " + formatAddress(peer_) + ": peer closed");
     sent += static_cast<std::size_t>(n);
   }
 }

@@ -46,7 +46,7 @@ class TcpTransport : public Transport {
 
  private:
   void sendAll(wire::ByteSpan bytes);
-  Incoming receiveOnce(Poco::Timespan timeout);  // may end early with kTimeout
+  Incoming receiveOnce(Poco::Timespan timeout);         // may end early with kTimeout
   bool readSome(Poco::Timespan timeout, Incoming& in);  // false: timed out
   Incoming takeFrame();
 

@@ -10,15 +10,15 @@ namespace pigeon::transport {
 class TransportError : public std::runtime_error {
  public:
   enum class Code {
-    kBadAddress,         // the text is not HOST:PORT
-    kHostNotFound,       // the name does not resolve
-    kAddressInUse,       // bind: the port is taken
-    kAddressNotAvailable,// bind: not an address of this host
-    kConnectionRefused,  // TCP RST, or ICMP port unreachable for UDP
-    kTimedOut,           // connect or handshake took too long
-    kMessageTooLong,     // payload above what one datagram or frame carries
-    kPeerClosed,         // the peer went away mid-send
-    kProtocol,           // the peer broke the protocol
+    kBadAddress,           // the text is not HOST:PORT
+    kHostNotFound,         // the name does not resolve
+    kAddressInUse,         // bind: the port is taken
+    kAddressNotAvailable,  // bind: not an address of this host
+    kConnectionRefused,    // TCP RST, or ICMP port unreachable for UDP
+    kTimedOut,             // connect or handshake took too long
+    kMessageTooLong,       // payload above what one datagram or frame carries
+    kPeerClosed,           // the peer went away mid-send
+    kProtocol,             // the peer broke the protocol
     kOther,
   };
 

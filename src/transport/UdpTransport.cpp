@@ -257,15 +257,15 @@ void UdpTransport::sendBatch(DatagramBatch& batch) {
   const int fd = nativeHandle();
   std::size_t sent = 0;
   while (sent < batch.pending()) {
-    const int n = ::sendmmsg(fd, &batch.headers_[sent],
-                             static_cast<unsigned>(batch.pending() - sent), 0);
+    const int n =
+        ::sendmmsg(fd, &batch.headers_[sent], static_cast<unsigned>(batch.pending() - sent), 0);
     if (n < 0) {
       const int error = errno;
       if (error == EINTR) continue;
       if (error == ECONNREFUSED) {
-        throw TransportError(Code::kConnectionRefused,
-                             "udp peer " + formatAddress(*peer) +
-                                 " is not listening (ICMP port unreachable)");
+        throw TransportError(
+            Code::kConnectionRefused,
+            "udp peer " + formatAddress(*peer) + " is not listening (ICMP port unreachable)");
       }
       throw systemError(error, "udp to " + formatAddress(*peer));
     }
@@ -348,7 +348,8 @@ std::size_t UdpTransport::receiveBatch(DatagramBatch& batch, Poco::Timespan time
   if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
     const auto us = std::max<Poco::Timespan::TimeDiff>(0, timeout.totalMicroseconds());
     if (us == 0) return 0;  // a look, no wait
-    const timespec wait{static_cast<time_t>(us / 1'000'000), static_cast<long>(us % 1'000'000) * 1000};
+    const timespec wait{static_cast<time_t>(us / 1'000'000),
+                        static_cast<long>(us % 1'000'000) * 1000};
     pollfd p{fd, POLLIN, 0};
     const int ready = ::ppoll(&p, 1, &wait, nullptr);
     if (ready < 0 && errno != EINTR) throw fail(errno);

@@ -83,8 +83,8 @@ class UdpTransport : public Transport {
   std::optional<Poco::Net::SocketAddress> peer_;
   sockaddr_storage peerName_{};  // peer_ as the kernel writes it; peerMutex_ guards
   std::atomic<PeerKind> kind_{PeerKind::kUnknown};
-  wire::Bytes sendBuffer_;     // used by the sending thread only
-  wire::Bytes receiveBuffer_;  // used by the receiving thread only
+  wire::Bytes sendBuffer_;                          // used by the sending thread only
+  wire::Bytes receiveBuffer_;                       // used by the receiving thread only
   Poco::Timespan::TimeDiff receiveTimeoutUs_ = -1;  // SO_RCVTIMEO now; receiving thread
   bool refusedPending_ = false;  // an ICMP error to report once the queue is empty; same
   bool segmentation_ = false;    // UDP GSO in sendBatch; sending thread

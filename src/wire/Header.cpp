@@ -30,20 +30,34 @@ std::optional<PayloadLimits> payloadLimits(std::uint8_t type) {
 
 std::string_view messageTypeName(MessageType type) {
   switch (type) {
-    case MessageType::kData: return "data";
-    case MessageType::kHello: return "hello";
-    case MessageType::kBye: return "bye";
-    case MessageType::kReport: return "report";
-    case MessageType::kEcho: return "echo";
-    case MessageType::kEchoReply: return "echo-reply";
-    case MessageType::kRudpConnect: return "rudp-connect";
-    case MessageType::kRudpChallenge: return "rudp-challenge";
-    case MessageType::kRudpCookie: return "rudp-cookie";
-    case MessageType::kRudpAccept: return "rudp-accept";
-    case MessageType::kRudpData: return "rudp-data";
-    case MessageType::kRudpAck: return "rudp-ack";
-    case MessageType::kRudpClose: return "rudp-close";
-    case MessageType::kRudpCloseAck: return "rudp-close-ack";
+    case MessageType::kData:
+      return "data";
+    case MessageType::kHello:
+      return "hello";
+    case MessageType::kBye:
+      return "bye";
+    case MessageType::kReport:
+      return "report";
+    case MessageType::kEcho:
+      return "echo";
+    case MessageType::kEchoReply:
+      return "echo-reply";
+    case MessageType::kRudpConnect:
+      return "rudp-connect";
+    case MessageType::kRudpChallenge:
+      return "rudp-challenge";
+    case MessageType::kRudpCookie:
+      return "rudp-cookie";
+    case MessageType::kRudpAccept:
+      return "rudp-accept";
+    case MessageType::kRudpData:
+      return "rudp-data";
+    case MessageType::kRudpAck:
+      return "rudp-ack";
+    case MessageType::kRudpClose:
+      return "rudp-close";
+    case MessageType::kRudpCloseAck:
+      return "rudp-close-ack";
   }
   return "unknown";
 }

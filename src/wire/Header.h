@@ -45,8 +45,8 @@ inline constexpr std::size_t kMaxDatagramPayload = kMaxDatagramSize - kHeaderSiz
 inline constexpr std::size_t kMaxStreamPayload = 1u << 20;
 
 namespace flags {
-inline constexpr std::uint16_t kCrc = 0x0001;    // a CRC-32 trailer follows the payload
-inline constexpr std::uint16_t kKnown = kCrc;    // every flag this version defines
+inline constexpr std::uint16_t kCrc = 0x0001;  // a CRC-32 trailer follows the payload
+inline constexpr std::uint16_t kKnown = kCrc;  // every flag this version defines
 }  // namespace flags
 
 enum class MessageType : std::uint8_t {

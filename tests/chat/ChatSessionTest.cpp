@@ -115,7 +115,8 @@ TEST(ChatSession, AnswersAGreetingWithItsOwnNameOnce) {
 
 TEST(ChatSession, APeersGoodbyeEndsTheSession) {
   ScriptedTransport t;
-  t.script = {frame(MessageType::kHello, 0, "dave"), frame(MessageType::kBye, 0, std::string(8, '\0')),
+  t.script = {frame(MessageType::kHello, 0, "dave"),
+              frame(MessageType::kBye, 0, std::string(8, '\0')),
               frame(MessageType::kData, 0, "after bye")};
   Recorder out;
   ChatSession session(t, ChatSettings{}, out);

@@ -15,12 +15,19 @@ TEST(TerminalText, ShowsEscapeSequencesInsteadOfRunningThem) {
 }
 
 TEST(TerminalText, ShowsEightBitControlsAndBidiOverridesEscaped) {
-  EXPECT_EQ(TerminalText::sanitize("\xc2\x9b" "31m"), "\\u{009B}31m");
-  EXPECT_EQ(TerminalText::sanitize("abc\xe2\x80\xae" "cba"), "abc\\u{202E}cba");
+  EXPECT_EQ(TerminalText::sanitize("\xc2\x9b"
+                                   "31m"),
+            "\\u{009B}31m");
+  EXPECT_EQ(TerminalText::sanitize("abc\xe2\x80\xae"
+                                   "cba"),
+            "abc\\u{202E}cba");
 }
 
 TEST(TerminalText, ReplacesEachInvalidByteWithTheReplacementCharacter) {
-  EXPECT_EQ(TerminalText::sanitize("a\xff\xfe" "b"), "a\xEF\xBF\xBD\xEF\xBF\xBD" "b");
+  EXPECT_EQ(TerminalText::sanitize("a\xff\xfe"
+                                   "b"),
+            "a\xEF\xBF\xBD\xEF\xBF\xBD"
+            "b");
   // Overlong encoding of '/', and a lone surrogate.
   EXPECT_EQ(TerminalText::sanitize("\xc0\xaf"), "\xEF\xBF\xBD\xEF\xBF\xBD");
   EXPECT_EQ(TerminalText::sanitize("\xed\xa0\x80"), "\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD");

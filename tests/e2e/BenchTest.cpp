@@ -40,8 +40,8 @@ struct Outcome {
   std::string err;
 };
 
-Outcome bench(std::vector<std::string> args, std::chrono::milliseconds timeout =
-                                             std::chrono::milliseconds(60'000)) {
+Outcome bench(std::vector<std::string> args,
+              std::chrono::milliseconds timeout = std::chrono::milliseconds(60'000)) {
   args.insert(args.begin(), {PIGEON_BINARY, "bench"});
   ChildProcess p(args);
   p.closeStdin();
@@ -99,10 +99,10 @@ TEST(Bench, JsonRecordsSettingsVersionHostAndEveryResultField) {
   ASSERT_EQ(json->getArray("results")->size(), 2u);
   for (std::size_t i = 0; i < 2; ++i) {
     const auto r = result(json, i);
-    for (const char* key : {"transport", "sent", "delivered", "lost", "duplicates", "reordered",
-                            "reorder_extent", "late", "latency_us", "jitter_us", "ipdv_us",
-                            "throughput_mbps", "goodput_mbps", "socket_drops", "elapsed_s",
-                            "delivered_per_s"}) {
+    for (const char* key :
+         {"transport", "sent", "delivered", "lost", "duplicates", "reordered", "reorder_extent",
+          "late", "latency_us", "jitter_us", "ipdv_us", "throughput_mbps", "goodput_mbps",
+          "socket_drops", "elapsed_s", "delivered_per_s"}) {
       EXPECT_TRUE(r->has(key)) << key;
     }
     EXPECT_EQ(r->getValue<std::uint64_t>("sent"), 1000u);
@@ -120,9 +120,8 @@ TEST(Bench, JsonRecordsSettingsVersionHostAndEveryResultField) {
 }
 
 TEST(Bench, AnImpairedLinkLosesUdpMessagesAndSaysTcpDidNotMeetIt) {
-  const auto json =
-      benchJson({"-t", "udp,tcp", "--count", "4000", "--rate", "20000", "--link",
-                 "loss=20%,seed=3", "--drain", "200"});
+  const auto json = benchJson({"-t", "udp,tcp", "--count", "4000", "--rate", "20000", "--link",
+                               "loss=20%,seed=3", "--drain", "200"});
   const auto udp = result(json, 0);
   const auto tcp = result(json, 1);
   ASSERT_EQ(udp->getValue<std::string>("transport"), "udp");
@@ -145,8 +144,8 @@ TEST(Bench, AnImpairedLinkLosesUdpMessagesAndSaysTcpDidNotMeetIt) {
 
 TEST(Bench, RudpDeliversEverythingThroughALossyLinkAndShowsWhatItCost) {
   for (const std::string delivery : {"ordered", "unordered"}) {
-    const auto json = benchJson({"-t", "udp,rudp", "--count", "3000", "--rate", "10000",
-                                 "--link", "loss=10%,seed=5", "--delivery", delivery});
+    const auto json = benchJson({"-t", "udp,rudp", "--count", "3000", "--rate", "10000", "--link",
+                                 "loss=10%,seed=5", "--delivery", delivery});
     const auto udp = result(json, 0);
     const auto rudp = result(json, 1);
     EXPECT_GT(udp->getValue<std::uint64_t>("lost"), 0u);
@@ -191,8 +190,8 @@ TEST(Bench, PingPongMeasuresRoundTripsAndSplitsLossByDirection) {
 TEST(Bench, BurstUnderLoadAndASizeSweepRun) {
   const auto burst = benchJson({"--pattern", "burst", "--burst", "50", "--count", "1000"});
   EXPECT_EQ(result(burst, 0)->getValue<std::uint64_t>("sent"), 1000u);
-  const auto load = benchJson({"--pattern", "under-load", "--duration", "0.5", "--rate", "20000",
-                               "--probe-rate", "200"});
+  const auto load = benchJson(
+      {"--pattern", "under-load", "--duration", "0.5", "--rate", "20000", "--probe-rate", "200"});
   EXPECT_GT(result(load, 0)->getValue<std::uint64_t>("delivered"), 50u);
   const auto sweep = benchJson({"-t", "udp", "--size", "64,1400", "--count", "500"});
   ASSERT_EQ(sweep->getArray("results")->size(), 2u);

@@ -18,17 +18,16 @@ struct Pair {
 };
 
 // Starts `alice` listening and `bob` connecting to her over `transport`.
-Pair startPair(const std::string& transport, const std::string& bind,
-               const std::string& peerHost) {
+Pair startPair(const std::string& transport, const std::string& bind, const std::string& peerHost) {
   Pair pair;
-  pair.listener = std::make_unique<ChildProcess>(std::vector<std::string>{
-      PIGEON_BINARY, "chat", "--transport", transport, "--listen", "0", "--bind", bind, "--nick",
-      "alice"});
+  pair.listener = std::make_unique<ChildProcess>(
+      std::vector<std::string>{PIGEON_BINARY, "chat", "--transport", transport, "--listen", "0",
+                               "--bind", bind, "--nick", "alice"});
   const int port = pair.listener->listeningPort("listening on " + transport + " ");
   EXPECT_GT(port, 0) << pair.listener->err();
-  pair.connector = std::make_unique<ChildProcess>(std::vector<std::string>{
-      PIGEON_BINARY, "chat", "-t", transport, "--peer", peerHost + ":" + std::to_string(port),
-      "--nick", "bob"});
+  pair.connector = std::make_unique<ChildProcess>(
+      std::vector<std::string>{PIGEON_BINARY, "chat", "-t", transport, "--peer",
+                               peerHost + ":" + std::to_string(port), "--nick", "bob"});
   return pair;
 }
 
@@ -104,13 +103,13 @@ TEST(ChatBetweenPigeons, EndOfStdinSendsWhatWasPipedThenEndsTheChat) {
 }
 
 TEST(ChatBetweenPigeons, PipedInputOnTheListenerWaitsForThePeer) {
-  ChildProcess alice({PIGEON_BINARY, "chat", "--listen", "0", "--bind", "127.0.0.1", "--nick",
-                      "alice"});
+  ChildProcess alice(
+      {PIGEON_BINARY, "chat", "--listen", "0", "--bind", "127.0.0.1", "--nick", "alice"});
   const int port = alice.listeningPort("listening on udp ");
   alice.write("waiting for you\n");
   alice.closeStdin();
-  ChildProcess bob({PIGEON_BINARY, "chat", "--peer", "127.0.0.1:" + std::to_string(port),
-                    "--nick", "bob"});
+  ChildProcess bob(
+      {PIGEON_BINARY, "chat", "--peer", "127.0.0.1:" + std::to_string(port), "--nick", "bob"});
   EXPECT_TRUE(bob.waitForStdout("alice: waiting for you\n")) << bob.out() << bob.err();
   EXPECT_TRUE(bob.waitForStderr("alice left")) << bob.err();
   EXPECT_EQ(alice.wait(), 0);
@@ -125,8 +124,8 @@ TEST(ChatBetweenPigeons, SettingsComeFromAConfigFile) {
     std::fputs("# a lab's scenario\nchat.transport = tcp\nchat.nick = carol\n", f);
     std::fclose(f);
   }
-  ChildProcess alice({PIGEON_BINARY, "chat", "--config", path, "--listen", "0", "--bind",
-                      "127.0.0.1"});
+  ChildProcess alice(
+      {PIGEON_BINARY, "chat", "--config", path, "--listen", "0", "--bind", "127.0.0.1"});
   const int port = alice.listeningPort("listening on tcp ");
   ASSERT_GT(port, 0) << alice.err();
   ChildProcess bob({PIGEON_BINARY, "chat", "-t", "tcp", "--peer",

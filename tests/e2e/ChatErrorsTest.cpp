@@ -63,16 +63,16 @@ TEST(ChatErrors, UnknownOptionSaysSoAndPointsToHelp) {
 TEST(ChatErrors, HelpListsEveryOptionAndExitsZero) {
   ChildProcess p({PIGEON_BINARY, "chat", "--help"});
   EXPECT_EQ(p.wait(), 0);
-  for (const char* option : {"--transport", "--listen", "--peer", "--bind", "--nick", "--plain",
-                             "--config", "--help"}) {
+  for (const char* option :
+       {"--transport", "--listen", "--peer", "--bind", "--nick", "--plain", "--config", "--help"}) {
     EXPECT_NE(p.out().find(option), std::string::npos) << option;
   }
 }
 
 TEST(ChatErrors, PortInUseIsReported) {
   Poco::Net::DatagramSocket taken(Poco::Net::SocketAddress("127.0.0.1", 0), false);
-  const Outcome o = run({"chat", "--listen", std::to_string(taken.address().port()), "--bind",
-                         "127.0.0.1"});
+  const Outcome o =
+      run({"chat", "--listen", std::to_string(taken.address().port()), "--bind", "127.0.0.1"});
   EXPECT_EQ(o.code, App::EXIT_OSERR) << o.err;
   EXPECT_NE(o.err.find("address already in use"), std::string::npos) << o.err;
   EXPECT_EQ(lineCount(o.err), 1) << o.err;
@@ -98,16 +98,15 @@ TEST(ChatErrors, UdpSenderLearnsThatNobodyListensFromIcmp) {
   ChildProcess p({PIGEON_BINARY, "chat", "--peer", "127.0.0.1:" + std::to_string(port)});
   p.write("anyone there?\n");
   EXPECT_EQ(p.wait(), App::EXIT_UNAVAILABLE) << p.err();
-  EXPECT_NE(p.err().find("is not listening (ICMP port unreachable)"), std::string::npos)
-      << p.err();
+  EXPECT_NE(p.err().find("is not listening (ICMP port unreachable)"), std::string::npos) << p.err();
 }
 
 TEST(ChatErrors, MessageTooLongForADatagramIsRefusedAndTheChatGoesOn) {
-  ChildProcess alice({PIGEON_BINARY, "chat", "--listen", "0", "--bind", "127.0.0.1", "--nick",
-                      "alice"});
+  ChildProcess alice(
+      {PIGEON_BINARY, "chat", "--listen", "0", "--bind", "127.0.0.1", "--nick", "alice"});
   const int port = alice.listeningPort("listening on udp ");
-  ChildProcess bob({PIGEON_BINARY, "chat", "--peer", "127.0.0.1:" + std::to_string(port),
-                    "--nick", "bob"});
+  ChildProcess bob(
+      {PIGEON_BINARY, "chat", "--peer", "127.0.0.1:" + std::to_string(port), "--nick", "bob"});
   ASSERT_TRUE(alice.waitForStderr("bob joined")) << alice.err();
   bob.write(std::string(70000, 'x') + "\nstill here\n");
   EXPECT_TRUE(bob.waitForStderr("message too long")) << bob.err();

@@ -14,9 +14,9 @@ namespace {
 const std::string kPeers = PIGEON_TEST_PEERS;
 
 std::unique_ptr<ChildProcess> listen(const std::string& transport, int& port) {
-  auto pigeon = std::make_unique<ChildProcess>(std::vector<std::string>{
-      PIGEON_BINARY, "chat", "-t", transport, "--listen", "0", "--bind", "127.0.0.1", "--nick",
-      "alice"});
+  auto pigeon = std::make_unique<ChildProcess>(
+      std::vector<std::string>{PIGEON_BINARY, "chat", "-t", transport, "--listen", "0", "--bind",
+                               "127.0.0.1", "--nick", "alice"});
   port = pigeon->listeningPort("listening on " + transport + " ");
   EXPECT_GT(port, 0) << pigeon->err();
   return pigeon;
@@ -92,8 +92,8 @@ TEST(ChatWithPlainPeers, PlainFlagMakesPigeonSpeakFirstToAWaitingPlainServer) {
     ChildProcess server({"python3", kPeers + "/plain_listener.py", transport});
     ASSERT_TRUE(server.waitForStdout("\n")) << server.err();
     const std::string port = server.out().substr(5, server.out().find('\n') - 5);
-    ChildProcess pigeon({PIGEON_BINARY, "chat", "-t", transport, "--peer", "127.0.0.1:" + port,
-                         "--plain"});
+    ChildProcess pigeon(
+        {PIGEON_BINARY, "chat", "-t", transport, "--peer", "127.0.0.1:" + port, "--plain"});
     pigeon.write("hello server\n");
     ASSERT_TRUE(server.waitForStdout("got: hello server\n")) << transport << server.out();
     EXPECT_TRUE(pigeon.waitForStdout(": pong\n")) << pigeon.out() << pigeon.err();

@@ -138,7 +138,7 @@ TEST(SequenceTracker, StillTellsDuplicatesAfterTheBitmapWraps) {
 TEST(SequenceTracker, ForgetsMarksOfNumbersAGapSkipsOver) {
   SequenceTracker t;
   for (std::uint64_t s = 0; s < kWindow; ++s) t.record(s);  // every bit set
-  const auto jump = t.record(kWindow + 10);                  // kWindow .. +9 skipped
+  const auto jump = t.record(kWindow + 10);                 // kWindow .. +9 skipped
   EXPECT_EQ(jump.kind, Kind::kGap);
   EXPECT_EQ(jump.missing, 10u);
   // kWindow + 5 shares its bit with 5, which was seen: it must still be new.

@@ -92,8 +92,7 @@ TEST(Endpoint, RejectsABadPort) {
   for (const char* text : {"host:", "host:65536", "host:-1", "host:9x", "host: 90", "host:http",
                            "[::1]:", "[::1]:99999"}) {
     const std::string m = parseError(text);
-    EXPECT_NE(m.find("is not a port number (0-65535)"), std::string::npos)
-        << text << ": " << m;
+    EXPECT_NE(m.find("is not a port number (0-65535)"), std::string::npos) << text << ": " << m;
   }
 }
 

@@ -143,8 +143,7 @@ TEST_P(TcpTransportTest, ReassemblesFramesWrittenInTinyPieces) {
   for (std::size_t pos = 0; pos < stream.size();) {
     // The first piece holds the whole magic: a lone "P" followed by a
     // receive(0) that finds nothing more would be taken for a plain peer.
-    const std::size_t n =
-        pos == 0 ? 3 : std::min<std::size_t>(1 + rng() % 7, stream.size() - pos);
+    const std::size_t n = pos == 0 ? 3 : std::min<std::size_t>(1 + rng() % 7, stream.size() - pos);
     rawSend(raw, ByteSpan(stream).subspan(pos, n));
     pos += n;
     // Read what is there now, so the receiver sees the frames in pieces too.
@@ -410,8 +409,8 @@ TEST_P(TcpTransportTest, ReportsAConnectionRefused) {
 
 TEST(TcpTransport, AnIPv6WildcardListenerAcceptsIPv4Clients) {
   TcpListener listener(SocketAddress("::", 0));
-  auto client = TcpTransport::connect(
-      SocketAddress("127.0.0.1", listener.localAddress().port()), kWait);
+  auto client =
+      TcpTransport::connect(SocketAddress("127.0.0.1", listener.localAddress().port()), kWait);
   auto server = listener.accept(kWait);
   ASSERT_TRUE(server);
   EXPECT_EQ(formatAddress(server->peerAddress()), formatAddress(client->localAddress()));

@@ -31,8 +31,8 @@ inline std::string text(const wire::Bytes& bytes) { return {bytes.begin(), bytes
 // Receives until something other than a timeout arrives, bounded in count and
 // time: a receive may end early with kTimeout (part of a frame, a stranger's
 // datagram).
-inline transport::Incoming receiveSomething(
-    transport::Transport& t, std::chrono::seconds limit = std::chrono::seconds(5)) {
+inline transport::Incoming receiveSomething(transport::Transport& t,
+                                            std::chrono::seconds limit = std::chrono::seconds(5)) {
   const auto deadline = std::chrono::steady_clock::now() + limit;
   transport::Incoming in;
   for (int i = 0; i < 10000 && std::chrono::steady_clock::now() < deadline; ++i) {

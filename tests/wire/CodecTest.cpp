@@ -13,11 +13,11 @@ using namespace pigeon::wire;
 namespace {
 
 constexpr std::array kAllTypes = {
-    MessageType::kData,          MessageType::kHello,        MessageType::kBye,
-    MessageType::kReport,        MessageType::kEcho,         MessageType::kEchoReply,
-    MessageType::kRudpConnect,   MessageType::kRudpChallenge, MessageType::kRudpCookie,
-    MessageType::kRudpAccept,    MessageType::kRudpData,     MessageType::kRudpAck,
-    MessageType::kRudpClose,     MessageType::kRudpCloseAck,
+    MessageType::kData,        MessageType::kHello,         MessageType::kBye,
+    MessageType::kReport,      MessageType::kEcho,          MessageType::kEchoReply,
+    MessageType::kRudpConnect, MessageType::kRudpChallenge, MessageType::kRudpCookie,
+    MessageType::kRudpAccept,  MessageType::kRudpData,      MessageType::kRudpAck,
+    MessageType::kRudpClose,   MessageType::kRudpCloseAck,
 };
 
 Header dataHeader(std::uint16_t flagBits = 0) {

@@ -32,8 +32,8 @@ void drain(StreamFramer& framer, std::vector<Got>& got) {
     const auto r = framer.next();
     if (r.status == Status::kNeedMore) return;
     ASSERT_EQ(r.status, Status::kFrame) << describe(r.error);
-    got.push_back({r.frame.header.sequence,
-                   std::string(r.frame.payload.begin(), r.frame.payload.end())});
+    got.push_back(
+        {r.frame.header.sequence, std::string(r.frame.payload.begin(), r.frame.payload.end())});
   }
   FAIL() << "framer never ran dry";
 }

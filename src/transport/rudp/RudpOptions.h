@@ -42,7 +42,7 @@ struct RudpOptions {
   // and the client adopts them from the Accept.
   bool listenerFollowsClient = true;
 
-  std::uint32_t sendWindowMessages = 1024;    // most messages in flight (stop-and-wait: 1)
+  std::uint32_t sendWindowMessages = 1024;     // most messages in flight (stop-and-wait: 1)
   std::uint32_t receiveWindowMessages = 1024;  // most messages held for the application
 
   // Retransmission timer, RFC 6298.
