@@ -20,6 +20,9 @@ using Clock = std::chrono::steady_clock;
 }
 
 ChildProcess::ChildProcess(const std::vector<std::string>& argv) {
+  // A child that has ended makes a write to its stdin fail (EPIPE), which
+  // write() reports; it must not kill the test with SIGPIPE.
+  ::signal(SIGPIPE, SIG_IGN);
   int in[2], out[2], err[2];
   if (::pipe2(in, O_CLOEXEC) != 0 || ::pipe2(out, O_CLOEXEC) != 0 || ::pipe2(err, O_CLOEXEC) != 0) {
     throw std::runtime_error("pipe failed");
@@ -60,6 +63,15 @@ void ChildProcess::write(const std::string& text) {
     const ssize_t n = ::write(stdin_, text.data() + done, text.size() - done);
     if (n <= 0) throw std::runtime_error("write to child's stdin failed");
     done += static_cast<std::size_t>(n);
+  }
+}
+
+bool ChildProcess::tryWrite(const std::string& text) {
+  try {
+    write(text);
+    return true;
+  } catch (const std::runtime_error&) {
+    return false;
   }
 }
 

@@ -20,6 +20,9 @@ class ChildProcess {
   ChildProcess& operator=(const ChildProcess&) = delete;
 
   void write(const std::string& text);
+  // For a last word to a child that may already have ended on its own: false
+  // if its stdin is closed.
+  bool tryWrite(const std::string& text);
   void signal(int signalNumber);
   void closeStdin();
 
