@@ -8,6 +8,8 @@
 
 #include <Poco/Net/DatagramSocket.h>
 
+#include "TransportTestSupport.h"
+
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -21,20 +23,12 @@ using Poco::Timespan;
 using Poco::Net::DatagramSocket;
 using Poco::Net::SocketAddress;
 using Clock = std::chrono::steady_clock;
+using pigeon::testing::dataHeader;
 
 namespace {
 
 const SocketAddress kAny("127.0.0.1", 0);
 const Timespan kPoll(0, 200'000);
-
-Header dataHeader(std::uint64_t sequence) {
-  Header h;
-  h.type = MessageType::kData;
-  h.streamId = 3;
-  h.sequence = sequence;
-  h.sendTimeNs = static_cast<std::uint64_t>(steadyNowNs());
-  return h;
-}
 
 // Payload of message `i`: its own length and bytes, so a mix-up shows.
 Bytes payloadOf(std::uint64_t i) {
@@ -124,7 +118,7 @@ TEST(UdpBatch, SendsAndReceivesManyFramesIntactAndInOrder) {
   for (std::uint64_t i = 0; i < kFrames; ++i) {
     ASSERT_EQ(got[i].kind, Kind::kMessage) << i;
     EXPECT_EQ(got[i].header.type, MessageType::kData);
-    EXPECT_EQ(got[i].header.streamId, 3u);
+    EXPECT_EQ(got[i].header.streamId, 5u);
     EXPECT_EQ(got[i].header.sequence, i);
     EXPECT_EQ(got[i].header.sendTimeNs, sent[i].sendTimeNs);
     EXPECT_EQ(got[i].payload, payloadOf(i)) << i;
