@@ -85,19 +85,20 @@ EchoReflector::Peer& EchoReflector::peerFor(const std::string& key, std::int64_t
   return it->second;
 }
 
-std::optional<wire::Bytes> EchoReflector::answer(Peer& peer, const wire::Frame& frame,
-                                                 std::int64_t nowNs) {
-  wire::Header reply = frame.header;
+std::optional<EchoReflector::Reply> EchoReflector::answer(Peer& peer, const wire::Frame& frame,
+                                                          std::int64_t nowNs) {
+  Reply reply{frame.header, {}};
   if (frame.header.type == MessageType::kEcho) {
     peer.probes.record(frame.header.sequence);
-    reply.type = MessageType::kEchoReply;
-    wire::Bytes payload(frame.payload.begin(), frame.payload.end());
-    stampEcho(payload, nowNs);
-    return wire::encode(reply, payload);
+    reply.header.type = MessageType::kEchoReply;
+    reply.payload.assign(frame.payload.begin(), frame.payload.end());
+    stampEcho(reply.payload, nowNs);
+    return reply;
   }
   if (frame.header.type == MessageType::kReport) {
-    reply.sendTimeNs = static_cast<std::uint64_t>(nowNs);
-    return wire::encode(reply, encodeCount(peer.probes.unique()));
+    reply.header.sendTimeNs = static_cast<std::uint64_t>(nowNs);
+    reply.payload = encodeCount(peer.probes.unique());
+    return reply;
   }
   return std::nullopt;
 }
@@ -133,8 +134,11 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
           ++counters_.malformed;
           continue;
         }
-        reply = answer(peer, decoded.frame, now);
-        if (!reply) ++counters_.ignored;
+        if (const auto answered = answer(peer, decoded.frame, now)) {
+          reply = wire::encode(answered->header, answered->payload);
+        } else {
+          ++counters_.ignored;
+        }
       } else {
         reply = wire::Bytes(datagram.begin(), datagram.end());  // plain text, echoed
       }
@@ -180,13 +184,7 @@ void EchoReflector::serveConnection(transport::Transport& connection,
         count(&EchoCounters::ignored);
         continue;
       }
-      if (connection.name() == "tcp") {
-        connection.sendPlain(*reply);  // a whole frame, sent as stream bytes
-      } else {
-        // rudp frames its messages itself: it takes the header and payload.
-        const auto frame = wire::decodeDatagram(*reply).frame;
-        connection.sendMessage(frame.header, frame.payload);
-      }
+      connection.sendMessage(reply->header, reply->payload);
       count(&EchoCounters::reflected);
     }
   } catch (const std::exception&) {

@@ -63,8 +63,13 @@ class EchoReflector {
   void serveUdp(const std::atomic<bool>& stop);
   void serveTcp(const std::atomic<bool>& stop);
   void serveConnection(transport::Transport& connection, const std::atomic<bool>& stop);
+  struct Reply {
+    wire::Header header;
+    wire::Bytes payload;
+  };
+
   // Answers one message from `peer`; the reply to send, if any.
-  std::optional<wire::Bytes> answer(Peer& peer, const wire::Frame& frame, std::int64_t nowNs);
+  std::optional<Reply> answer(Peer& peer, const wire::Frame& frame, std::int64_t nowNs);
   Peer& peerFor(const std::string& key, std::int64_t nowNs);  // mutex_ held
   void count(std::uint64_t EchoCounters::*field);
 
