@@ -157,7 +157,7 @@ TEST(BenchSinkBatched, ReportsEverySocketBufferDropAsASocketDrop) {
 class BenchSenderBatchedBothWays : public ::testing::TestWithParam<bool> {};
 
 INSTANTIATE_TEST_SUITE_P(Udp, BenchSenderBatchedBothWays, ::testing::Values(true, false),
-                         [](const auto& info) { return info.param ? "Gso" : "Sendmmsg"; });
+                         [](const auto& param) { return param.param ? "Gso" : "Sendmmsg"; });
 
 TEST_P(BenchSenderBatchedBothWays, SendsEveryMessageOnceAndTheSinkAccountsForEachOne) {
   bench::BenchSettings settings;

@@ -81,7 +81,7 @@ class TcpTransportTest : public ::testing::TestWithParam<std::string> {
 }  // namespace
 
 INSTANTIATE_TEST_SUITE_P(Loopback, TcpTransportTest, ::testing::Values("127.0.0.1", "::1"),
-                         [](const auto& info) { return info.param == "::1" ? "IPv6" : "IPv4"; });
+                         [](const auto& param) { return param.param == "::1" ? "IPv6" : "IPv4"; });
 
 TEST_P(TcpTransportTest, CarriesFramedMessagesBothWays) {
   auto client = TcpTransport::connect(listening(), kWait);

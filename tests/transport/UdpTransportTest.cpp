@@ -54,7 +54,7 @@ class UdpTransportTest : public ::testing::TestWithParam<std::string> {
 }  // namespace
 
 INSTANTIATE_TEST_SUITE_P(Loopback, UdpTransportTest, ::testing::Values("127.0.0.1", "::1"),
-                         [](const auto& info) { return info.param == "::1" ? "IPv6" : "IPv4"; });
+                         [](const auto& param) { return param.param == "::1" ? "IPv6" : "IPv4"; });
 
 TEST_P(UdpTransportTest, CarriesFramedMessagesBothWays) {
   auto server = UdpTransport::listen(any());

@@ -1,0 +1,2 @@
+// Must not compile: see tests/layers/CMakeLists.txt.
+#include "link/LinkSpec.h"
