@@ -25,7 +25,6 @@ class Subcommand : public Poco::Util::Application {
   // Parses options; returns EXIT_OK, or EXIT_USAGE after printing why not.
   int parse(const std::vector<std::string>& args);
 
-  const std::string& commandName() const { return name_; }
 
  protected:
   Subcommand(std::string name, std::string usage, std::string purpose);
@@ -38,7 +37,6 @@ class Subcommand : public Poco::Util::Application {
   std::string setting(const std::string& key, const std::string& fallback) const;
   bool hasSetting(const std::string& key) const;
   bool flag(const std::string& key) const;
-  long integerSetting(const std::string& key, long fallback, long min, long max) const;
 
   // One line on stderr, prefixed "pigeon NAME: ".
   void report(const std::string& message) const;

@@ -36,12 +36,6 @@ std::uint64_t BenchSender::sent(std::uint32_t streamId) const {
   return it == sent_.end() ? 0 : it->second;
 }
 
-std::uint64_t BenchSender::plannedCount() const {
-  if (!settings_.durationS) return settings_.count;
-  if (settings_.ratePerS <= 0) return 0;
-  return static_cast<std::uint64_t>(*settings_.durationS * settings_.ratePerS);
-}
-
 bool BenchSender::more(std::uint64_t index, std::int64_t nowNs) const {
   if (settings_.durationS) {
     return nowNs < startNs_ + static_cast<std::int64_t>(*settings_.durationS * kNsPerS);
@@ -90,7 +84,6 @@ void BenchSender::run(const std::atomic<bool>& stop) {
       runPaced(stop);
       break;
   }
-  endNs_ = wire::steadyNowNs();
 }
 
 void BenchSender::runPaced(const std::atomic<bool>& stop) {

@@ -43,12 +43,9 @@ class BenchSender {
 
   std::uint64_t sent(std::uint32_t streamId) const;
   const metrics::LatencyHistogram& slip() const { return slip_; }
-  std::int64_t startNs() const { return startNs_; }
-  std::int64_t endNs() const { return endNs_; }
 
   // Messages that fit the run: settings.count, or what `durationS` allows
   // at `ratePerS`, for progress.
-  std::uint64_t plannedCount() const;
 
  private:
   void send(std::uint32_t streamId, std::int64_t sendTimeNs);
@@ -68,7 +65,6 @@ class BenchSender {
   std::map<std::uint32_t, std::uint64_t> sent_;
   metrics::LatencyHistogram slip_;
   std::int64_t startNs_ = 0;
-  std::int64_t endNs_ = 0;
 };
 
 }  // namespace pigeon::bench

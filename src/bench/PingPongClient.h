@@ -31,7 +31,6 @@ class PingPongClient {
   metrics::StreamStats& outbound() { return outbound_; }
   std::uint64_t sent() const { return sent_; }
   std::optional<std::uint64_t> reflectorReceived() const { return reflectorReceived_; }
-  std::int64_t clockOffsetNs() const { return offsetNs_; }
   bool sharedClock() const { return sharedClock_; }
   std::int64_t elapsedNs() const { return elapsedNs_; }
 

@@ -71,7 +71,6 @@ class ImpairmentModel {
 
   const ImpairmentCounters& counters() const { return counters_; }
   const DirectionSpec& spec() const { return spec_; }
-  bool inBadState() const { return bad_; }
 
  private:
   struct OnLink {

@@ -75,7 +75,6 @@ void DatagramBatch::prepareReceive() {
   datagrams_ = 0;
   malformed_ = 0;
   strangers_ = 0;
-  lastError_ = wire::DecodeError::kNone;
   arrivalNs_ = 0;
   pending_ = 0;
   // Only the headers a send or receive changed since the last reset.

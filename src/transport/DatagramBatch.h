@@ -64,7 +64,6 @@ class DatagramBatch {
   std::size_t malformed() const { return malformed_; }
   std::size_t strangers() const { return strangers_; }
   // Why the last malformed datagram of this receive was malformed.
-  wire::DecodeError lastError() const { return lastError_; }
   // wire::steadyNowNs() when the receive returned: the arrival time of every
   // datagram in it. 0 when nothing was read.
   std::int64_t arrivalNs() const { return arrivalNs_; }
@@ -96,7 +95,6 @@ class DatagramBatch {
   std::size_t datagrams_ = 0;
   std::size_t malformed_ = 0;
   std::size_t strangers_ = 0;
-  wire::DecodeError lastError_ = wire::DecodeError::kNone;
   std::int64_t arrivalNs_ = 0;
 };
 

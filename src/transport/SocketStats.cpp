@@ -31,13 +31,6 @@ std::optional<std::uint64_t> tcpRetransmits(int fd) {
   return info.tcpi_total_retrans;
 }
 
-std::optional<std::uint32_t> tcpSmoothedRttUs(int fd) {
-  tcp_info info{};
-  socklen_t len = sizeof info;
-  if (::getsockopt(fd, IPPROTO_TCP, TCP_INFO, &info, &len) != 0) return std::nullopt;
-  return info.tcpi_rtt;
-}
-
 std::optional<std::string> tcpCongestionControl(int fd) {
   char name[32] = {};
   socklen_t len = sizeof name;

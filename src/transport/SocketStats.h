@@ -18,7 +18,6 @@ std::optional<std::uint64_t> socketDrops(int fd);
 std::optional<std::uint64_t> tcpRetransmits(int fd);
 
 // Smoothed round-trip time the TCP stack measured, in microseconds.
-std::optional<std::uint32_t> tcpSmoothedRttUs(int fd);
 
 // The connection's congestion control algorithm (TCP_CONGESTION).
 std::optional<std::string> tcpCongestionControl(int fd);

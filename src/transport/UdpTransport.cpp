@@ -384,7 +384,6 @@ std::size_t UdpTransport::receiveBatch(DatagramBatch& batch, Poco::Timespan time
     }
     if ((h.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
       ++batch.malformed_;
-      batch.lastError_ = wire::DecodeError::kLengthTooLarge;
       continue;
     }
     const wire::ByteSpan datagram(batch.slot(i), h.msg_len);
@@ -393,7 +392,6 @@ std::size_t UdpTransport::receiveBatch(DatagramBatch& batch, Poco::Timespan time
       const wire::DecodeResult decoded = wire::decodeDatagram(datagram);
       if (!decoded.ok()) {
         ++batch.malformed_;
-        batch.lastError_ = decoded.error;
         continue;
       }
       out.kind = Incoming::Kind::kMessage;

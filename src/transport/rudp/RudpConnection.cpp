@@ -8,21 +8,6 @@ namespace pigeon::transport::rudp {
 
 using wire::MessageType;
 
-std::string_view stateName(RudpConnection::State state) {
-  switch (state) {
-    case RudpConnection::State::kOpen:
-      return "open";
-    case RudpConnection::State::kClosing:
-      return "closing";
-    case RudpConnection::State::kClosed:
-      return "closed";
-    case RudpConnection::State::kPeerClosed:
-      return "peer-closed";
-    case RudpConnection::State::kFailed:
-      return "failed";
-  }
-  return "unknown";
-}
 
 RudpConnection::RudpConnection(const RudpOptions& options, const ConnectionParams& params,
                                Transmit transmit, std::int64_t nowNs)

@@ -137,6 +137,5 @@ class RudpConnection {
   wire::Bytes scratch_;  // data payload assembly
 };
 
-std::string_view stateName(RudpConnection::State state);
 
 }  // namespace pigeon::transport::rudp
