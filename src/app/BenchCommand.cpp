@@ -15,6 +15,7 @@
 
 #include <Poco/Util/Option.h>
 
+#include <algorithm>
 #include <fstream>
 #include <iostream>
 #include <set>
@@ -84,12 +85,15 @@ bench::BenchSettings BenchCommand::readSettings() const {
   s.pattern = *pattern;
 
   s.transports.clear();
-  std::set<std::string> seen;
   for (const auto& name : splitList("--transport", text("transport", "udp,tcp,rudp"))) {
-    if (!transport::isTransportName(name)) {
-      throw UsageError("--transport: unknown transport '" + name + "' (known: udp, tcp, rudp)");
+    const auto kind = transport::parseTransportKind(name);
+    if (!kind) {
+      throw UsageError("--transport: unknown transport '" + name +
+                       "' (known: " + std::string(transport::transportKindList()) + ")");
     }
-    if (seen.insert(name).second) s.transports.push_back(name);
+    if (std::find(s.transports.begin(), s.transports.end(), *kind) == s.transports.end()) {
+      s.transports.push_back(*kind);
+    }
   }
 
   const std::size_t maxSize = wire::kMaxDatagramSize - wire::kCrcSize;
@@ -136,14 +140,20 @@ bench::BenchSettings BenchCommand::readSettings() const {
   s.nagle = flag("bench.nagle");
   s.congestionControl = text("cc");
   s.udpSegmentation = !flag("bench.no-gso");
-  s.arq = text("arq", s.arq);
-  if (!transport::rudp::parseArqScheme(s.arq)) {
-    throw UsageError("--arq must be stop-and-wait, go-back-n or selective-repeat, not '" + s.arq +
-                     "'");
+  if (given("arq")) {
+    const auto arq = transport::rudp::parseArqScheme(text("arq"));
+    if (!arq) {
+      throw UsageError("--arq must be stop-and-wait, go-back-n or selective-repeat, not '" +
+                       text("arq") + "'");
+    }
+    s.arq = *arq;
   }
-  s.delivery = text("delivery", s.delivery);
-  if (!transport::rudp::parseDeliveryMode(s.delivery)) {
-    throw UsageError("--delivery must be ordered or unordered, not '" + s.delivery + "'");
+  if (given("delivery")) {
+    const auto delivery = transport::rudp::parseDeliveryMode(text("delivery"));
+    if (!delivery) {
+      throw UsageError("--delivery must be ordered or unordered, not '" + text("delivery") + "'");
+    }
+    s.delivery = *delivery;
   }
   return s;
 }
@@ -175,9 +185,9 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   if (!settings.linkSpec.empty()) {
     std::cout << "impaired link: " << settings.linkSpec << " (applies to";
     bool any = false;
-    for (const auto& t : settings.transports) {
-      if (t != "tcp") {
-        std::cout << ' ' << t;
+    for (const transport::TransportKind t : settings.transports) {
+      if (transport::traitsOf(t).carriedByUdp) {
+        std::cout << ' ' << transport::transportKindName(t);
         any = true;
       }
     }

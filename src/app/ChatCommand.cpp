@@ -3,7 +3,6 @@
 #include "app/ConsoleOutput.h"
 #include "app/LineReader.h"
 #include "transport/Endpoint.h"
-#include "transport/RudpTransport.h"
 #include "transport/TransportFactory.h"
 #include "transport/UdpTransport.h"
 
@@ -72,13 +71,13 @@ void ChatCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                         .binding("chat.plain"));
 }
 
-std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind, bool listening,
-                                                        chat::ChatOutput& output) {
+std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind kind,
+                                                        bool listening, chat::ChatOutput& output) {
   const std::string bind = setting("chat.bind", "");
   if (listening) {
     const auto port = transport::parsePort(setting("chat.listen", ""));
     auto local = transport::bindAddress(bind, port);
-    if (kind == "udp") {
+    if (kind == transport::TransportKind::kUdp) {
       std::unique_ptr<transport::UdpTransport> udp;
       try {
         udp = transport::UdpTransport::listen(local);
@@ -92,8 +91,8 @@ std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind,
       return udp;
     }
     auto listener = transport::listenOn(kind, local);
-    output.status("* listening on " + kind + " " + formatAddress(listener->localAddress()) +
-                  "; waiting for a peer to connect");
+    output.status("* listening on " + std::string(transport::transportKindName(kind)) + " " +
+                  formatAddress(listener->localAddress()) + "; waiting for a peer to connect");
     while (true) {
       if (auto connection = listener->accept(kPoll)) {
         output.status("* connection from " + formatAddress(connection->peerAddress()));
@@ -106,25 +105,26 @@ std::unique_ptr<transport::Transport> ChatCommand::open(const std::string& kind,
   const auto peer = endpoint.resolve();
   std::optional<Poco::Net::SocketAddress> local;
   if (!bind.empty()) local = transport::bindAddress(bind, 0);
-  if (kind == "udp") {
+  if (kind == transport::TransportKind::kUdp) {
     auto udp = transport::UdpTransport::connect(peer, local);
     output.status("* udp to " + formatAddress(peer) + " from " +
                   formatAddress(udp->localAddress()));
     return udp;
   }
   auto connected = transport::connectTo(kind, peer, {}, kConnectTimeout);
-  output.status("* connected to " + formatAddress(peer) + " over " + kind);
+  output.status("* connected to " + formatAddress(peer) + " over " +
+                std::string(transport::transportKindName(kind)));
   return connected;
 }
 
 int ChatCommand::execute(const std::vector<std::string>& args) {
   if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
-  std::string kind = setting("chat.transport", "udp");
-  std::transform(kind.begin(), kind.end(), kind.begin(),
+  std::string name = setting("chat.transport", "udp");
+  std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  if (kind != "udp" && kind != "tcp" && kind != "rudp") {
-    throw UsageError("--transport must be udp, tcp or rudp, not '" + kind + "'");
-  }
+  const auto parsed = transport::parseTransportKind(name);
+  if (!parsed) throw UsageError("--transport must be udp, tcp or rudp, not '" + name + "'");
+  const transport::TransportKind kind = *parsed;
   const bool listening = hasSetting("chat.listen");
   if (listening == hasSetting("chat.peer")) {
     throw UsageError("give either --listen PORT or --peer HOST:PORT");
@@ -138,18 +138,16 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
   settings.speakPlain = flag("chat.plain");
   settings.listening = listening;
 
-  if (kind == "rudp" && settings.speakPlain) {
+  if (!transport::traitsOf(kind).speaksPlainText && settings.speakPlain) {
     throw UsageError("--plain is for udp and tcp: rudp peers are always pigeons");
   }
   ConsoleOutput output;
   auto transport = open(kind, listening, output);
   chat::ChatSession session(*transport, settings, output);
-  if (auto* reliable = dynamic_cast<transport::RudpTransport*>(transport.get())) {
-    reliable->setAckedHandler([&session](const transport::rudp::AckedMessage& m) {
-      session.acknowledged(m.streamId, m.sequence,
-                           m.ackedNs - static_cast<std::int64_t>(m.sendTimeNs), m.transmissions);
-    });
-  }
+  transport->setAckedHandler([&session](const transport::rudp::AckedMessage& m) {
+    session.acknowledged(m.streamId, m.sequence,
+                         m.ackedNs - static_cast<std::int64_t>(m.sendTimeNs), m.transmissions);
+  });
   return converse(session, *transport, output);
 }
 

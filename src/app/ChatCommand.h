@@ -20,7 +20,7 @@ class ChatCommand : public Subcommand {
   int execute(const std::vector<std::string>& args) override;
 
  private:
-  std::unique_ptr<transport::Transport> open(const std::string& kind, bool listening,
+  std::unique_ptr<transport::Transport> open(transport::TransportKind kind, bool listening,
                                              chat::ChatOutput& output);
   int converse(chat::ChatSession& session, transport::Transport& transport,
                chat::ChatOutput& output);

@@ -57,25 +57,32 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   const std::string bind = setting("echo.bind", "");
   Poco::Net::SocketAddress local = transport::bindAddress(bind, port);
 
-  const auto names = splitList("--transport", setting("echo.transport", "udp,tcp"));
-  if (std::find(names.begin(), names.end(), "udp") != names.end() &&
-      std::find(names.begin(), names.end(), "rudp") != names.end()) {
+  std::vector<transport::TransportKind> kinds;
+  for (const auto& name : splitList("--transport", setting("echo.transport", "udp,tcp"))) {
+    const auto kind = transport::parseTransportKind(name);
+    if (!kind) {
+      throw UsageError("--transport: unknown transport '" + name +
+                       "' (known: " + std::string(transport::transportKindList()) + ")");
+    }
+    if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) kinds.push_back(*kind);
+  }
+  const auto serves = [&kinds](transport::TransportKind kind) {
+    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
+  };
+  if (serves(transport::TransportKind::kUdp) && serves(transport::TransportKind::kRudp)) {
     throw UsageError(
         "udp and rudp both need the UDP port: serve rudp from a second echo on "
         "another port (pigeon echo -t rudp --listen PORT)");
   }
   std::vector<std::unique_ptr<bench::EchoReflector>> reflectors;
-  for (const auto& name : names) {
-    if (!transport::isTransportName(name)) {
-      throw UsageError("--transport: unknown transport '" + name + "' (known: udp, tcp, rudp)");
-    }
-    reflectors.push_back(std::make_unique<bench::EchoReflector>(name, local, options));
+  for (const transport::TransportKind kind : kinds) {
+    reflectors.push_back(std::make_unique<bench::EchoReflector>(kind, local, options));
     // With port 0 the first transport's port is shared with the rest.
     if (port == 0) {
       port = reflectors.back()->localAddress().port();
       local = Poco::Net::SocketAddress(local.host(), port);
     }
-    std::cerr << "* echo: serving " << name << " on "
+    std::cerr << "* echo: serving " << transport::transportKindName(kind) << " on "
               << transport::formatAddress(reflectors.back()->localAddress()) << std::endl;
   }
 

@@ -6,7 +6,6 @@
 #include "bench/PingPongClient.h"
 #include "link/LinkRelay.h"
 #include "transport/Endpoint.h"
-#include "transport/RudpTransport.h"
 #include "transport/SocketStats.h"
 #include "transport/TransportFactory.h"
 #include "wire/Clock.h"
@@ -87,8 +86,8 @@ void addSlip(TransportResult& result, const metrics::LatencyHistogram& slip) {
 // timers) and, where given, the receiving side's (what it had to discard).
 void addRudpFacts(TransportResult& result, const transport::Transport& sender,
                   const std::optional<transport::rudp::RudpCounters>& receiver) {
-  const auto* rudp = dynamic_cast<const transport::RudpTransport*>(&sender);
-  if (!rudp) return;
+  const auto sent = sender.reliabilityCounters();
+  if (!sent) return;
   // The counters a student reads after a run (the per-message log has them
   // all, over time).
   static const std::set<std::string_view> kSenderSide = {"datagrams_sent",   "retransmits_timeout",
@@ -105,14 +104,13 @@ void addRudpFacts(TransportResult& result, const transport::Transport& sender,
       }
     }
   };
-  const auto sent = rudp->counters();
-  keep(sent, kSenderSide);
+  keep(*sent, kSenderSide);
   if (receiver) keep(*receiver, kReceiverSide);
-  result.retransmits = sent.retransmitsTimeout + sent.retransmitsFast;
+  result.retransmits = sent->retransmitsTimeout + sent->retransmitsFast;
 }
 
 void addTcpFacts(TransportResult& result, const transport::Transport& sender) {
-  if (sender.name() != "tcp") return;
+  if (sender.kind() != transport::TransportKind::kTcp) return;
   result.retransmits = transport::tcpRetransmits(sender.nativeHandle());
   result.congestionControl = transport::tcpCongestionControl(sender.nativeHandle());
 }
@@ -179,13 +177,13 @@ transport::TransportOptions BenchRunner::transportOptions() const {
   transport::TransportOptions options;
   options.tcpNoDelay = !settings_.nagle;
   options.tcpCongestionControl = settings_.congestionControl;
-  options.rudp.arq = *transport::rudp::parseArqScheme(settings_.arq);
-  options.rudp.delivery = *transport::rudp::parseDeliveryMode(settings_.delivery);
+  options.rudp.arq = settings_.arq;
+  options.rudp.delivery = settings_.delivery;
   return options;
 }
 
-bool BenchRunner::impaired(const std::string& transport) const {
-  return !settings_.linkSpec.empty() && transport != "tcp";
+bool BenchRunner::impaired(transport::TransportKind kind) const {
+  return !settings_.linkSpec.empty() && transport::traitsOf(kind).carriedByUdp;
 }
 
 std::map<std::string, std::string> BenchRunner::describe() const {
@@ -193,7 +191,7 @@ std::map<std::string, std::string> BenchRunner::describe() const {
   d["pattern"] = patternName(settings_.pattern);
   std::ostringstream transports, sizes;
   for (std::size_t i = 0; i < settings_.transports.size(); ++i) {
-    transports << (i ? "," : "") << settings_.transports[i];
+    transports << (i ? "," : "") << transport::transportKindName(settings_.transports[i]);
   }
   for (std::size_t i = 0; i < settings_.sizesBytes.size(); ++i) {
     sizes << (i ? "," : "") << settings_.sizesBytes[i];
@@ -216,8 +214,8 @@ std::map<std::string, std::string> BenchRunner::describe() const {
   d["seed"] = std::to_string(settings_.seed);
   d["one_way_clock"] = clockNote_;
   d["nagle"] = settings_.nagle ? "on" : "off";
-  d["rudp_arq"] = settings_.arq;
-  d["rudp_delivery"] = settings_.delivery;
+  d["rudp_arq"] = std::string(transport::rudp::arqSchemeName(settings_.arq));
+  d["rudp_delivery"] = std::string(transport::rudp::deliveryModeName(settings_.delivery));
   return d;
 }
 
@@ -235,10 +233,11 @@ std::vector<BenchCase> BenchRunner::run() {
 
   std::vector<BenchCase> cases;
   for (std::size_t size : settings_.sizesBytes) {
-    for (const auto& transport : settings_.transports) {
+    for (const transport::TransportKind transport : settings_.transports) {
       if (progress_) {
-        progress_(transport + ", " + std::to_string(size) + "-byte messages, " +
-                  patternName(settings_.pattern) + (impaired(transport) ? ", impaired link" : ""));
+        progress_(std::string(transport::transportKindName(transport)) + ", " +
+                  std::to_string(size) + "-byte messages, " + patternName(settings_.pattern) +
+                  (impaired(transport) ? ", impaired link" : ""));
       }
       TransportResult result;
       if (target) {
@@ -256,37 +255,42 @@ std::vector<BenchCase> BenchRunner::run() {
   return cases;
 }
 
-TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t sizeBytes) {
+TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::size_t sizeBytes) {
   transport::TransportOptions options = transportOptions();
+  const std::string name(transport::transportKindName(kind));
+  const transport::TransportTraits traits = transport::traitsOf(kind);
 
   BenchSink::Options sinkOptions;
   sinkOptions.transportName = name;
   sinkOptions.sizeBytes = sizeBytes;
   sinkOptions.expectedStreams = settings_.pattern == Pattern::kUnderLoad ? 2 : 1;
-  sinkOptions.drainNs = name == "tcp" ? 0 : static_cast<std::int64_t>(settings_.drainMs * 1e6);
+  // Only where messages can be lost is there anything to wait for.
+  sinkOptions.drainNs = traits.byteStream ? 0 : static_cast<std::int64_t>(settings_.drainMs * 1e6);
   if (settings_.deadlineMs)
     sinkOptions.deadlineNs = static_cast<std::int64_t>(*settings_.deadlineMs * 1e6);
   sinkOptions.log = log_.get();
   sinkOptions.receiveBufferBytes = kSinkBufferBytes;
   sinkOptions.busyPoll = settings_.ratePerS <= 0;
-  BenchSink sink(transport::listenOn(name, kLoopback, options), sinkOptions);
+  BenchSink sink(transport::listenOn(kind, kLoopback, options), sinkOptions);
 
   std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = sink.localAddress();
-  if (impaired(name)) {
+  if (impaired(kind)) {
     relay.emplace(settings_.linkSpec, destination);
     destination = relay->address();
   }
 
   Background sinkThread([&sink](const std::atomic<bool>& stop) { sink.run(stop); });
-  auto sender = transport::connectTo(name, destination, options);
+  auto sender = transport::connectTo(kind, destination, options);
   std::optional<Background> sampler;
-  if (auto* reliable = dynamic_cast<transport::RudpTransport*>(sender.get()); reliable && log_) {
+  if (sender->reliabilityCounters() && log_) {
     // The sender's counters over time, beside the arrivals in the log.
-    sampler.emplace([this, reliable, name, sizeBytes](const std::atomic<bool>& stop) {
+    sampler.emplace([this, &sender, name, sizeBytes](const std::atomic<bool>& stop) {
       while (!stop) {
+        const auto counters = sender->reliabilityCounters();
+        if (!counters) break;
         log_->counters(name, sizeBytes, wire::steadyNowNs(),
-                       transport::rudp::counterFields(reliable->counters()));
+                       transport::rudp::counterFields(*counters));
         Poco::Thread::sleep(10);
       }
     });
@@ -294,11 +298,9 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   BenchSender bench(*sender, settings_, sizeBytes);
   const std::atomic<bool> keepGoing{false};
   bench.run(keepGoing);
-  if (auto* reliable = dynamic_cast<transport::RudpTransport*>(sender.get())) {
-    // Everything acknowledged before the final count goes out: in unordered
-    // delivery a report could otherwise overtake a retransmission.
-    reliable->flush(Poco::Timespan(kReportTimeoutNs / 1000));
-  }
+  // Everything acknowledged before the final count goes out: in unordered
+  // rudp delivery a report could otherwise overtake a retransmission.
+  sender->flush(Poco::Timespan(kReportTimeoutNs / 1000));
   const bool reported = bench.deliverReports(kReportTimeoutNs);
   if (sampler) sampler->finish(/*stopNow=*/true);
   sinkThread.finish(/*stopNow=*/!reported);
@@ -313,7 +315,7 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
 
   metrics::SenderFacts facts;
   // SO_RXQ_OVFL-style drops mean something only for datagrams.
-  if (name != "tcp") facts.socketDrops = sink.socketDrops();
+  if (!traits.byteStream) facts.socketDrops = sink.socketDrops();
   TransportResult result;
   if (settings_.pattern == Pattern::kUnderLoad) {
     auto& bulk = finishStream(BenchSender::kBulkStream);
@@ -335,18 +337,19 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   return result;
 }
 
-TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBytes,
+TransportResult BenchRunner::runEcho(transport::TransportKind kind, std::size_t sizeBytes,
                                      const Poco::Net::SocketAddress& reflector, bool sharedClock) {
+  const std::string name(transport::transportKindName(kind));
   transport::TransportOptions options = transportOptions();
   options.receiveBufferBytes = kSinkBufferBytes;
 
   std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = reflector;
-  if (impaired(name)) {
+  if (impaired(kind)) {
     relay.emplace(settings_.linkSpec, destination);
     destination = relay->address();
   }
-  auto client = transport::connectTo(name, destination, options);
+  auto client = transport::connectTo(kind, destination, options);
   PingPongClient echo(*client, settings_, sizeBytes, sharedClock);
   const std::atomic<bool> keepGoing{false};
   echo.run(keepGoing);
@@ -366,10 +369,10 @@ TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBy
   return result;
 }
 
-TransportResult BenchRunner::runLocalEcho(const std::string& name, std::size_t sizeBytes) {
-  EchoReflector reflector(name, kLoopback);
+TransportResult BenchRunner::runLocalEcho(transport::TransportKind kind, std::size_t sizeBytes) {
+  EchoReflector reflector(kind, kLoopback);
   Background serving([&reflector](const std::atomic<bool>& stop) { reflector.run(stop); });
-  TransportResult result = runEcho(name, sizeBytes, reflector.localAddress(), true);
+  TransportResult result = runEcho(kind, sizeBytes, reflector.localAddress(), true);
   serving.finish(/*stopNow=*/true);
   return result;
 }

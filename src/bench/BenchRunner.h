@@ -43,11 +43,11 @@ class BenchRunner {
   std::map<std::string, std::string> describe() const;
 
  private:
-  metrics::TransportResult runLocalOneWay(const std::string& transport, std::size_t sizeBytes);
-  metrics::TransportResult runEcho(const std::string& transport, std::size_t sizeBytes,
+  metrics::TransportResult runLocalOneWay(transport::TransportKind kind, std::size_t sizeBytes);
+  metrics::TransportResult runEcho(transport::TransportKind kind, std::size_t sizeBytes,
                                    const Poco::Net::SocketAddress& reflector, bool sharedClock);
-  metrics::TransportResult runLocalEcho(const std::string& transport, std::size_t sizeBytes);
-  bool impaired(const std::string& transport) const;
+  metrics::TransportResult runLocalEcho(transport::TransportKind kind, std::size_t sizeBytes);
+  bool impaired(transport::TransportKind kind) const;
   transport::TransportOptions transportOptions() const;
 
   BenchSettings settings_;

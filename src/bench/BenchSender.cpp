@@ -17,7 +17,7 @@ const Poco::Timespan kReportRetry(0, 100'000);
 BenchSender::BenchSender(transport::Transport& transport, const BenchSettings& settings,
                          std::size_t sizeBytes)
     : transport_(transport),
-      udp_(dynamic_cast<transport::UdpTransport*>(&transport)),
+      udp_(transport.batchedIo()),
       settings_(settings),
       payload_(sizeBytes > wire::kHeaderSize ? sizeBytes - wire::kHeaderSize : 0) {
   // A recognisable, non-compressible filler.

@@ -2,9 +2,9 @@
 
 #include "bench/BenchSettings.h"
 #include "bench/Pacer.h"
+#include "transport/BatchedDatagramIo.h"
 #include "transport/DatagramBatch.h"
 #include "transport/Transport.h"
-#include "transport/UdpTransport.h"
 
 #include <atomic>
 #include <cstdint>
@@ -58,7 +58,7 @@ class BenchSender {
   bool more(std::uint64_t index, std::int64_t nowNs) const;
 
   transport::Transport& transport_;
-  transport::UdpTransport* udp_;                     // the batched path, when UDP
+  transport::BatchedDatagramIo* udp_;                // the batched path, where there is one
   std::unique_ptr<transport::DatagramBatch> batch_;  // with udp_
   const BenchSettings& settings_;
   wire::Bytes payload_;

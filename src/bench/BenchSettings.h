@@ -1,5 +1,8 @@
 #pragma once
 
+#include "transport/TransportKind.h"
+#include "transport/rudp/RudpOptions.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -18,7 +21,7 @@ enum class Pattern {
 // One bench run, as the user asked for it. A plain value; units in names.
 struct BenchSettings {
   Pattern pattern = Pattern::kStream;
-  std::vector<std::string> transports = {"udp", "tcp", "rudp"};
+  std::vector<transport::TransportKind> transports = transport::allTransportKinds();
   std::vector<std::size_t> sizesBytes = {64};  // on the wire, pigeon's header included
   std::uint64_t count = 10'000;                // messages per transport and size
   std::optional<double> durationS;             // instead of count, if given
@@ -29,14 +32,14 @@ struct BenchSettings {
   std::string target;                // HOST:PORT of a pigeon echo; empty: local
   std::string linkSpec;              // impairment for UDP-based transports
   std::uint64_t seed = 1;
-  bool nagle = false;                    // TCP: keep Nagle's algorithm on
-  std::string congestionControl;         // TCP: empty = the kernel's default
-  bool udpSegmentation = true;           // UDP: batches as one GSO send (docs/bench.md)
-  std::string arq = "selective-repeat";  // rudp: stop-and-wait, go-back-n, selective-repeat
-  std::string delivery = "ordered";      // rudp: ordered or unordered
-  double drainMs = 500;                  // wait for stragglers after the last send
-  std::string logPath;                   // per-message JSON lines
-  bool progress = false;                 // progress on stderr
+  bool nagle = false;             // TCP: keep Nagle's algorithm on
+  std::string congestionControl;  // TCP: empty = the kernel's default
+  bool udpSegmentation = true;    // UDP: batches as one GSO send (docs/bench.md)
+  transport::rudp::ArqScheme arq = transport::rudp::ArqScheme::kSelectiveRepeat;
+  transport::rudp::DeliveryMode delivery = transport::rudp::DeliveryMode::kOrdered;
+  double drainMs = 500;   // wait for stragglers after the last send
+  std::string logPath;    // per-message JSON lines
+  bool progress = false;  // progress on stderr
 };
 
 std::string patternName(Pattern pattern);

@@ -1,9 +1,8 @@
 #include "bench/BenchSink.h"
 
-#include "transport/RudpTransport.h"
+#include "transport/BatchedDatagramIo.h"
 
 #include "transport/SocketStats.h"
-#include "transport/UdpListener.h"
 #include "wire/Clock.h"
 
 #include <sched.h>
@@ -33,7 +32,7 @@ std::optional<std::uint64_t> decodeCount(wire::ByteSpan payload) {
 
 BenchSink::BenchSink(std::unique_ptr<transport::Listener> listener, Options options)
     : listener_(std::move(listener)), options_(std::move(options)) {
-  if (dynamic_cast<transport::UdpListener*>(listener_.get())) adopt(listener_->accept(0));
+  if (listener_->acceptsWithoutWaiting()) adopt(listener_->accept(0));
 }
 
 void BenchSink::adopt(std::unique_ptr<transport::Transport> transport) {
@@ -109,7 +108,8 @@ bool BenchSink::receiveOne(transport::Transport& transport) {
   return !(drainUntilNs_ && now >= *drainUntilNs_);
 }
 
-bool BenchSink::receiveMany(transport::UdpTransport& udp, transport::DatagramBatch& batch) {
+bool BenchSink::receiveMany(transport::Transport& transport, transport::BatchedDatagramIo& udp,
+                            transport::DatagramBatch& batch) {
   const bool look = spin_ && wire::steadyNowNs() < spinUntilNs_;
   if (udp.receiveBatch(batch, look ? Poco::Timespan(0) : kPoll) > 0) {
     spinUntilNs_ = batch.arrivalNs() + kSpinNs;
@@ -123,7 +123,7 @@ bool BenchSink::receiveMany(transport::UdpTransport& udp, transport::DatagramBat
     if (d.header.type == MessageType::kData) {
       onData(d.header, d.payload.size(), arrival);
     } else if (d.header.type == MessageType::kReport) {
-      onReport(udp, d.header, d.payload, wire::steadyNowNs());
+      onReport(transport, d.header, d.payload, wire::steadyNowNs());
     }
   }
   return !(drainUntilNs_ && wire::steadyNowNs() >= *drainUntilNs_);
@@ -135,7 +135,7 @@ void BenchSink::run(const std::atomic<bool>& stop) {
   const std::unique_ptr<transport::Transport> transport = std::move(transport_);
   const int fd = transport->nativeHandle();
 
-  if (auto* udp = dynamic_cast<transport::UdpTransport*>(transport.get())) {
+  if (auto* udp = transport->batchedIo()) {
     // Slots for the run's messages; anything larger is not the bench's.
     const std::size_t slotBytes =
         options_.sizeBytes > 0 ? std::max<std::size_t>(options_.sizeBytes + wire::kCrcSize, 2048)
@@ -144,7 +144,7 @@ void BenchSink::run(const std::atomic<bool>& stop) {
     cpu_set_t cpus;
     spin_ = options_.busyPoll && ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 &&
             CPU_COUNT(&cpus) >= 2;
-    while (!stop && receiveMany(*udp, batch)) {
+    while (!stop && receiveMany(*transport, *udp, batch)) {
     }
   } else {
     while (!stop && receiveOne(*transport)) {
@@ -153,9 +153,7 @@ void BenchSink::run(const std::atomic<bool>& stop) {
   if (const auto dropsAtEnd = transport::socketDrops(fd); dropsAtStart_ && dropsAtEnd) {
     socketDrops_ = *dropsAtEnd - *dropsAtStart_;
   }
-  if (const auto* rudp = dynamic_cast<const transport::RudpTransport*>(transport.get())) {
-    rudpCounters_ = rudp->counters();
-  }
+  rudpCounters_ = transport->reliabilityCounters();
   transport->close();
 }
 

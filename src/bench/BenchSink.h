@@ -2,9 +2,9 @@
 
 #include "bench/MessageLog.h"
 #include "metrics/StreamStats.h"
+#include "transport/BatchedDatagramIo.h"
 #include "transport/DatagramBatch.h"
 #include "transport/Listener.h"
-#include "transport/UdpTransport.h"
 #include "transport/rudp/RudpCounters.h"
 
 #include <atomic>
@@ -90,7 +90,8 @@ class BenchSink {
   // message, any transport:
   bool receiveOne(transport::Transport& transport);
   // One recvmmsg per call, UDP:
-  bool receiveMany(transport::UdpTransport& udp, transport::DatagramBatch& batch);
+  bool receiveMany(transport::Transport& transport, transport::BatchedDatagramIo& udp,
+                   transport::DatagramBatch& batch);
 
   // Applies the options to the accepted transport and starts counting drops.
   void adopt(std::unique_ptr<transport::Transport> transport);

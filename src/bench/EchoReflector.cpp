@@ -30,15 +30,15 @@ std::string sourceKey(const Poco::Net::SocketAddress& from) {
 }
 }  // namespace
 
-EchoReflector::EchoReflector(const std::string& transportName,
-                             const Poco::Net::SocketAddress& local, EchoOptions options)
+EchoReflector::EchoReflector(transport::TransportKind kind, const Poco::Net::SocketAddress& local,
+                             EchoOptions options)
     : options_(options) {
-  if (transportName == "udp") {
+  if (kind == transport::TransportKind::kUdp) {
     udp_.emplace(local.family());
     transport::bindDatagramSocket(*udp_, local);
     transport::enlargeReceiveBuffer(udp_->impl()->sockfd(), 4 << 20);
   } else {
-    tcp_ = transport::listenOn(transportName, local);
+    tcp_ = transport::listenOn(kind, local);
   }
 }
 

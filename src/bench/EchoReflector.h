@@ -42,7 +42,7 @@ struct EchoOptions {
 class EchoReflector {
  public:
   // Binds to `local` (port 0: the kernel picks). Throws TransportError.
-  EchoReflector(const std::string& transportName, const Poco::Net::SocketAddress& local,
+  EchoReflector(transport::TransportKind kind, const Poco::Net::SocketAddress& local,
                 EchoOptions options = {});
   ~EchoReflector();
 

@@ -60,7 +60,7 @@ void ChatSession::send(MessageType type, wire::ByteSpan payload) {
   header.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
   if (type == MessageType::kData) {
     header.sequence = nextSequence_++;
-    if (transport_.name() == "rudp") {
+    if (transport_.traits().acknowledgesMessages) {
       std::lock_guard lock(ackMutex_);
       if (unacknowledged_.size() < kMaxUnacknowledged) {
         unacknowledged_.emplace(header.sequence,
@@ -235,7 +235,7 @@ void ChatSession::runReceiver() {
           onPlain(in);
           break;
         case Incoming::Kind::kMalformed:
-          if (transport_.name() == "tcp") {
+          if (transport_.traits().byteStream) {
             // A stream cannot be resynchronised after a bad frame.
             output_.status("* closing the connection: " + transport::formatAddress(in.from) +
                            " broke the protocol (" + std::string(wire::describe(in.error)) + ")");
@@ -321,7 +321,7 @@ void ChatSession::onPlain(const Incoming& in) {
                    " speaks plain text (nc, socat, a script): answering in plain text");
   }
   std::string text = plainText_.feed(withoutCrBeforeLf(in.payload));
-  if (transport_.name() == "udp") text += plainText_.flush();  // a datagram is whole
+  if (!transport_.traits().byteStream) text += plainText_.flush();  // a datagram is whole
   if (text.empty()) return;
   const std::string label = peerLabel();
   std::size_t start = 0;

@@ -20,6 +20,11 @@ class Listener {
   virtual std::unique_ptr<Transport> accept(Poco::Timespan timeout) = 0;
 
   virtual Poco::Net::SocketAddress localAddress() const = 0;
+
+  // True where accept() hands out its transport at once, before any peer has
+  // spoken (a UDP socket receives from whoever comes), so a receiver can take
+  // it before the sender starts.
+  virtual bool acceptsWithoutWaiting() const { return false; }
 };
 
 }  // namespace pigeon::transport

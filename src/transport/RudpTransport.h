@@ -38,7 +38,6 @@ namespace pigeon::transport {
 class RudpTransport : public Transport {
  public:
   using Options = rudp::RudpOptions;
-  using AckedHandler = std::function<void(const rudp::AckedMessage&)>;
 
   // Bound to `local` (port 0: the kernel picks) and answering handshakes at
   // once; the first client whose cookie checks out becomes the one peer.
@@ -78,15 +77,16 @@ class RudpTransport : public Transport {
 
   // Waits until every message sent so far is acknowledged; false on
   // timeout. Throws like sendMessage when the connection failed.
-  bool flush(Poco::Timespan timeout);
+  bool flush(Poco::Timespan timeout) override;
 
   // Closes: the peer confirms once it has every message sent; waits for
   // that up to `timeout` (0: does not wait), then stops. Idempotent.
   void close(Poco::Timespan timeout);
   void close() override;  // close(options.closeTimeoutMs)
 
-  void setAckedHandler(AckedHandler handler);
+  void setAckedHandler(AckedHandler handler) override;
   rudp::RudpCounters counters() const;
+  std::optional<rudp::RudpCounters> reliabilityCounters() const override { return counters(); }
   // The modes in use (after the handshake, the ones both ends agreed on).
   rudp::ArqScheme arq() const;
   rudp::DeliveryMode delivery() const;
@@ -98,7 +98,7 @@ class RudpTransport : public Transport {
     return connected_.load() ? PeerKind::kPigeon : PeerKind::kUnknown;
   }
   std::size_t maxPayload() const override { return rudp::kMaxUserPayload; }
-  std::string name() const override { return "rudp"; }
+  TransportKind kind() const override { return TransportKind::kRudp; }
 
  private:
   RudpTransport(Poco::Net::DatagramSocket socket, const Options& options);

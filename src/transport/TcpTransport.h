@@ -35,7 +35,7 @@ class TcpTransport : public Transport {
   Poco::Net::SocketAddress localAddress() const override { return local_; }
   PeerKind peerKind() const override { return kind_.load(); }
   std::size_t maxPayload() const override { return wire::kMaxStreamPayload; }
-  std::string name() const override { return "tcp"; }
+  TransportKind kind() const override { return TransportKind::kTcp; }
   void close() override;
   int nativeHandle() const override { return socket_.impl()->sockfd(); }
 

@@ -1,5 +1,8 @@
 #pragma once
 
+#include "transport/TransportKind.h"
+#include "transport/rudp/RudpCounters.h"
+#include "transport/rudp/RudpMessage.h"
 #include "wire/Bytes.h"
 #include "wire/DecodeError.h"
 #include "wire/Header.h"
@@ -8,9 +11,13 @@
 #include <Poco/Timespan.h>
 
 #include <cstdint>
+#include <functional>
+#include <optional>
 #include <string>
 
 namespace pigeon::transport {
+
+class BatchedDatagramIo;
 
 // Who is at the other end, as far as the bytes tell.
 enum class PeerKind {
@@ -66,14 +73,36 @@ class Transport {
   // The largest payload one message may carry.
   virtual std::size_t maxPayload() const = 0;
 
-  // "udp", "tcp", "rudp".
-  virtual std::string name() const = 0;
+  virtual TransportKind kind() const = 0;
+  std::string name() const { return std::string(transportKindName(kind())); }
+  TransportTraits traits() const { return traitsOf(kind()); }
 
   virtual void close() = 0;
 
   // The socket's file descriptor, for what only the kernel can tell
   // (SocketStats.h); -1 where there is no single socket.
   virtual int nativeHandle() const { return -1; }
+
+  // What only some transports can do, asked for here rather than by
+  // downcasting. Each default is what a transport without the capability
+  // does.
+
+  // The batched datagram fast path, or nullptr where there is none.
+  virtual BatchedDatagramIo* batchedIo() { return nullptr; }
+
+  // The reliability protocol's own counters, where the transport runs one in
+  // user space (rudp); nullopt otherwise (TCP's live in the kernel).
+  virtual std::optional<rudp::RudpCounters> reliabilityCounters() const { return std::nullopt; }
+
+  // Waits until every message sent so far is acknowledged by the peer;
+  // false on timeout. A transport with no acknowledgements of its own has
+  // nothing to wait for.
+  virtual bool flush(Poco::Timespan /*timeout*/) { return true; }
+
+  // Called, on a transport thread, for each message the peer acknowledged;
+  // never called by a transport without acknowledgements.
+  using AckedHandler = std::function<void(const rudp::AckedMessage&)>;
+  virtual void setAckedHandler(AckedHandler /*handler*/) {}
 };
 
 }  // namespace pigeon::transport

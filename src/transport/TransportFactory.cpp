@@ -12,21 +12,7 @@
 
 namespace pigeon::transport {
 
-const std::vector<std::string>& transportNames() {
-  static const std::vector<std::string> names = {"udp", "tcp", "rudp"};
-  return names;
-}
-
-bool isTransportName(const std::string& name) {
-  const auto& names = transportNames();
-  return std::find(names.begin(), names.end(), name) != names.end();
-}
-
 namespace {
-
-[[noreturn]] void unknown(const std::string& name) {
-  throw TransportError(TransportError::Code::kBadAddress, "unknown transport '" + name + "'");
-}
 
 // A bound rudp transport seen as a Listener: accept() hands it out once a
 // client's handshake has completed. An rudp transport serves one peer on its
@@ -67,31 +53,39 @@ void applyOptions(Transport& transport, const TransportOptions& options) {
   const int fd = transport.nativeHandle();
   if (fd < 0) return;
   if (options.receiveBufferBytes > 0) enlargeReceiveBuffer(fd, options.receiveBufferBytes);
-  if (transport.name() == "tcp" && !options.tcpCongestionControl.empty()) {
+  if (transport.kind() == TransportKind::kTcp && !options.tcpCongestionControl.empty()) {
     setTcpCongestionControl(fd, options.tcpCongestionControl);
   }
 }
 
-std::unique_ptr<Listener> listenOn(const std::string& name, const Poco::Net::SocketAddress& local,
+std::unique_ptr<Listener> listenOn(TransportKind kind, const Poco::Net::SocketAddress& local,
                                    const TransportOptions& options) {
-  if (name == "udp") return std::make_unique<UdpListener>(local);
-  if (name == "tcp") return std::make_unique<TcpListener>(local, TcpOptions{options.tcpNoDelay});
-  if (name == "rudp") return std::make_unique<RudpAcceptor>(local, options.rudp);
-  unknown(name);
+  switch (kind) {
+    case TransportKind::kUdp:
+      return std::make_unique<UdpListener>(local);
+    case TransportKind::kTcp:
+      return std::make_unique<TcpListener>(local, TcpOptions{options.tcpNoDelay});
+    case TransportKind::kRudp:
+      return std::make_unique<RudpAcceptor>(local, options.rudp);
+  }
+  throw TransportError(TransportError::Code::kOther, "no such transport kind");
 }
 
-std::unique_ptr<Transport> connectTo(const std::string& name, const Poco::Net::SocketAddress& peer,
+std::unique_ptr<Transport> connectTo(TransportKind kind, const Poco::Net::SocketAddress& peer,
                                      const TransportOptions& options, Poco::Timespan timeout) {
   std::unique_ptr<Transport> transport;
-  if (name == "udp") {
-    transport = UdpTransport::connect(peer);
-  } else if (name == "tcp") {
-    transport = TcpTransport::connect(peer, timeout, TcpOptions{options.tcpNoDelay});
-  } else if (name == "rudp") {
-    transport = RudpTransport::connect(peer, timeout, options.rudp);
-  } else {
-    unknown(name);
+  switch (kind) {
+    case TransportKind::kUdp:
+      transport = UdpTransport::connect(peer);
+      break;
+    case TransportKind::kTcp:
+      transport = TcpTransport::connect(peer, timeout, TcpOptions{options.tcpNoDelay});
+      break;
+    case TransportKind::kRudp:
+      transport = RudpTransport::connect(peer, timeout, options.rudp);
+      break;
   }
+  if (!transport) throw TransportError(TransportError::Code::kOther, "no such transport kind");
   applyOptions(*transport, options);
   return transport;
 }

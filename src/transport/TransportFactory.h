@@ -2,6 +2,7 @@
 
 #include "transport/Listener.h"
 #include "transport/Transport.h"
+#include "transport/TransportKind.h"
 #include "transport/rudp/RudpOptions.h"
 
 #include <Poco/Net/SocketAddress.h>
@@ -22,16 +23,12 @@ struct TransportOptions {
   rudp::RudpOptions rudp;            // ARQ scheme, delivery, timers
 };
 
-// The transports pigeon knows by name: "udp", "tcp", "rudp".
-const std::vector<std::string>& transportNames();
-bool isTransportName(const std::string& name);
-
 // Listens for a peer on `local`. Throws TransportError.
-std::unique_ptr<Listener> listenOn(const std::string& name, const Poco::Net::SocketAddress& local,
+std::unique_ptr<Listener> listenOn(TransportKind kind, const Poco::Net::SocketAddress& local,
                                    const TransportOptions& options = {});
 
 // Opens a transport to `peer`. Throws TransportError.
-std::unique_ptr<Transport> connectTo(const std::string& name, const Poco::Net::SocketAddress& peer,
+std::unique_ptr<Transport> connectTo(TransportKind kind, const Poco::Net::SocketAddress& peer,
                                      const TransportOptions& options = {},
                                      Poco::Timespan timeout = Poco::Timespan(5, 0));
 

@@ -14,6 +14,7 @@ class UdpListener : public Listener {
 
   std::unique_ptr<Transport> accept(Poco::Timespan) override { return std::move(transport_); }
   Poco::Net::SocketAddress localAddress() const override { return address_; }
+  bool acceptsWithoutWaiting() const override { return true; }
 
  private:
   std::unique_ptr<UdpTransport> transport_;

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "transport/BatchedDatagramIo.h"
 #include "transport/DatagramBatch.h"
 #include "transport/Transport.h"
 
@@ -22,7 +23,7 @@ namespace pigeon::transport {
 // A connecting transport connect()s its socket, so an ICMP port unreachable
 // from the peer comes back as kConnectionRefused. A listening transport takes
 // the first source it hears from as its peer and then connects to it too.
-class UdpTransport : public Transport {
+class UdpTransport : public Transport, public BatchedDatagramIo {
  public:
   // Bound to `local` (port 0: the kernel picks); the peer is whoever speaks
   // first. An IPv6 wildcard ("::") also accepts IPv4 peers.
@@ -43,14 +44,14 @@ class UdpTransport : public Transport {
   // Sends every frame of `batch`, in order, with as few sendmmsg(2) calls as
   // the kernel allows, then clears it. Throws TransportError like
   // sendMessage(); frames before the one that failed may have gone out.
-  void sendBatch(DatagramBatch& batch);
+  void sendBatch(DatagramBatch& batch) override;
   // With segmentation on, sendBatch hands a batch of equal-size frames to
   // the kernel as one UDP GSO send (sendmsg with UDP_SEGMENT): the kernel
   // cuts it into one datagram per frame, so the peer receives exactly what
   // sendmmsg would have sent it, each datagram queued, counted and dropped
   // on its own, for much less work per datagram. Where the kernel refuses,
   // sendBatch uses sendmmsg from then on. Off by default.
-  void setSegmentation(bool on) { segmentation_ = on; }
+  void setSegmentation(bool on) override { segmentation_ = on; }
   bool segmentation() const { return segmentation_; }
   // Waits up to `timeout` for a datagram (a timeout of 0 only looks), then
   // reads every one queued, up to the batch's capacity, with one
@@ -58,14 +59,15 @@ class UdpTransport : public Transport {
   // receive(), the first source heard from becomes the peer and strangers
   // are ignored. Returns how many datagrams were read from the socket: 0
   // when none came in time. Throws TransportError like receive().
-  std::size_t receiveBatch(DatagramBatch& batch, Poco::Timespan timeout);
+  std::size_t receiveBatch(DatagramBatch& batch, Poco::Timespan timeout) override;
 
   bool hasPeer() const override;
   Poco::Net::SocketAddress peerAddress() const override;
   Poco::Net::SocketAddress localAddress() const override;
   PeerKind peerKind() const override { return kind_.load(); }
   std::size_t maxPayload() const override { return wire::kMaxDatagramPayload; }
-  std::string name() const override { return "udp"; }
+  TransportKind kind() const override { return TransportKind::kUdp; }
+  BatchedDatagramIo* batchedIo() override { return this; }
   void close() override;
   int nativeHandle() const override { return socket_.impl()->sockfd(); }
 

@@ -88,7 +88,7 @@ class RawSender {
 }  // namespace
 
 TEST(BenchSinkBatched, CountsLossDuplicatesAndReorderingExactly) {
-  BenchSink sink(transport::listenOn("udp", kLoopback), sinkOptions());
+  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback), sinkOptions());
   RawSender sender(sink.localAddress());
   // Arrivals 0,1,3,2,2,5 of 7 sent, a broken frame among them, then the
   // report: all queued before the sink reads, so they come in one batch.
@@ -124,7 +124,7 @@ TEST(BenchSinkBatched, ReportsEverySocketBufferDropAsASocketDrop) {
   // A receive buffer of a few datagrams, flooded before the sink reads: what
   // did not fit is dropped by the kernel, and socket_drops must say exactly
   // that many.
-  BenchSink sink(transport::listenOn("udp", kLoopback), sinkOptions(/*receiveBufferBytes=*/1));
+  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback), sinkOptions(/*receiveBufferBytes=*/1));
   RawSender sender(sink.localAddress());
   constexpr std::uint64_t kSent = 2000;
   for (std::uint64_t s = 0; s < kSent; ++s) sender.send(dataFrame(s));
@@ -164,11 +164,11 @@ TEST_P(BenchSenderBatchedBothWays, SendsEveryMessageOnceAndTheSinkAccountsForEac
   settings.ratePerS = 0;  // as fast as possible: whole batches
   settings.count = 20'000;
   settings.udpSegmentation = GetParam();
-  BenchSink sink(transport::listenOn("udp", kLoopback), sinkOptions(8 << 20));
+  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback), sinkOptions(8 << 20));
   std::atomic<bool> stop{false};
   std::thread running([&] { sink.run(stop); });
 
-  auto client = transport::connectTo("udp", sink.localAddress());
+  auto client = transport::connectTo(transport::TransportKind::kUdp, sink.localAddress());
   bench::BenchSender sender(*client, settings, 64);
   const std::atomic<bool> keepGoing{false};
   sender.run(keepGoing);
@@ -196,11 +196,11 @@ TEST(BenchSenderBatched, SendsBurstsInBatchesWithoutLosingCount) {
   settings.ratePerS = 0;     // bursts 10 ms apart
   settings.burstSize = 150;  // more than one batch per burst
   settings.count = 1000;
-  BenchSink sink(transport::listenOn("udp", kLoopback), sinkOptions(8 << 20));
+  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback), sinkOptions(8 << 20));
   std::atomic<bool> stop{false};
   std::thread running([&] { sink.run(stop); });
 
-  auto client = transport::connectTo("udp", sink.localAddress());
+  auto client = transport::connectTo(transport::TransportKind::kUdp, sink.localAddress());
   bench::BenchSender sender(*client, settings, 100);
   const std::atomic<bool> keepGoing{false};
   sender.run(keepGoing);

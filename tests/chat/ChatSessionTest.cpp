@@ -28,7 +28,7 @@ class ScriptedTransport : public pigeon::transport::Transport {
   std::deque<Incoming> script;
   std::vector<std::pair<MessageType, std::string>> sentFrames;
   std::vector<std::string> sentPlain;
-  PeerKind kind = PeerKind::kPigeon;
+  PeerKind peer = PeerKind::kPigeon;
 
   void sendMessage(const pigeon::wire::Header& h, pigeon::wire::ByteSpan payload) override {
     if (payload.size() > maxPayload()) {
@@ -53,9 +53,11 @@ class ScriptedTransport : public pigeon::transport::Transport {
   bool hasPeer() const override { return true; }
   Poco::Net::SocketAddress peerAddress() const override { return {"127.0.0.1", 4242}; }
   Poco::Net::SocketAddress localAddress() const override { return {"127.0.0.1", 4343}; }
-  PeerKind peerKind() const override { return kind; }
+  PeerKind peerKind() const override { return peer; }
   std::size_t maxPayload() const override { return 100; }
-  std::string name() const override { return "udp"; }
+  pigeon::transport::TransportKind kind() const override {
+    return pigeon::transport::TransportKind::kUdp;
+  }
   void close() override {}
 };
 
@@ -128,7 +130,7 @@ TEST(ChatSession, APeersGoodbyeEndsTheSession) {
 
 TEST(ChatSession, ShowsEachPlainChunkAtOnceLineByLine) {
   ScriptedTransport t;
-  t.kind = PeerKind::kPlain;
+  t.peer = PeerKind::kPlain;
   t.script = {plain("no newline"), plain("two\r\nlines\n")};
   Recorder out;
   ChatSession session(t, ChatSettings{}, out);
@@ -161,7 +163,7 @@ TEST(ChatSession, SendsFramesToAPigeonAndPlainTextToAPlainPeer) {
   EXPECT_EQ(pigeon.sentFrames[1], std::make_pair(MessageType::kData, std::string("hello")));
 
   ScriptedTransport nc;
-  nc.kind = PeerKind::kPlain;
+  nc.peer = PeerKind::kPlain;
   ChatSession plainSession(nc, ChatSettings{}, out);
   EXPECT_EQ(plainSession.sendLine("hello"), ChatSession::LineResult::kSent);
   EXPECT_TRUE(nc.sentFrames.empty());
@@ -207,7 +209,7 @@ TEST(ChatSession, NewlinesFromAPeerCannotForgeLinesOfTheirOwn) {
 
 TEST(ChatSession, ALineFromAListenerToASilentPeerIsPlainAndSoIsItsGoodbye) {
   ScriptedTransport t;
-  t.kind = PeerKind::kUnknown;
+  t.peer = PeerKind::kUnknown;
   ChatSettings settings;
   settings.listening = true;
   settings.greetingWait = Poco::Timespan(0, 1000);
