@@ -1,7 +1,14 @@
 #include "transport/DatagramBatch.h"
 
 #include "transport/TransportError.h"
+#include "wire/Clock.h"
 #include "wire/Codec.h"
+
+#include <netinet/in.h>
+#include <netinet/udp.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <algorithm>
 #include <string>
@@ -87,6 +94,62 @@ void DatagramBatch::prepareReceive() {
     headers_[i].msg_len = 0;
   }
   dirty_ = 0;
+}
+
+int DatagramBatch::sendPending(int fd, std::size_t first) {
+  if (first == 0) prepareSend();
+  if (first >= pending_) return 0;
+  int n = 0;
+  do {
+    n = ::sendmmsg(fd, &headers_[first], static_cast<unsigned>(pending_ - first), 0);
+  } while (n < 0 && errno == EINTR);
+  return n;
+}
+
+long DatagramBatch::sendSegmented(int fd) {
+  const std::size_t size = uniformBytes();
+  msghdr m{};
+  m.msg_iov = iov_.data();
+  m.msg_iovlen = pending_;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint16_t))] = {};
+  m.msg_control = control;
+  m.msg_controllen = sizeof control;
+  cmsghdr* c = CMSG_FIRSTHDR(&m);
+  c->cmsg_level = SOL_UDP;
+  c->cmsg_type = UDP_SEGMENT;
+  c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
+  const auto segment = static_cast<std::uint16_t>(size);
+  std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
+  ssize_t n = 0;
+  do {
+    n = ::sendmsg(fd, &m, 0);
+  } while (n < 0 && errno == EINTR);
+  return static_cast<long>(n);
+}
+
+int DatagramBatch::receiveQueued(int fd) {
+  prepareReceive();
+  int n = 0;
+  do {
+    n = ::recvmmsg(fd, headers_.data(), static_cast<unsigned>(capacity_), MSG_DONTWAIT, nullptr);
+  } while (n < 0 && errno == EINTR);
+  if (n <= 0) return n;
+  arrivalNs_ = wire::steadyNowNs();
+  datagrams_ = static_cast<std::size_t>(n);
+  dirty_ = datagrams_;
+  return n;
+}
+
+wire::ByteSpan DatagramBatch::datagram(std::size_t i) const {
+  return {slot(i), std::min<std::size_t>(headers_[i].msg_len, slotBytes_)};
+}
+
+SourceAddress DatagramBatch::source(std::size_t i) const {
+  return {reinterpret_cast<const sockaddr*>(&names_[i]), headers_[i].msg_hdr.msg_namelen};
+}
+
+bool DatagramBatch::truncated(std::size_t i) const {
+  return (headers_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
 }
 
 }  // namespace pigeon::transport

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "transport/SourceAddress.h"
 #include "transport/Transport.h"
 #include "wire/Bytes.h"
 #include "wire/DecodeError.h"
@@ -17,8 +18,10 @@ namespace pigeon::transport {
 
 // The datagrams of one sendmmsg(2) or recvmmsg(2): `capacity` slots of
 // `slotBytes` each, allocated once and reused, so that moving a batch costs
-// one system call and no allocation. Filled and sent, or received and read,
-// through UdpTransport::sendBatch() and UdpTransport::receiveBatch().
+// one system call and no allocation. It makes the system calls itself, on a
+// socket it is given, and reports errno: mapping errors, choosing a peer and
+// decoding belong to the transport that uses it (UdpTransport's
+// sendBatch()/receiveBatch(); rudp reads raw datagrams through it).
 //
 // Not thread safe: a sending thread and a receiving thread each use a batch
 // of their own. Non-copyable (the kernel's headers point into the slots).
@@ -63,15 +66,37 @@ class DatagramBatch {
   std::size_t datagrams() const { return datagrams_; }  // read from the socket, all kinds
   std::size_t malformed() const { return malformed_; }
   std::size_t strangers() const { return strangers_; }
-  // Why the last malformed datagram of this receive was malformed.
   // wire::steadyNowNs() when the receive returned: the arrival time of every
   // datagram in it. 0 when nothing was read.
   std::int64_t arrivalNs() const { return arrivalNs_; }
 
- private:
-  friend class UdpTransport;
+  // The system calls, on the socket `fd`.
+  //
+  // sendmmsg(2) of the pending frames from `first` on, to the socket's
+  // connected peer. Returns how many went, or -1 with errno set.
+  int sendPending(int fd, std::size_t first);
+  // All pending frames, each `uniformBytes()` long, as one UDP GSO sendmsg
+  // (UDP_SEGMENT). Returns the bytes sent, or -1 with errno set.
+  long sendSegmented(int fd);
+  // Forgets the last receive, then one recvmmsg(2) of what is queued,
+  // without waiting (MSG_DONTWAIT). Returns the datagrams read (also in
+  // datagrams(), arrival time stamped), or -1 with errno set.
+  int receiveQueued(int fd);
 
+  // The raw datagrams of the last receiveQueued(), i < datagrams().
+  wire::ByteSpan datagram(std::size_t i) const;
+  SourceAddress source(std::size_t i) const;
+  bool truncated(std::size_t i) const;  // larger than a slot: cut short by the kernel
+
+  // How the user of the batch sorts what it read: each datagram is kept (a
+  // view into its slot), counted malformed, or counted a stranger's.
+  void keep(const Received& datagram) { received_[receivedCount_++] = datagram; }
+  void countMalformed() { ++malformed_; }
+  void countStranger() { ++strangers_; }
+
+ private:
   std::uint8_t* slot(std::size_t i) { return storage_.get() + i * stride_; }
+  const std::uint8_t* slot(std::size_t i) const { return storage_.get() + i * stride_; }
   // Points every header at a whole slot and a source name, for recvmmsg.
   void prepareReceive();
   // Points the first pending() headers at their frames, no name (the

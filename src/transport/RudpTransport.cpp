@@ -40,17 +40,7 @@ RudpTransport::RudpTransport(Poco::Net::DatagramSocket socket, const Options& op
     : options_(options),
       socket_(std::move(socket)),
       local_(socket_.address()),
-      receiveBuffer_(kReceiveSlots * (wire::kMaxDatagramSize + 1)),
-      receiveHeaders_(kReceiveSlots),
-      receiveIov_(kReceiveSlots),
-      receiveNames_(kReceiveSlots) {
-  for (std::size_t i = 0; i < kReceiveSlots; ++i) {
-    receiveIov_[i].iov_base = receiveBuffer_.data() + i * (wire::kMaxDatagramSize + 1);
-    receiveIov_[i].iov_len = wire::kMaxDatagramSize + 1;
-    receiveHeaders_[i] = mmsghdr{};
-    receiveHeaders_[i].msg_hdr.msg_iov = &receiveIov_[i];
-    receiveHeaders_[i].msg_hdr.msg_iovlen = 1;
-  }
+      received_(kReceiveSlots, wire::kMaxDatagramSize + 1) {
   if (options.socketBufferBytes > 0) {
     try {
       socket_.setReceiveBufferSize(options.socketBufferBytes);

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "transport/DatagramBatch.h"
+#include "transport/SourceAddress.h"
 #include "transport/Transport.h"
 #include "transport/TransportError.h"
 #include "transport/rudp/RudpConnection.h"
@@ -153,15 +155,10 @@ class RudpTransport : public Transport {
 
   // recvmmsg(2) slots, I/O thread only: a drained socket costs one system
   // call per kReceiveSlots datagrams, not one (plus the EAGAIN) per datagram.
-  // (transport::DatagramBatch decodes pigeon frames for UdpTransport; rudp
-  // needs the raw datagram and checks it itself, so it keeps its own slots.)
+  // rudp reads the raw datagrams and checks them itself.
   static constexpr std::size_t kReceiveSlots = 16;
-  wire::Bytes receiveBuffer_;  // kReceiveSlots x (kMaxDatagramSize + 1)
-  std::vector<mmsghdr> receiveHeaders_;
-  std::vector<iovec> receiveIov_;
-  std::vector<sockaddr_storage> receiveNames_;
-  sockaddr_storage peerName_{};  // the peer as recvmmsg names it (set with connection_)
-  socklen_t peerNameLength_ = 0;
+  DatagramBatch received_;
+  SourceAddress peerName_;  // the peer as recvmmsg names it (set with connection_)
 };
 
 }  // namespace pigeon::transport

@@ -2,7 +2,10 @@
 
 #include <Poco/Net/NetException.h>
 
+#include "transport/Endpoint.h"
+
 #include <cerrno>
+#include <cstring>
 
 namespace pigeon::transport {
 
@@ -43,6 +46,16 @@ TransportError translateSocketError(const Poco::Exception& e, const std::string&
     return {Code::kPeerClosed, what + ": connection reset by peer"};
   }
   return {Code::kOther, what + ": " + e.displayText()};
+}
+
+TransportError datagramError(int error, const Poco::Net::SocketAddress& peer, bool sending) {
+  const std::string name = formatAddress(peer);
+  if (error == ECONNREFUSED) {
+    return {Code::kConnectionRefused,
+            "udp peer " + name + " is not listening (ICMP port unreachable)"};
+  }
+  return translateSocketError(Poco::IOException(std::strerror(error), error),
+                              (sending ? "udp to " : "udp from ") + name);
 }
 
 }  // namespace pigeon::transport

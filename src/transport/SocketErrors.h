@@ -3,6 +3,7 @@
 #include "transport/TransportError.h"
 
 #include <Poco/Exception.h>
+#include <Poco/Net/SocketAddress.h>
 
 #include <string>
 
@@ -12,5 +13,11 @@ namespace pigeon::transport {
 // a person can act on. `what` names the action and address, e.g.
 // "bind udp 0.0.0.0:9000".
 TransportError translateSocketError(const Poco::Exception& e, const std::string& what);
+
+// The error of a system call on a UDP socket talking with `peer`, from
+// errno. ECONNREFUSED, an ICMP port unreachable the kernel passed on, is
+// said as such: "udp peer 127.0.0.1:9 is not listening (ICMP port
+// unreachable)". `sending` picks "udp to" or "udp from" for the rest.
+TransportError datagramError(int error, const Poco::Net::SocketAddress& peer, bool sending);
 
 }  // namespace pigeon::transport

@@ -1,5 +1,6 @@
 #include "transport/UdpTransport.h"
 
+#include "transport/DatagramKinds.h"
 #include "transport/Endpoint.h"
 #include "transport/ReceiveUntil.h"
 #include "transport/SocketErrors.h"
@@ -20,38 +21,6 @@
 namespace pigeon::transport {
 
 using Code = TransportError::Code;
-
-namespace {
-
-// The error of a system call on the socket, as translateSocketError reads it.
-TransportError systemError(int error, const std::string& what) {
-  return translateSocketError(Poco::IOException(std::strerror(error), error), what);
-}
-
-// True when `name` (from recvmmsg) is `peer`: family, port and address.
-bool sameSource(const sockaddr_storage& name, const sockaddr_storage& peer) {
-  if (name.ss_family != peer.ss_family) return false;
-  if (name.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(name);
-    const auto& b = reinterpret_cast<const sockaddr_in&>(peer);
-    return a.sin_port == b.sin_port && a.sin_addr.s_addr == b.sin_addr.s_addr;
-  }
-  if (name.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(name);
-    const auto& b = reinterpret_cast<const sockaddr_in6&>(peer);
-    return a.sin6_port == b.sin6_port && a.sin6_scope_id == b.sin6_scope_id &&
-           std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr) == 0;
-  }
-  return false;
-}
-
-sockaddr_storage toStorage(const Poco::Net::SocketAddress& address) {
-  sockaddr_storage out{};
-  std::memcpy(&out, address.addr(), std::min<std::size_t>(address.length(), sizeof out));
-  return out;
-}
-
-}  // namespace
 
 void bindDatagramSocket(Poco::Net::DatagramSocket& socket, const Poco::Net::SocketAddress& local) {
   try {
@@ -85,7 +54,7 @@ std::unique_ptr<UdpTransport> UdpTransport::connect(
   }
   auto transport = std::unique_ptr<UdpTransport>(new UdpTransport(std::move(socket)));
   transport->peer_ = peer;
-  transport->peerName_ = toStorage(peer);
+  transport->peerName_ = SourceAddress(peer);
   return transport;
 }
 
@@ -105,7 +74,7 @@ void UdpTransport::adoptPeer(const Poco::Net::SocketAddress& from) {
   std::lock_guard lock(peerMutex_);
   if (peer_) return;
   peer_ = from;
-  peerName_ = toStorage(from);
+  peerName_ = SourceAddress(from);
   // Connecting filters out other sources and lets ICMP errors reach us.
   try {
     socket_.connect(from);
@@ -126,13 +95,7 @@ void UdpTransport::sendDatagram(wire::ByteSpan datagram) {
   } while (n < 0 && errno == EINTR);
   if (n == static_cast<ssize_t>(datagram.size())) return;
   if (n >= 0) throw TransportError(Code::kOther, "udp: datagram sent in part");
-  const int error = errno;
-  const std::string peer = formatAddress(peerAddress());
-  if (error == ECONNREFUSED) {
-    throw TransportError(Code::kConnectionRefused,
-                         "udp peer " + peer + " is not listening (ICMP port unreachable)");
-  }
-  throw systemError(error, "udp to " + peer);
+  throw datagramError(errno, peerAddress(), /*sending=*/true);
 }
 
 void UdpTransport::sendMessage(const wire::Header& header, wire::ByteSpan payload) {
@@ -172,7 +135,7 @@ Incoming UdpTransport::receiveOnce(Poco::Timespan timeout) {
   } else if (us != receiveTimeoutUs_) {
     const timeval tv{static_cast<time_t>(us / 1'000'000), static_cast<suseconds_t>(us % 1'000'000)};
     if (::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) != 0) {
-      throw systemError(errno, "udp: set receive timeout");
+      throw datagramError(errno, peerAddress(), /*sending=*/false);
     }
     receiveTimeoutUs_ = us;
   }
@@ -192,14 +155,12 @@ Incoming UdpTransport::receiveOnce(Poco::Timespan timeout) {
   }
   if (n < 0) {
     const int error = errno;
-    const std::string peer = formatAddress(peerAddress());
     if (refusedPending_ && (error == EAGAIN || error == EWOULDBLOCK || error == ECONNREFUSED)) {
       refusedPending_ = false;
-      throw TransportError(Code::kConnectionRefused,
-                           "udp peer " + peer + " is not listening (ICMP port unreachable)");
+      throw datagramError(ECONNREFUSED, peerAddress(), /*sending=*/false);
     }
     if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR) return in;  // kTimeout
-    throw systemError(error, "udp from " + peer);
+    throw datagramError(error, peerAddress(), /*sending=*/false);
   }
   in.arrivalNs = wire::steadyNowNs();
   const auto datagram = wire::ByteSpan(receiveBuffer_).first(static_cast<std::size_t>(n));
@@ -208,7 +169,9 @@ Incoming UdpTransport::receiveOnce(Poco::Timespan timeout) {
   {
     std::lock_guard lock(peerMutex_);
     if (peer_) {
-      if (!sameSource(name, peerName_)) return in;  // a stranger: ignored, like a timeout
+      if (!(SourceAddress(reinterpret_cast<const sockaddr*>(&name), nameLength) == peerName_)) {
+        return in;  // a stranger: ignored, like a timeout
+      }
       in.from = *peer_;
       known = true;
     }
@@ -218,22 +181,13 @@ Incoming UdpTransport::receiveOnce(Poco::Timespan timeout) {
     adoptPeer(in.from);
   }
 
-  if (datagram.size() >= 3 && wire::startsLikeFrame(datagram)) {
-    const wire::DecodeResult decoded = wire::decodeDatagram(datagram);
-    if (!decoded.ok()) {
-      in.kind = Incoming::Kind::kMalformed;
-      in.error = decoded.error;
-      return in;
-    }
-    in.kind = Incoming::Kind::kMessage;
-    in.header = decoded.frame.header;
-    in.payload.assign(decoded.frame.payload.begin(), decoded.frame.payload.end());
-    notePeerKind(PeerKind::kPigeon);
-  } else {
-    in.kind = Incoming::Kind::kPlain;
-    in.payload.assign(datagram.begin(), datagram.end());
-    notePeerKind(PeerKind::kPlain);
-  }
+  const ClassifiedDatagram classified = classifyDatagram(datagram);
+  in.kind = classified.kind;
+  in.error = classified.error;
+  if (classified.kind == Incoming::Kind::kMalformed) return in;
+  in.header = classified.header;
+  in.payload.assign(classified.payload.begin(), classified.payload.end());
+  notePeerKind(classified.kind == Incoming::Kind::kMessage ? PeerKind::kPigeon : PeerKind::kPlain);
   return in;
 }
 
@@ -249,7 +203,6 @@ void UdpTransport::sendBatch(DatagramBatch& batch) {
     return peer_;
   }();
   if (!peer) throw TransportError(Code::kOther, "udp: no peer yet to send to");
-  batch.prepareSend();
   if (segmentation_ && sendSegmented(batch, *peer)) {
     batch.clear();
     return;
@@ -257,18 +210,8 @@ void UdpTransport::sendBatch(DatagramBatch& batch) {
   const int fd = nativeHandle();
   std::size_t sent = 0;
   while (sent < batch.pending()) {
-    const int n =
-        ::sendmmsg(fd, &batch.headers_[sent], static_cast<unsigned>(batch.pending() - sent), 0);
-    if (n < 0) {
-      const int error = errno;
-      if (error == EINTR) continue;
-      if (error == ECONNREFUSED) {
-        throw TransportError(
-            Code::kConnectionRefused,
-            "udp peer " + formatAddress(*peer) + " is not listening (ICMP port unreachable)");
-      }
-      throw systemError(error, "udp to " + formatAddress(*peer));
-    }
+    const int n = batch.sendPending(fd, sent);
+    if (n < 0) throw datagramError(errno, *peer, /*sending=*/true);
     sent += static_cast<std::size_t>(n);
   }
   batch.clear();
@@ -283,62 +226,31 @@ bool UdpTransport::sendSegmented(DatagramBatch& batch, const Poco::Net::SocketAd
   const std::size_t count = batch.pending();
   if (count < 2 || size == 0 || count > kMaxSegments || size * count > kMaxBytes) return false;
 
-  msghdr m{};
-  m.msg_iov = batch.iov_.data();
-  m.msg_iovlen = count;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(std::uint16_t))] = {};
-  m.msg_control = control;
-  m.msg_controllen = sizeof control;
-  cmsghdr* c = CMSG_FIRSTHDR(&m);
-  c->cmsg_level = SOL_UDP;
-  c->cmsg_type = UDP_SEGMENT;
-  c->cmsg_len = CMSG_LEN(sizeof(std::uint16_t));
-  const auto segment = static_cast<std::uint16_t>(size);
-  std::memcpy(CMSG_DATA(c), &segment, sizeof segment);
-
-  ssize_t n = 0;
-  do {
-    n = ::sendmsg(nativeHandle(), &m, 0);
-  } while (n < 0 && errno == EINTR);
-  if (n == static_cast<ssize_t>(size * count)) return true;
+  const long n = batch.sendSegmented(nativeHandle());
+  if (n == static_cast<long>(size * count)) return true;
   if (n >= 0) throw TransportError(Code::kOther, "udp: segmented batch sent in part");
   const int error = errno;
   if (error == EINVAL || error == EIO || error == ENOPROTOOPT || error == EOPNOTSUPP) {
     segmentation_ = false;  // this kernel or path cannot: sendmmsg from now on
     return false;
   }
-  if (error == ECONNREFUSED) {
-    throw TransportError(Code::kConnectionRefused, "udp peer " + formatAddress(peer) +
-                                                       " is not listening (ICMP port unreachable)");
-  }
-  throw systemError(error, "udp to " + formatAddress(peer));
+  throw datagramError(error, peer, /*sending=*/true);
 }
 
 std::size_t UdpTransport::receiveBatch(DatagramBatch& batch, Poco::Timespan timeout) {
-  batch.prepareReceive();
   const int fd = nativeHandle();
-  const auto fail = [&](int error) -> TransportError {
-    const std::string peer = formatAddress(peerAddress());
-    if (error == ECONNREFUSED) {
-      return TransportError(Code::kConnectionRefused,
-                            "udp peer " + peer + " is not listening (ICMP port unreachable)");
-    }
-    return systemError(error, "udp from " + peer);
-  };
   // Reads what is queued, without waiting. The kernel reports an ICMP error
   // ahead of the datagrams already queued: as in receive(), those come
   // first, and the error once none is left.
   const auto readQueued = [&] {
-    int got = ::recvmmsg(fd, batch.headers_.data(), static_cast<unsigned>(batch.capacity()),
-                         MSG_DONTWAIT, nullptr);
+    int got = batch.receiveQueued(fd);
     if (got < 0 && errno == ECONNREFUSED) {
       refusedPending_ = true;
-      got = ::recvmmsg(fd, batch.headers_.data(), static_cast<unsigned>(batch.capacity()),
-                       MSG_DONTWAIT, nullptr);
+      got = batch.receiveQueued(fd);
     }
     if (got < 0 && refusedPending_ && (errno == EAGAIN || errno == EWOULDBLOCK)) {
       refusedPending_ = false;
-      throw fail(ECONNREFUSED);
+      throw datagramError(ECONNREFUSED, peerAddress(), /*sending=*/false);
     }
     return got;
   };
@@ -352,61 +264,46 @@ std::size_t UdpTransport::receiveBatch(DatagramBatch& batch, Poco::Timespan time
                         static_cast<long>(us % 1'000'000) * 1000};
     pollfd p{fd, POLLIN, 0};
     const int ready = ::ppoll(&p, 1, &wait, nullptr);
-    if (ready < 0 && errno != EINTR) throw fail(errno);
+    if (ready < 0 && errno != EINTR) throw datagramError(errno, peerAddress(), false);
     if (ready <= 0) return 0;
     n = readQueued();
   }
   if (n < 0) {
     const int error = errno;
     if (error == EAGAIN || error == EWOULDBLOCK || error == EINTR) return 0;
-    throw fail(error);
+    throw datagramError(error, peerAddress(), /*sending=*/false);
   }
-  batch.arrivalNs_ = wire::steadyNowNs();
-  batch.datagrams_ = static_cast<std::size_t>(n);
-  batch.dirty_ = batch.datagrams_;
 
-  std::optional<sockaddr_storage> peer;
+  std::optional<SourceAddress> peer;
   {
     std::lock_guard lock(peerMutex_);
     if (peer_) peer = peerName_;
   }
-  for (std::size_t i = 0; i < batch.datagrams_; ++i) {
-    const mmsghdr& h = batch.headers_[i];
+  for (std::size_t i = 0; i < batch.datagrams(); ++i) {
+    const SourceAddress from = batch.source(i);
     if (!peer) {
-      adoptPeer(Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&batch.names_[i]),
-                                         h.msg_hdr.msg_namelen));
+      adoptPeer(from.toSocketAddress());
       std::lock_guard lock(peerMutex_);
       peer = peerName_;
     }
-    if (!sameSource(batch.names_[i], *peer)) {
-      ++batch.strangers_;
+    if (!(from == *peer)) {
+      batch.countStranger();
       continue;
     }
-    if ((h.msg_hdr.msg_flags & MSG_TRUNC) != 0) {
-      ++batch.malformed_;
+    if (batch.truncated(i)) {
+      batch.countMalformed();
       continue;
     }
-    const wire::ByteSpan datagram(batch.slot(i), h.msg_len);
-    DatagramBatch::Received& out = batch.received_[batch.receivedCount_];
-    if (datagram.size() >= 3 && wire::startsLikeFrame(datagram)) {
-      const wire::DecodeResult decoded = wire::decodeDatagram(datagram);
-      if (!decoded.ok()) {
-        ++batch.malformed_;
-        continue;
-      }
-      out.kind = Incoming::Kind::kMessage;
-      out.header = decoded.frame.header;
-      out.payload = decoded.frame.payload;
-      notePeerKind(PeerKind::kPigeon);
-    } else {
-      out.kind = Incoming::Kind::kPlain;
-      out.header = wire::Header{};
-      out.payload = datagram;
-      notePeerKind(PeerKind::kPlain);
+    const ClassifiedDatagram classified = classifyDatagram(batch.datagram(i));
+    if (classified.kind == Incoming::Kind::kMalformed) {
+      batch.countMalformed();
+      continue;
     }
-    ++batch.receivedCount_;
+    notePeerKind(classified.kind == Incoming::Kind::kMessage ? PeerKind::kPigeon
+                                                             : PeerKind::kPlain);
+    batch.keep({classified.kind, classified.header, classified.payload});
   }
-  return batch.datagrams_;
+  return batch.datagrams();
 }
 
 void UdpTransport::close() {

@@ -83,7 +83,7 @@ class UdpTransport : public Transport, public BatchedDatagramIo {
   Poco::Net::DatagramSocket socket_;
   mutable std::mutex peerMutex_;
   std::optional<Poco::Net::SocketAddress> peer_;
-  sockaddr_storage peerName_{};  // peer_ as the kernel writes it; peerMutex_ guards
+  SourceAddress peerName_;  // peer_ as the kernel names it; peerMutex_ guards
   std::atomic<PeerKind> kind_{PeerKind::kUnknown};
   wire::Bytes sendBuffer_;                          // used by the sending thread only
   wire::Bytes receiveBuffer_;                       // used by the receiving thread only

@@ -135,33 +135,23 @@ void RudpTransport::readDatagrams() {
   const int fd = socket_.impl()->sockfd();
   std::lock_guard lock(mutex_);
   for (int batch = 0; batch < kBatches; ++batch) {
-    for (std::size_t i = 0; i < kReceiveSlots; ++i) {
-      msghdr& m = receiveHeaders_[i].msg_hdr;
-      m.msg_name = &receiveNames_[i];
-      m.msg_namelen = sizeof(sockaddr_storage);
-      m.msg_flags = 0;
-      receiveHeaders_[i].msg_len = 0;
-    }
-    const int n = ::recvmmsg(fd, receiveHeaders_.data(), static_cast<unsigned>(kReceiveSlots),
-                             MSG_DONTWAIT, nullptr);
+    const int n = received_.receiveQueued(fd);
     if (n < 0) {
-      if (errno == ECONNREFUSED) peerUnreachable();
-      if (errno == EINTR || errno == ECONNREFUSED) continue;
+      if (errno == ECONNREFUSED) {
+        peerUnreachable();
+        continue;
+      }
       break;  // EAGAIN: drained
     }
-    const std::int64_t nowNs = wire::steadyNowNs();
-    for (int i = 0; i < n; ++i) {
-      const mmsghdr& h = receiveHeaders_[static_cast<std::size_t>(i)];
-      const wire::ByteSpan datagram(static_cast<const std::uint8_t*>(h.msg_hdr.msg_iov->iov_base),
-                                    h.msg_len);
-      if (connection_ && peerNameLength_ == h.msg_hdr.msg_namelen &&
-          std::memcmp(&peerName_, h.msg_hdr.msg_name, peerNameLength_) == 0) {
+    const std::int64_t nowNs = received_.arrivalNs();
+    for (std::size_t i = 0; i < received_.datagrams(); ++i) {
+      const wire::ByteSpan datagram = received_.datagram(i);
+      const SourceAddress source = received_.source(i);
+      if (connection_ && source == peerName_) {
         connection_->inputDatagram(datagram, nowNs);  // the peer: the common case, no copy
         continue;
       }
-      const Poco::Net::SocketAddress from(reinterpret_cast<const sockaddr*>(h.msg_hdr.msg_name),
-                                          h.msg_hdr.msg_namelen);
-      handleDatagram(datagram, from, nowNs);
+      handleDatagram(datagram, source.toSocketAddress(), nowNs);
     }
     if (static_cast<std::size_t>(n) < kReceiveSlots) break;  // drained
   }
@@ -171,7 +161,7 @@ void RudpTransport::readDatagrams() {
 void RudpTransport::handleDatagram(wire::ByteSpan datagram, const Poco::Net::SocketAddress& from,
                                    std::int64_t nowNs) {
   if (connection_) {
-    if (peer_ && !(from == *peer_)) {
+    if (peer_ && !(SourceAddress(from) == SourceAddress(*peer_))) {
       ++handshake_.malformedDropped;  // a stranger: not our peer
       return;
     }
@@ -208,8 +198,7 @@ void RudpTransport::handleDatagram(wire::ByteSpan datagram, const Poco::Net::Soc
 void RudpTransport::adopt(const rudp::ConnectionParams& params,
                           const Poco::Net::SocketAddress& peer, std::int64_t nowNs) {
   peer_ = peer;
-  peerNameLength_ = std::min<socklen_t>(peer.length(), sizeof peerName_);
-  std::memcpy(&peerName_, peer.addr(), peerNameLength_);
+  peerName_ = SourceAddress(peer);
   connection_ = std::make_unique<RudpConnection>(
       options_, params, [this](wire::ByteSpan d) { transmit(d, peer_); }, nowNs);
   connection_->setAckedHandler([this](const rudp::AckedMessage& m) { acked_.push_back(m); });

@@ -1,0 +1,36 @@
+#pragma once
+
+#include <Poco/Net/SocketAddress.h>
+
+#include <sys/socket.h>
+
+#include <cstddef>
+
+namespace pigeon::transport {
+
+// Where a datagram came from, as the kernel names it (recvfrom, recvmmsg).
+// The one comparison every UDP user shares: family, address and port, and
+// the scope of an IPv6 address; nothing else of the sockaddr (padding,
+// flow label) counts. A plain value, cheap to copy.
+class SourceAddress {
+ public:
+  SourceAddress() = default;
+  explicit SourceAddress(const Poco::Net::SocketAddress& address);
+  // `length` as the kernel returned it; bytes beyond sockaddr_storage are ignored.
+  SourceAddress(const sockaddr* name, socklen_t length);
+
+  bool empty() const { return length_ == 0; }
+  Poco::Net::SocketAddress toSocketAddress() const;
+
+  // Same family, address and port (and IPv6 scope).
+  bool operator==(const SourceAddress& other) const;
+
+  // Same host, whatever the port: one person behind many source ports.
+  bool sameHost(const SourceAddress& other) const;
+
+ private:
+  sockaddr_storage name_{};
+  socklen_t length_ = 0;
+};
+
+}  // namespace pigeon::transport
