@@ -246,6 +246,7 @@ rudp::RudpCounters RudpTransport::counters() const {
   c.datagramsReceived += handshake_.datagramsReceived;
   c.corruptDropped += handshake_.corruptDropped;
   c.malformedDropped += handshake_.malformedDropped;
+  c.strangersDropped += handshake_.strangersDropped;
   if (connector_) c.datagramsSent += connector_->datagramsSent();
   if (listener_) c.datagramsSent += listener_->counters().challengesSent;
   return c;

@@ -6,7 +6,7 @@
 #include "transport/TransportError.h"
 #include "transport/rudp/RudpConnection.h"
 #include "transport/rudp/RudpConnector.h"
-#include "transport/rudp/RudpListener.h"
+#include "transport/rudp/HandshakeResponder.h"
 #include "transport/rudp/WakeupPipe.h"
 
 #include <Poco/Net/DatagramSocket.h>
@@ -132,7 +132,7 @@ class RudpTransport : public Transport {
   std::condition_variable readable_;  // a message is ready (or a state change)
   std::condition_variable writable_;  // the window opened or all was acknowledged
   std::optional<rudp::RudpConnection::State> notifiedState_;
-  std::optional<rudp::RudpListener> listener_;
+  std::optional<rudp::HandshakeResponder> listener_;
   std::unique_ptr<rudp::RudpConnector> connector_;
   std::unique_ptr<rudp::RudpConnection> connection_;
   std::optional<Poco::Net::SocketAddress> peer_;

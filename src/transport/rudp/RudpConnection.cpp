@@ -8,7 +8,6 @@ namespace pigeon::transport::rudp {
 
 using wire::MessageType;
 
-
 RudpConnection::RudpConnection(const RudpOptions& options, const ConnectionParams& params,
                                Transmit transmit, std::int64_t nowNs)
     : options_(options),

@@ -13,7 +13,7 @@
 
 namespace pigeon::transport::rudp {
 
-// What a handshake settled (RudpConnector, RudpListener). Plain value.
+// What a handshake settled (RudpConnector, HandshakeResponder). Plain value.
 struct ConnectionParams {
   enum class Role { kClient, kListener };
   Role role = Role::kClient;
@@ -136,6 +136,5 @@ class RudpConnection {
   wire::Bytes out_;      // the datagram being built
   wire::Bytes scratch_;  // data payload assembly
 };
-
 
 }  // namespace pigeon::transport::rudp

@@ -20,6 +20,7 @@ std::vector<std::pair<std::string_view, std::int64_t>> counterFields(const RudpC
       {"out_of_window_discarded", u(c.outOfWindowDiscarded)},
       {"corrupt_dropped", u(c.corruptDropped)},
       {"malformed_dropped", u(c.malformedDropped)},
+      {"strangers_dropped", u(c.strangersDropped)},
       {"srtt_us", c.srttUs},
       {"rttvar_us", c.rttvarUs},
       {"rto_us", c.rtoUs},

@@ -25,6 +25,7 @@ struct RudpCounters {
   std::uint64_t outOfWindowDiscarded = 0;  // data beyond the receive window
   std::uint64_t corruptDropped = 0;        // CRC-32 mismatch
   std::uint64_t malformedDropped = 0;      // not a valid rudp datagram, for any other reason
+  std::uint64_t strangersDropped = 0;      // from a source other than the connected peer
   std::int64_t srttUs = 0;                 // smoothed round-trip time (0: no sample yet)
   std::int64_t rttvarUs = 0;
   std::int64_t rtoUs = 0;             // current retransmission timeout, backoff included

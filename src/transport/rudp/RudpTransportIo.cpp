@@ -162,7 +162,7 @@ void RudpTransport::handleDatagram(wire::ByteSpan datagram, const Poco::Net::Soc
                                    std::int64_t nowNs) {
   if (connection_) {
     if (peer_ && !(SourceAddress(from) == SourceAddress(*peer_))) {
-      ++handshake_.malformedDropped;  // a stranger: not our peer
+      ++handshake_.strangersDropped;  // not our peer
       return;
     }
     connection_->inputDatagram(datagram, nowNs);
@@ -176,7 +176,7 @@ void RudpTransport::handleDatagram(wire::ByteSpan datagram, const Poco::Net::Soc
       adopt(connector_->params(), *peer_, nowNs);
     }
   } else if (listener_) {
-    const rudp::RudpListener::Result r = listener_->input(datagram, from, nowNs);
+    const rudp::HandshakeResponder::Result r = listener_->input(datagram, from, nowNs);
     result = r.input;
     if (r.accepted) {
       peer_ = from;

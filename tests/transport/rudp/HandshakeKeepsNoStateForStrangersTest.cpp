@@ -29,7 +29,7 @@ struct ListenerHarness {
             },
             [] { return std::uint64_t{5000}; }) {}
 
-  RudpListener listener;
+  HandshakeResponder listener;
   std::vector<Sent> sent;
 };
 

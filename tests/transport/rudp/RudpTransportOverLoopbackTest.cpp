@@ -4,8 +4,8 @@
 
 #include "transport/Endpoint.h"
 #include "transport/RudpTransport.h"
+#include "transport/rudp/HandshakeResponder.h"
 #include "transport/rudp/RudpCodec.h"
-#include "transport/rudp/RudpListener.h"
 #include "wire/Clock.h"
 
 #include <Poco/Net/DatagramSocket.h>
@@ -175,7 +175,7 @@ class HandshakeOnlyPeer {
 
  private:
   Poco::Net::DatagramSocket socket_;
-  rudp::RudpListener listener_;
+  rudp::HandshakeResponder listener_;
   std::unique_ptr<rudp::RudpConnection> connection_;
 };
 

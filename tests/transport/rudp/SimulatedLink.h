@@ -7,7 +7,7 @@
 #include "link/ImpairmentModel.h"
 #include "transport/rudp/RudpConnection.h"
 #include "transport/rudp/RudpConnector.h"
-#include "transport/rudp/RudpListener.h"
+#include "transport/rudp/HandshakeResponder.h"
 
 #include <Poco/Net/SocketAddress.h>
 
@@ -147,7 +147,7 @@ class SimulatedLink {
   RudpOptions clientOptions_;
   RudpOptions listenerOptions_;
   std::uint64_t nextIsn_ = 0;
-  RudpListener listener_;
+  HandshakeResponder listener_;
   std::unique_ptr<RudpConnector> connector_;
   std::unique_ptr<RudpConnection> client_;
   std::unique_ptr<RudpConnection> server_;

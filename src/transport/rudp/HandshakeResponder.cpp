@@ -1,4 +1,4 @@
-#include "transport/rudp/RudpListener.h"
+#include "transport/rudp/HandshakeResponder.h"
 
 #include "transport/rudp/RudpCodec.h"
 
@@ -6,15 +6,17 @@ namespace pigeon::transport::rudp {
 
 using wire::MessageType;
 
-RudpListener::RudpListener(const RudpOptions& options, const CookieMinter::Secret& secret,
-                           Transmit transmit, RandomSource random)
+HandshakeResponder::HandshakeResponder(const RudpOptions& options,
+                                       const CookieMinter::Secret& secret, Transmit transmit,
+                                       RandomSource random)
     : options_(options),
       minter_(secret, options.cookieLifetimeMs * kNsPerMs),
       transmit_(std::move(transmit)),
       random_(std::move(random)) {}
 
-RudpListener::Result RudpListener::input(wire::ByteSpan datagram,
-                                         const Poco::Net::SocketAddress& from, std::int64_t nowNs) {
+HandshakeResponder::Result HandshakeResponder::input(wire::ByteSpan datagram,
+                                                     const Poco::Net::SocketAddress& from,
+                                                     std::int64_t nowNs) {
   wire::Frame frame;
   Result result;
   result.input = decodeRudpDatagram(datagram, frame);
@@ -35,9 +37,9 @@ RudpListener::Result RudpListener::input(wire::ByteSpan datagram,
   return result;
 }
 
-RudpListener::Result RudpListener::onConnect(const wire::Frame& frame,
-                                             const Poco::Net::SocketAddress& from,
-                                             std::int64_t nowNs) {
+HandshakeResponder::Result HandshakeResponder::onConnect(const wire::Frame& frame,
+                                                         const Poco::Net::SocketAddress& from,
+                                                         std::int64_t nowNs) {
   Hello hello;
   const DropReason drop = parseConnect(frame.payload, hello);
   if (drop != DropReason::kNone) return {{drop, {}}, std::nullopt};
@@ -48,9 +50,9 @@ RudpListener::Result RudpListener::onConnect(const wire::Frame& frame,
   return {};
 }
 
-RudpListener::Result RudpListener::onCookie(const wire::Frame& frame,
-                                            const Poco::Net::SocketAddress& from,
-                                            std::int64_t nowNs) {
+HandshakeResponder::Result HandshakeResponder::onCookie(const wire::Frame& frame,
+                                                        const Poco::Net::SocketAddress& from,
+                                                        std::int64_t nowNs) {
   Hello hello;
   Cookie cookie;
   DropReason drop = parseCookie(frame.payload, hello, cookie);

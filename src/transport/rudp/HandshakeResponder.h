@@ -20,7 +20,7 @@ namespace pigeon::transport::rudp {
 // RudpConnection (which sends the Accept). Datagrams from a spoofed source
 // cost one Challenge no larger than themselves. No socket, no clock. Not
 // thread safe.
-class RudpListener {
+class HandshakeResponder {
  public:
   using Transmit = std::function<void(wire::ByteSpan datagram, const Poco::Net::SocketAddress& to)>;
   using RandomSource = std::function<std::uint64_t()>;  // for our ISN
@@ -35,8 +35,8 @@ class RudpListener {
     std::optional<ConnectionParams> accepted;  // a valid cookie came back
   };
 
-  RudpListener(const RudpOptions& options, const CookieMinter::Secret& secret, Transmit transmit,
-               RandomSource random);
+  HandshakeResponder(const RudpOptions& options, const CookieMinter::Secret& secret,
+                     Transmit transmit, RandomSource random);
 
   Result input(wire::ByteSpan datagram, const Poco::Net::SocketAddress& from, std::int64_t nowNs);
 
