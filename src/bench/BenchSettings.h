@@ -1,5 +1,7 @@
 #pragma once
 
+#include "link/LinkSpec.h"
+
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -24,11 +26,12 @@ struct BenchSettings {
   std::optional<double> durationS;             // instead of count, if given
   double ratePerS = 10'000;                    // 0: as fast as possible
   std::size_t burstSize = 100;
-  double probeRatePerS = 100;        // under-load: probes per second
-  std::optional<double> deadlineMs;  // later than this is "late"
-  std::string target;                // HOST:PORT of a pigeon echo; empty: local
-  std::string linkSpec;              // impairment for UDP-based transports
-  std::uint64_t seed = 1;
+  double probeRatePerS = 100;            // under-load: probes per second
+  std::optional<double> deadlineMs;      // later than this is "late"
+  std::string target;                    // HOST:PORT of a pigeon echo; empty: local
+  std::string linkSpec;                  // the --link text as given, for the report
+  std::optional<link::LinkSpec> link;    // parsed and seeded (withFallbackSeed); none: no relay
+  std::uint64_t seed = 1;                // --seed: seeds what the spec leaves unseeded
   bool nagle = false;                    // TCP: keep Nagle's algorithm on
   std::string congestionControl;         // TCP: empty = the kernel's default
   bool udpSegmentation = true;           // UDP: batches as one GSO send (docs/bench.md)
