@@ -66,6 +66,10 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   add("link", "", "impair the path of UDP-based transports, e.g. loss=5%,delay=20ms", "SPEC");
   add("seed", "", "seed of the link's impairments (default 1)", "N");
   add("drain", "", "wait MS after the last message for stragglers (default 500)", "MS");
+  add("timeout", "",
+      "pingpong: give up on a probe's reply after MS (default: adaptive, 3 x the round "
+      "trips seen, at least 10 ms)",
+      "MS");
   add("json", "", "write the results as JSON to FILE", "FILE");
   add("csv", "", "write the results as CSV to FILE", "FILE");
   add("log", "", "write one JSON line per received message to FILE", "FILE");
@@ -118,6 +122,9 @@ bench::BenchSettings BenchCommand::readSettings() const {
     s.probeRatePerS = parseNumber("--probe-rate", text("probe-rate"), 0.1, 100'000);
   }
   if (given("drain")) s.drainMs = parseNumber("--drain", text("drain"), 0, 600'000);
+  if (given("timeout")) {
+    s.probeTimeoutMs = parseNumber("--timeout", text("timeout"), 0.01, 600'000);
+  }
   if (given("seed")) s.seed = parseCount("--seed", text("seed"), 0, SIZE_MAX);
   s.target = text("target");
   if (!s.target.empty()) {
@@ -232,6 +239,10 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
                                    : describe.at("count") + " messages")
             << pace << ", target " << describe.at("target") << "\n"
             << "one-way latency clock: " << describe.at("one_way_clock") << "\n";
+  if (describe.count("probe_timeout")) {
+    std::cout << "lost probe: no reply within the timeout, " << describe.at("probe_timeout")
+              << "\n";
+  }
   if (settings.link) writeLinkHeader(std::cout, settings);
   if (!interrupted.empty()) {
     std::cout << "INTERRUPTED (Ctrl-C) " << interrupted << ": "

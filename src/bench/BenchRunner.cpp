@@ -4,6 +4,7 @@
 #include "bench/BenchSink.h"
 #include "bench/EchoReflector.h"
 #include "bench/PingPongClient.h"
+#include "bench/ProbeTimeout.h"
 #include "link/LinkRelay.h"
 #include "transport/Endpoint.h"
 #include "transport/RudpTransport.h"
@@ -220,6 +221,13 @@ std::map<std::string, std::string> BenchRunner::describe() const {
   }
   d["seed"] = std::to_string(settings_.seed);
   d["one_way_clock"] = clockNote_;
+  if (settings_.pattern == Pattern::kPingPong) {
+    d["probe_timeout"] = ProbeTimeout(settings_.probeTimeoutMs
+                                          ? std::optional<std::int64_t>(static_cast<std::int64_t>(
+                                                *settings_.probeTimeoutMs * 1e6))
+                                          : std::nullopt)
+                             .describe();
+  }
   d["nagle"] = settings_.nagle ? "on" : "off";
   d["rudp_arq"] = settings_.arq;
   d["rudp_delivery"] = settings_.delivery;

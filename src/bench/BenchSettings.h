@@ -38,6 +38,7 @@ struct BenchSettings {
   std::string arq = "selective-repeat";  // rudp: stop-and-wait, go-back-n, selective-repeat
   std::string delivery = "ordered";      // rudp: ordered or unordered
   double drainMs = 500;                  // wait for stragglers after the last send
+  std::optional<double> probeTimeoutMs;  // pingpong: fixed wait for a reply; none: adaptive
   std::string logPath;                   // per-message JSON lines
   bool progress = false;                 // progress on stderr
 };

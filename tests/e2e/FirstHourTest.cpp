@@ -182,3 +182,27 @@ TEST(FirstHour, CtrlCDuringBenchPrintsAndWritesWhatFinishedMarkedInterrupted) {
   EXPECT_EQ(fileStartingWith(dir, "."), "");
   std::filesystem::remove_all(dir);
 }
+
+TEST(FirstHour, PingPongOverALossyLinkGivesUpOnALostProbeAfterAFewRoundTrips) {
+  // 200 probes at 10% loss each way: about 38 are lost. At the old fixed 1 s
+  // wait this took 36 s; waiting a few round trips (>= 10 ms) takes well
+  // under 5 s.
+  const auto start = std::chrono::steady_clock::now();
+  const Outcome run = runPigeon(
+      {"bench", "-P", "pingpong", "-t", "udp", "--link", "loss=10%,seed=2", "--count", "200"},
+      std::chrono::milliseconds(60'000));
+  const auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_EQ(run.code, 0) << run.err << run.out;
+  EXPECT_LT(took, std::chrono::seconds(5)) << run.out;
+  EXPECT_TRUE(has(run.out, "lost probe: no reply within the timeout, adaptive")) << run.out;
+}
+
+TEST(FirstHour, PingPongTakesAFixedTimeoutWhenGivenOne) {
+  const Outcome run =
+      runPigeon({"bench", "-P", "pingpong", "-t", "udp", "--count", "20", "--timeout", "250"});
+  ASSERT_EQ(run.code, 0) << run.err << run.out;
+  EXPECT_TRUE(has(run.out, "lost probe: no reply within the timeout, fixed 250 ms (--timeout)"))
+      << run.out;
+  const Outcome bad = runPigeon({"bench", "-P", "pingpong", "--timeout", "0"});
+  EXPECT_EQ(bad.code, kExitUsage) << bad.err;
+}
