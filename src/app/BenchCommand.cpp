@@ -1,6 +1,8 @@
 #include "app/BenchCommand.h"
 
+#include "app/InterruptFlag.h"
 #include "app/OptionValues.h"
+#include "app/OutputFile.h"
 #include "app/ProgressLine.h"
 #include "bench/BenchRunner.h"
 #include "link/LinkSpec.h"
@@ -18,11 +20,19 @@
 #include <algorithm>
 #include <fstream>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <set>
 
 namespace pigeon::app {
 
 using Poco::Util::Option;
+
+namespace {
+// What a shell reports for a program ended by SIGINT (128 + 2): a script sees
+// the run was cut short even though what finished was printed and written.
+constexpr int kExitInterrupted = 130;
+}  // namespace
 
 BenchCommand::BenchCommand()
     : Subcommand("bench", "[OPTIONS]",
@@ -57,6 +67,10 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   add("link", "", "impair the path of UDP-based transports, e.g. loss=5%,delay=20ms", "SPEC");
   add("seed", "", "seed of the link's impairments (default 1)", "N");
   add("drain", "", "wait MS after the last message for stragglers (default 500)", "MS");
+  add("timeout", "",
+      "pingpong: give up on a probe's reply after MS (default: adaptive, 3 x the round "
+      "trips seen, at least 10 ms)",
+      "MS");
   add("json", "", "write the results as JSON to FILE", "FILE");
   add("csv", "", "write the results as CSV to FILE", "FILE");
   add("log", "", "write one JSON line per received message to FILE", "FILE");
@@ -112,6 +126,9 @@ bench::BenchSettings BenchCommand::readSettings() const {
     s.probeRatePerS = parseNumber("--probe-rate", text("probe-rate"), 0.1, 100'000);
   }
   if (given("drain")) s.drainMs = parseNumber("--drain", text("drain"), 0, 600'000);
+  if (given("timeout")) {
+    s.probeTimeoutMs = parseNumber("--timeout", text("timeout"), 0.01, 600'000);
+  }
   if (given("seed")) s.seed = parseCount("--seed", text("seed"), 0, SIZE_MAX);
   s.target = text("target");
   if (!s.target.empty()) {
@@ -127,11 +144,9 @@ bench::BenchSettings BenchCommand::readSettings() const {
   s.linkSpec = text("link");
   if (!s.linkSpec.empty()) {
     try {
-      static_cast<void>(link::LinkSpec::parse(s.linkSpec));
-      // The run's seed wins unless the spec names its own.
-      if (s.linkSpec.find("seed=") == std::string::npos) {
-        s.linkSpec += ",seed=" + std::to_string(s.seed);
-      }
+      // One precedence, per direction: up.seed=/down.seed=, then seed=, then
+      // --seed (default 1). docs/link.md says it; the header shows the result.
+      s.link = link::LinkSpec::parse(s.linkSpec).withFallbackSeed(s.seed);
     } catch (const link::LinkSpecError& e) {
       throw UsageError(std::string("--link: ") + e.what());
     }
@@ -158,20 +173,72 @@ bench::BenchSettings BenchCommand::readSettings() const {
   return s;
 }
 
+void BenchCommand::writeLinkHeader(std::ostream& out, const bench::BenchSettings& settings) const {
+  const link::LinkSpec& spec = *settings.link;
+  const link::LinkSpec asGiven = link::LinkSpec::parse(settings.linkSpec);
+  const auto seedSource = [&](const link::DirectionSpec& given) {
+    return std::string(given.seed ? "the spec" : hasSetting("bench.seed") ? "--seed" : "default");
+  };
+  out << "impaired link: " << settings.linkSpec << " (applies to";
+  bool any = false;
+  bool tcp = false;
+  for (const transport::TransportKind t : settings.transports) {
+    if (!transport::traitsOf(t).carriedByUdp) {
+      tcp = true;
+    } else {
+      out << ' ' << transport::transportKindName(t);
+      any = true;
+    }
+  }
+  out << (any ? "" : " none") << ")\n"
+      << "  up:   " << link::describe(spec.up) << " (seed from " << seedSource(asGiven.up) << ")\n"
+      << "  down: " << link::describe(spec.down) << " (seed from " << seedSource(asGiven.down)
+      << ")\n";
+  if (hasSetting("bench.seed") && asGiven.fullySeeded()) {
+    out << "  --seed " << settings.seed
+        << " not used: the spec seeds both directions (a seed in the spec wins)\n";
+  }
+  if (tcp) {
+    out << "  tcp cannot cross a UDP relay: its column is a clean loopback, not a comparison on "
+           "the same link\n";
+  }
+}
+
 int BenchCommand::execute(const std::vector<std::string>& args) {
   if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
   bench::BenchSettings settings = readSettings();
+
+  // Every output path is tried now, before anything is measured: a typo
+  // costs one line, not a run. Each file appears whole, by rename, at the end.
+  std::optional<OutputFile> json, csv, log;
+  try {
+    if (hasSetting("bench.json")) json.emplace("--json", setting("bench.json", ""));
+    if (hasSetting("bench.csv")) csv.emplace("--csv", setting("bench.csv", ""));
+    if (hasSetting("bench.log")) {
+      log.emplace("--log", setting("bench.log", ""));
+      settings.logPath = log->temporaryPath();
+    }
+  } catch (const OutputFile::CannotCreate& e) {
+    report(e.what());
+    return EXIT_CANTCREAT;
+  }
+
   std::vector<bench::BenchCase> cases;
-  bench::BenchRunner runner(settings);
+  std::map<std::string, std::string> describe;
+  std::string interrupted;
   {
+    InterruptFlag ctrlC;  // the first Ctrl-C stops the run; a second one kills
+    bench::BenchRunner runner(settings);
     ProgressLine progress;
     runner.setProgress([&progress](const std::string& what) { progress.set(what); });
-    cases = runner.run();
-  }
+    cases = runner.run(ctrlC.raised());
+    describe = runner.describe();
+    interrupted = runner.interrupted();
+  }  // the runner closes the --log file here
+  if (!interrupted.empty()) describe["interrupted"] = interrupted;
 
   std::vector<metrics::TransportResult> results;
   for (const auto& c : cases) results.push_back(c.result);
-  const auto describe = runner.describe();
 
   const std::string pace = settings.ratePerS > 0 ? " at " + describe.at("rate_per_s") + "/s"
                            : settings.pattern == bench::Pattern::kPingPong
@@ -182,40 +249,53 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
                                    : describe.at("count") + " messages")
             << pace << ", target " << describe.at("target") << "\n"
             << "one-way latency clock: " << describe.at("one_way_clock") << "\n";
-  if (!settings.linkSpec.empty()) {
-    std::cout << "impaired link: " << settings.linkSpec << " (applies to";
-    bool any = false;
-    for (const transport::TransportKind t : settings.transports) {
-      if (transport::traitsOf(t).carriedByUdp) {
-        std::cout << ' ' << transport::transportKindName(t);
-        any = true;
-      }
-    }
-    std::cout << (any ? "" : " none")
-              << "; tcp cannot cross a UDP relay: its column is a clean loopback, not a "
-                 "comparison on the same link)\n";
+  if (describe.count("probe_timeout")) {
+    std::cout << "lost probe: no reply within the timeout, " << describe.at("probe_timeout")
+              << "\n";
+  }
+  if (settings.link) writeLinkHeader(std::cout, settings);
+  if (!interrupted.empty()) {
+    std::cout << "INTERRUPTED (Ctrl-C) " << interrupted << ": "
+              << (cases.empty() ? "nothing had finished" : "below is only what finished before it")
+              << "\n";
   }
   for (std::size_t size : settings.sizesBytes) {
     std::vector<metrics::TransportResult> sized;
     for (const auto& c : cases) {
       if (c.sizeBytes == size) sized.push_back(c.result);
     }
+    if (sized.empty()) continue;
     std::cout << "\n" << size << "-byte messages\n";
     metrics::TableReport::write(std::cout, sized);
   }
+  std::cout << std::flush;
 
   const auto run = metrics::RunInfo::current(describe);
-  if (const std::string path = setting("bench.json", ""); !path.empty()) {
-    std::ofstream out(path);
-    if (!out) throw UsageError("cannot create --json file '" + path + "'");
-    metrics::JsonReport::write(out, run, results);
+  try {
+    if (json) {
+      {
+        std::ofstream out(json->temporaryPath(), std::ios::trunc);
+        metrics::JsonReport::write(out, run, results);
+        if (!out.flush())
+          throw OutputFile::CannotCreate("cannot write --json file '" + json->path() + "'");
+      }
+      json->commit();
+    }
+    if (csv) {
+      {
+        std::ofstream out(csv->temporaryPath(), std::ios::trunc);
+        metrics::CsvReport::write(out, results);
+        if (!out.flush())
+          throw OutputFile::CannotCreate("cannot write --csv file '" + csv->path() + "'");
+      }
+      csv->commit();
+    }
+    if (log) log->commit();
+  } catch (const OutputFile::CannotCreate& e) {
+    report(e.what());
+    return EXIT_CANTCREAT;
   }
-  if (const std::string path = setting("bench.csv", ""); !path.empty()) {
-    std::ofstream out(path);
-    if (!out) throw UsageError("cannot create --csv file '" + path + "'");
-    metrics::CsvReport::write(out, results);
-  }
-  return EXIT_OK;
+  return interrupted.empty() ? EXIT_OK : kExitInterrupted;
 }
 
 }  // namespace pigeon::app

@@ -3,6 +3,8 @@
 #include "app/Subcommand.h"
 #include "bench/BenchSettings.h"
 
+#include <ostream>
+
 namespace pigeon::app {
 
 // `pigeon bench`: one workload over several transports, one table (and, if
@@ -18,6 +20,9 @@ class BenchCommand : public Subcommand {
 
  private:
   bench::BenchSettings readSettings() const;
+  // The link lines of the header: what each direction runs with, where each
+  // seed came from, and whether tcp is left out of the comparison.
+  void writeLinkHeader(std::ostream& out, const bench::BenchSettings& settings) const;
 };
 
 }  // namespace pigeon::app

@@ -10,6 +10,8 @@
 #include <Poco/Net/IPAddress.h>
 #include <Poco/Util/Option.h>
 
+#include <poll.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -37,6 +39,20 @@ const Poco::Timespan kConnectTimeout(5, 0);
 std::string defaultNick() {
   const std::string user = Poco::Environment::get("USER", "");
   return user.empty() ? "pigeon" : user;
+}
+
+// True when `fd` is at its end with nothing left to read: a pipe whose
+// writer has gone, or a regular file (`< lines.txt`) read to the end. Looks without consuming,
+// since lines waiting in the pipe belong to the peer that has not arrived yet.
+bool inputAtEnd(int fd) {
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && S_ISREG(info.st_mode)) {
+    const off_t at = ::lseek(fd, 0, SEEK_CUR);
+    return at >= 0 && at >= info.st_size;
+  }
+  pollfd p{fd, POLLIN, 0};
+  if (::poll(&p, 1, 0) != 1) return false;
+  return (p.revents & (POLLHUP | POLLNVAL)) != 0 && (p.revents & POLLIN) == 0;
 }
 
 }  // namespace
@@ -161,7 +177,14 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
 
   // Nothing typed can go anywhere until the peer is known; stdin waits in
   // its pipe or terminal meanwhile, so piped input is never lost.
+  bool toldInputEnded = false;
   while (!session.ended() && !interrupted && !session.waitForPeer(kPoll)) {
+    if (!toldInputEnded && hasSetting("chat.listen") && inputAtEnd(STDIN_FILENO)) {
+      toldInputEnded = true;
+      output.status(
+          "* input ended before a peer arrived: still waiting for one, then leaving at once "
+          "(nothing to send; Ctrl-C stops waiting)");
+    }
   }
   LineReader reader(STDIN_FILENO, transport.maxPayload());
   bool rejected = false;

@@ -21,7 +21,7 @@ namespace pigeon::app {
 using Poco::Util::Option;
 
 EchoCommand::EchoCommand()
-    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp] [--bind ADDR]",
+    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp|rudp] [--bind ADDR]",
                  "Reflects pigeon probes for round-trip measurements: run it on one host and "
                  "`pigeon bench --target HOST:PORT` on another. Each probe comes back the same "
                  "size, stamped with this host's receive time; each source is rate limited; "
@@ -74,6 +74,9 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
         "udp and rudp both need the UDP port: serve rudp from a second echo on "
         "another port (pigeon echo -t rudp --listen PORT)");
   }
+  // Before the "serving" lines: a Ctrl-C right after them must still end
+  // the echo with its counters, not kill it. No thread exists yet.
+  TerminationSignals signals;
   std::vector<std::unique_ptr<bench::EchoReflector>> reflectors;
   for (const transport::TransportKind kind : kinds) {
     reflectors.push_back(std::make_unique<bench::EchoReflector>(kind, local, options));
@@ -86,7 +89,6 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
               << transport::formatAddress(reflectors.back()->localAddress()) << std::endl;
   }
 
-  TerminationSignals signals;  // before any thread starts
   std::atomic<bool> stop{false};
   std::vector<std::unique_ptr<Poco::Thread>> threads;
   for (auto& reflector : reflectors) {
@@ -98,9 +100,11 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   for (auto& t : threads) t->join();
   for (std::size_t i = 0; i < reflectors.size(); ++i) {
     const auto c = reflectors[i]->counters();
-    std::cerr << "* echo " << transport::formatAddress(reflectors[i]->localAddress())
-              << ": reflected " << c.reflected << ", malformed " << c.malformed << ", rate-limited "
-              << c.rateLimited << ", ignored " << c.ignored << ", peers " << c.peers << std::endl;
+    // Two transports share one port: the name says which line is which.
+    std::cerr << "* echo " << transport::transportKindName(kinds[i]) << ' '
+              << transport::formatAddress(reflectors[i]->localAddress()) << ": reflected "
+              << c.reflected << ", malformed " << c.malformed << ", rate-limited " << c.rateLimited
+              << ", ignored " << c.ignored << ", peers " << c.peers << std::endl;
   }
   return EXIT_OK;
 }

@@ -56,7 +56,7 @@ void LinkCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   options.addOption(Option("bind", "b", "local address to listen on (default: all, IPv6 and IPv4)")
                         .argument("ADDR")
                         .binding("link.bind"));
-  options.addOption(Option("spec", "s", "the impairments (a SPEC given as an argument wins)")
+  options.addOption(Option("spec", "s", "the impairments (or give SPEC as the argument; not both)")
                         .argument("SPEC")
                         .binding("link.spec"));
 }
@@ -68,21 +68,25 @@ link::LinkSpec LinkCommand::readSpec(const std::vector<std::string>& args) const
         "not " +
         std::to_string(args.size()) + " arguments");
   }
+  if (!args.empty() && hasSetting("link.spec")) {
+    // `--spec loss=5% delay=10ms`: the shell split one SPEC in two, and the
+    // stray half must not silently replace the --spec half.
+    throw UsageError(
+        "give the SPEC once, either with --spec or as an argument, with its items "
+        "joined by commas (loss=5%,delay=10ms); unexpected argument '" +
+        args.front() + "'");
+  }
   link::LinkSpec spec;
   try {
     spec = link::LinkSpec::parse(args.empty() ? setting("link.spec", "") : args.front());
   } catch (const link::LinkSpecError& e) {
     throw UsageError(e.what());
   }
-  if (!spec.up.seed || !spec.down.seed) {
-    // No seed given: a fresh one, printed with the spec so the run can be
-    // repeated exactly.
-    std::random_device entropy;
-    const std::uint64_t seed = (std::uint64_t{entropy()} << 32) ^ entropy();
-    if (!spec.up.seed) spec.up.seed = seed;
-    if (!spec.down.seed) spec.down.seed = seed;
-  }
-  return spec;
+  if (spec.fullySeeded()) return spec;
+  // A direction without a seed gets a fresh one, printed with the spec so the
+  // run can be repeated exactly.
+  std::random_device entropy;
+  return spec.withFallbackSeed((std::uint64_t{entropy()} << 32) ^ entropy());
 }
 
 std::unique_ptr<link::LinkRelay> LinkCommand::openRelay(

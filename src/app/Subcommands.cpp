@@ -9,11 +9,11 @@ namespace pigeon::app {
 
 const std::vector<SubcommandEntry>& subcommands() {
   static const std::vector<SubcommandEntry> table = {
-      {"chat", "one-to-one chat over udp or tcp; shows what the transport did",
+      {"chat", "one-to-one chat over udp, tcp or rudp; shows what the transport did",
        [] { return std::make_unique<ChatCommand>(); }},
-      {"echo", "reflector for round-trip measurements across hosts (udp, tcp)",
+      {"echo", "reflector for round-trip measurements across hosts (udp, tcp, rudp)",
        [] { return std::make_unique<EchoCommand>(); }},
-      {"bench", "one workload over udp and tcp side by side: loss, order, latency, jitter",
+      {"bench", "one workload over udp, tcp and rudp side by side: loss, order, latency",
        [] { return std::make_unique<BenchCommand>(); }},
       {"link", "relay between two udp endpoints that loses, delays, reorders, duplicates",
        [] { return std::make_unique<LinkCommand>(); }},

@@ -14,8 +14,9 @@ namespace {
 
 void printOverview(std::ostream& out) {
   out << "usage: pigeon SUBCOMMAND [OPTIONS]\n\n"
-         "A UDP datagram messenger with a TCP mode, and a lab that measures what each\n"
-         "transport does to messages: loss, duplicates, reordering, latency, jitter.\n\n"
+         "A UDP datagram messenger with a TCP mode and rudp (pigeon's reliable protocol\n"
+         "on UDP), and a lab that measures what each transport (udp, tcp, rudp) does to\n"
+         "messages: loss, duplicates, reordering, latency, jitter.\n\n"
          "subcommands:\n";
   for (const auto& entry : pigeon::app::subcommands()) {
     out << "  " << entry.name << std::string(10 - entry.name.size(), ' ') << entry.purpose << '\n';

@@ -4,6 +4,7 @@
 #include "bench/BenchSink.h"
 #include "bench/EchoReflector.h"
 #include "bench/PingPongClient.h"
+#include "bench/ProbeTimeout.h"
 #include "link/LinkRelay.h"
 #include "transport/Endpoint.h"
 #include "transport/SocketStats.h"
@@ -120,7 +121,7 @@ void addTcpFacts(TransportResult& result, const transport::Transport& sender) {
 // sender faster than the relay: its socket buffers or its backlog overflow).
 class ImpairedPath {
  public:
-  ImpairedPath(const std::string& spec, const Poco::Net::SocketAddress& target)
+  ImpairedPath(const link::LinkSpec& spec, const Poco::Net::SocketAddress& target)
       : relay_(spec, kLoopback, target) {
     for (int fd : {relay_.clientSocketHandle(), relay_.targetSocketHandle()}) {
       transport::enlargeReceiveBuffer(fd, kSinkBufferBytes);
@@ -183,7 +184,7 @@ transport::TransportOptions BenchRunner::transportOptions() const {
 }
 
 bool BenchRunner::impaired(transport::TransportKind kind) const {
-  return !settings_.linkSpec.empty() && transport::traitsOf(kind).carriedByUdp;
+  return settings_.link.has_value() && transport::traitsOf(kind).carriedByUdp;
 }
 
 std::map<std::string, std::string> BenchRunner::describe() const {
@@ -210,16 +211,41 @@ std::map<std::string, std::string> BenchRunner::describe() const {
   }
   if (settings_.deadlineMs) d["deadline_ms"] = shortNumber(*settings_.deadlineMs);
   d["target"] = settings_.target.empty() ? "local (self-contained on 127.0.0.1)" : settings_.target;
-  d["link"] = settings_.linkSpec.empty() ? "none" : settings_.linkSpec;
+  d["link"] = settings_.link ? settings_.linkSpec : "none";
+  if (settings_.link) {
+    // What each direction really ran with, seeds included.
+    d["link_up"] = link::describe(settings_.link->up);
+    d["link_down"] = link::describe(settings_.link->down);
+  }
   d["seed"] = std::to_string(settings_.seed);
   d["one_way_clock"] = clockNote_;
+  if (settings_.pattern == Pattern::kPingPong) {
+    d["probe_timeout"] = ProbeTimeout(settings_.probeTimeoutMs
+                                          ? std::optional<std::int64_t>(static_cast<std::int64_t>(
+                                                *settings_.probeTimeoutMs * 1e6))
+                                          : std::nullopt)
+                             .describe();
+  }
   d["nagle"] = settings_.nagle ? "on" : "off";
   d["rudp_arq"] = std::string(transport::rudp::arqSchemeName(settings_.arq));
   d["rudp_delivery"] = std::string(transport::rudp::deliveryModeName(settings_.delivery));
   return d;
 }
 
+namespace {
+// Unwinds a case that Ctrl-C cut short; its Background threads, relay and
+// sockets are stopped by their destructors.
+struct CaseInterrupted {};
+}  // namespace
+
 std::vector<BenchCase> BenchRunner::run() {
+  const std::atomic<bool> never{false};
+  return run(never);
+}
+
+std::vector<BenchCase> BenchRunner::run(const std::atomic<bool>& stop) {
+  stop_ = &stop;
+  interrupted_.clear();
   std::optional<Poco::Net::SocketAddress> target;
   bool sharedClock = true;
   if (!settings_.target.empty()) {
@@ -234,18 +260,29 @@ std::vector<BenchCase> BenchRunner::run() {
   std::vector<BenchCase> cases;
   for (std::size_t size : settings_.sizesBytes) {
     for (const transport::TransportKind transport : settings_.transports) {
+      const std::string what = std::string(transport::transportKindName(transport)) + ", " +
+                               std::to_string(size) + "-byte messages";
+      if (stop) {
+        interrupted_ = "before " + what;
+        return cases;
+      }
       if (progress_) {
         progress_(std::string(transport::transportKindName(transport)) + ", " +
                   std::to_string(size) + "-byte messages, " + patternName(settings_.pattern) +
                   (impaired(transport) ? ", impaired link" : ""));
       }
       TransportResult result;
-      if (target) {
-        result = runEcho(transport, size, *target, sharedClock);
-      } else if (settings_.pattern == Pattern::kPingPong) {
-        result = runLocalEcho(transport, size);
-      } else {
-        result = runLocalOneWay(transport, size);
+      try {
+        if (target) {
+          result = runEcho(transport, size, *target, sharedClock);
+        } else if (settings_.pattern == Pattern::kPingPong) {
+          result = runLocalEcho(transport, size);
+        } else {
+          result = runLocalOneWay(transport, size);
+        }
+      } catch (const CaseInterrupted&) {
+        interrupted_ = "during " + what;
+        return cases;
       }
       result.metImpairedLink = impaired(transport);
       result.counters["size_bytes"] = size;
@@ -276,7 +313,7 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
   std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = sink.localAddress();
   if (impaired(kind)) {
-    relay.emplace(settings_.linkSpec, destination);
+    relay.emplace(*settings_.link, destination);
     destination = relay->address();
   }
 
@@ -296,8 +333,8 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
     });
   }
   BenchSender bench(*sender, settings_, sizeBytes);
-  const std::atomic<bool> keepGoing{false};
-  bench.run(keepGoing);
+  bench.run(*stop_);
+  if (*stop_) throw CaseInterrupted{};
   // Everything acknowledged before the final count goes out: in unordered
   // rudp delivery a report could otherwise overtake a retransmission.
   sender->flush(Poco::Timespan(kReportTimeoutNs / 1000));
@@ -346,13 +383,13 @@ TransportResult BenchRunner::runEcho(transport::TransportKind kind, std::size_t 
   std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = reflector;
   if (impaired(kind)) {
-    relay.emplace(settings_.linkSpec, destination);
+    relay.emplace(*settings_.link, destination);
     destination = relay->address();
   }
   auto client = transport::connectTo(kind, destination, options);
   PingPongClient echo(*client, settings_, sizeBytes, sharedClock);
-  const std::atomic<bool> keepGoing{false};
-  echo.run(keepGoing);
+  echo.run(*stop_);
+  if (*stop_) throw CaseInterrupted{};
 
   metrics::SenderFacts facts;
   facts.roundTrip = true;

@@ -7,6 +7,7 @@
 
 #include <Poco/Net/SocketAddress.h>
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -37,7 +38,15 @@ class BenchRunner {
 
   void setProgress(Progress progress) { progress_ = std::move(progress); }
 
+  // Runs every case. When `stop` becomes true (Ctrl-C) the case in progress
+  // is abandoned and the cases that finished are returned; interrupted()
+  // then says where it stopped.
+  std::vector<BenchCase> run(const std::atomic<bool>& stop);
   std::vector<BenchCase> run();
+
+  // "rudp, 64-byte messages" when run() was stopped during that case (or
+  // "between cases"); empty when it ran to the end.
+  const std::string& interrupted() const { return interrupted_; }
 
   // What a report records of the run beside its results.
   std::map<std::string, std::string> describe() const;
@@ -54,6 +63,8 @@ class BenchRunner {
   Progress progress_;
   std::unique_ptr<MessageLog> log_;
   std::string clockNote_ = "shared (same host)";
+  const std::atomic<bool>* stop_ = nullptr;  // set for the length of run()
+  std::string interrupted_;
 };
 
 // True when `address` is this host's: loopback or one of its interfaces.

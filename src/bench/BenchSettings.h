@@ -2,6 +2,7 @@
 
 #include "transport/TransportKind.h"
 #include "transport/rudp/RudpOptions.h"
+#include "link/LinkSpec.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -27,19 +28,21 @@ struct BenchSettings {
   std::optional<double> durationS;             // instead of count, if given
   double ratePerS = 10'000;                    // 0: as fast as possible
   std::size_t burstSize = 100;
-  double probeRatePerS = 100;        // under-load: probes per second
-  std::optional<double> deadlineMs;  // later than this is "late"
-  std::string target;                // HOST:PORT of a pigeon echo; empty: local
-  std::string linkSpec;              // impairment for UDP-based transports
-  std::uint64_t seed = 1;
-  bool nagle = false;             // TCP: keep Nagle's algorithm on
-  std::string congestionControl;  // TCP: empty = the kernel's default
-  bool udpSegmentation = true;    // UDP: batches as one GSO send (docs/bench.md)
+  double probeRatePerS = 100;            // under-load: probes per second
+  std::optional<double> deadlineMs;      // later than this is "late"
+  std::string target;                    // HOST:PORT of a pigeon echo; empty: local
+  std::string linkSpec;                  // the --link text as given, for the report
+  std::optional<link::LinkSpec> link;    // parsed and seeded (withFallbackSeed); none: no relay
+  std::uint64_t seed = 1;                // --seed: seeds what the spec leaves unseeded
+  bool nagle = false;                    // TCP: keep Nagle's algorithm on
+  std::string congestionControl;         // TCP: empty = the kernel's default
+  bool udpSegmentation = true;           // UDP: batches as one GSO send (docs/bench.md)
   transport::rudp::ArqScheme arq = transport::rudp::ArqScheme::kSelectiveRepeat;
   transport::rudp::DeliveryMode delivery = transport::rudp::DeliveryMode::kOrdered;
-  double drainMs = 500;   // wait for stragglers after the last send
-  std::string logPath;    // per-message JSON lines
-  bool progress = false;  // progress on stderr
+  double drainMs = 500;                  // wait for stragglers after the last send
+  std::optional<double> probeTimeoutMs;  // pingpong: fixed wait for a reply; none: adaptive
+  std::string logPath;                   // per-message JSON lines
+  bool progress = false;                 // progress on stderr
 };
 
 std::string patternName(Pattern pattern);

@@ -14,7 +14,6 @@ namespace {
 constexpr std::uint32_t kWarmUpStream = 0;
 constexpr std::uint32_t kProbeStream = 1;
 constexpr int kWarmUpProbes = 16;
-constexpr std::int64_t kReplyTimeoutNs = 1'000'000'000;
 const Poco::Timespan kPoll(0, 10'000);
 }  // namespace
 
@@ -23,7 +22,10 @@ PingPongClient::PingPongClient(transport::Transport& transport, const BenchSetti
     : transport_(transport),
       settings_(settings),
       payload_(std::max(sizeBytes, wire::kHeaderSize + kEchoStampBytes) - wire::kHeaderSize),
-      sharedClock_(sharedClock) {
+      sharedClock_(sharedClock),
+      timeout_(settings.probeTimeoutMs ? std::optional<std::int64_t>(static_cast<std::int64_t>(
+                                             *settings.probeTimeoutMs * 1e6))
+                                       : std::nullopt) {
   if (settings.deadlineMs) {
     outbound_.setDeadlineNs(static_cast<std::int64_t>(*settings.deadlineMs * 1e6));
     roundTrip_.setDeadlineNs(static_cast<std::int64_t>(*settings.deadlineMs * 1e6));
@@ -42,6 +44,9 @@ void PingPongClient::sendProbe(std::uint64_t sequence, std::uint32_t streamId) {
 void PingPongClient::record(const Incoming& in) {
   const auto sendNs = static_cast<std::int64_t>(in.header.sendTimeNs);
   const auto stamp = readEchoStamp(in.payload);
+  if (in.header.streamId == kWarmUpStream || in.header.streamId == kProbeStream) {
+    timeout_.addRoundTrip(in.arrivalNs - sendNs);
+  }
   if (in.header.streamId == kWarmUpStream) {
     const std::int64_t rtt = in.arrivalNs - sendNs;
     if (stamp && rtt < bestRttNs_) {
@@ -77,7 +82,7 @@ void PingPongClient::collect(std::uint64_t sequence, std::int64_t untilNs) {
 void PingPongClient::estimateOffset(const std::atomic<bool>& stop) {
   for (int i = 0; i < kWarmUpProbes && !stop; ++i) {
     sendProbe(static_cast<std::uint64_t>(i), kWarmUpStream);
-    collect(static_cast<std::uint64_t>(i), wire::steadyNowNs() + kReplyTimeoutNs / 4);
+    collect(static_cast<std::uint64_t>(i), wire::steadyNowNs() + timeout_.timeoutNs());
   }
 }
 
@@ -107,7 +112,7 @@ void PingPongClient::run(const std::atomic<bool>& stop) {
     pacer.waitFor(i);
     sendProbe(i, kProbeStream);
     ++sent_;
-    collect(i, wire::steadyNowNs() + kReplyTimeoutNs);
+    collect(i, wire::steadyNowNs() + timeout_.timeoutNs());
   }
   elapsedNs_ = wire::steadyNowNs() - start;
   collect(UINT64_MAX - 1, wire::steadyNowNs() + static_cast<std::int64_t>(settings_.drainMs * 1e6));

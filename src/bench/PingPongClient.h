@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bench/BenchSettings.h"
+#include "bench/ProbeTimeout.h"
 #include "metrics/StreamStats.h"
 #include "transport/Transport.h"
 
@@ -11,7 +12,8 @@
 namespace pigeon::bench {
 
 // The client side of an echo run: one kEcho probe in flight at a time (paced
-// by `rate` if given), each answered by the reflector. The round trip of each
+// by `rate` if given), each answered by the reflector or, after a
+// ProbeTimeout derived from the round trips seen, given up on. The round trip of each
 // reply goes to roundTrip(); the outbound one-way delay to outbound(), read
 // from the reflector's stamp: directly where both share a clock (same host
 // or namespaces), otherwise corrected by a clock offset estimated from the
@@ -33,6 +35,7 @@ class PingPongClient {
   std::optional<std::uint64_t> reflectorReceived() const { return reflectorReceived_; }
   bool sharedClock() const { return sharedClock_; }
   std::int64_t elapsedNs() const { return elapsedNs_; }
+  const ProbeTimeout& probeTimeout() const { return timeout_; }
 
  private:
   void sendProbe(std::uint64_t sequence, std::uint32_t streamId);
@@ -54,6 +57,8 @@ class PingPongClient {
   std::int64_t elapsedNs_ = 0;
   // Warm-up replies (stream 0) feed the offset estimate, not the results.
   std::int64_t bestRttNs_ = INT64_MAX;
+  // When an unanswered probe is given up on (ProbeTimeout).
+  ProbeTimeout timeout_;
 };
 
 }  // namespace pigeon::bench

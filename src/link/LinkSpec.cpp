@@ -318,6 +318,13 @@ std::string rate(std::uint64_t bitsPerSecond) {
 
 }  // namespace
 
+LinkSpec LinkSpec::withFallbackSeed(std::uint64_t fallback) const {
+  LinkSpec seeded = *this;
+  if (!seeded.up.seed) seeded.up.seed = fallback;
+  if (!seeded.down.seed) seeded.down.seed = fallback;
+  return seeded;
+}
+
 std::string describe(const DirectionSpec& spec) {
   std::vector<std::string> parts;
   if (spec.lossProbability > 0.0) parts.push_back("loss=" + percent(spec.lossProbability));

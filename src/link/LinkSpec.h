@@ -81,6 +81,14 @@ struct LinkSpec {
   // Throws LinkSpecError naming the bad key or value.
   static LinkSpec parse(std::string_view text);
 
+  // The one seeding precedence, per direction: the spec's own `up.seed=` /
+  // `down.seed=`, then its bare `seed=` (parse() has already applied those
+  // two), then `fallback` (bench's --seed, or link's fresh random seed).
+  // Returns a copy with every unseeded direction seeded with `fallback`.
+  LinkSpec withFallbackSeed(std::uint64_t fallback) const;
+  // True when both directions carry a seed of their own.
+  bool fullySeeded() const { return up.seed.has_value() && down.seed.has_value(); }
+
   bool operator==(const LinkSpec&) const = default;
 };
 

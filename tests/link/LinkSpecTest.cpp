@@ -179,3 +179,23 @@ TEST(LinkSpec, RefusesMalformedItems) {
   EXPECT_EQ(refusal("loss=5%,loss=6%"), "link spec: 'loss' is given twice");
   EXPECT_NE(refusal("up.loss=5%,up.loss=6%"), "");
 }
+
+TEST(LinkSpec, AFallbackSeedFillsOnlyTheDirectionsTheSpecLeavesUnseeded) {
+  // up.seed= names one direction: the other takes the fallback (bench's
+  // --seed), never kDefaultSeed behind the user's back.
+  const LinkSpec upOnly = LinkSpec::parse("loss=5%,up.seed=5").withFallbackSeed(7);
+  EXPECT_EQ(upOnly.up.seed, 5u);
+  EXPECT_EQ(upOnly.down.seed, 7u);
+  const LinkSpec downOnly = LinkSpec::parse("loss=5%,down.seed=9").withFallbackSeed(7);
+  EXPECT_EQ(downOnly.up.seed, 7u);
+  EXPECT_EQ(downOnly.down.seed, 9u);
+  // A bare seed= seeds both directions; a prefixed one still wins for its own.
+  const LinkSpec both = LinkSpec::parse("seed=3,down.seed=4,loss=1%").withFallbackSeed(7);
+  EXPECT_EQ(both.up.seed, 3u);
+  EXPECT_EQ(both.down.seed, 4u);
+  EXPECT_TRUE(LinkSpec::parse("seed=3").fullySeeded());
+  EXPECT_FALSE(LinkSpec::parse("up.seed=3").fullySeeded());
+  const LinkSpec none = LinkSpec::parse("loss=1%").withFallbackSeed(11);
+  EXPECT_EQ(none.up.seed, 11u);
+  EXPECT_EQ(none.down.seed, 11u);
+}
