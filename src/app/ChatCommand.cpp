@@ -92,21 +92,15 @@ std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind
   const std::string bind = setting("chat.bind", "");
   if (listening) {
     const auto port = transport::parsePort(setting("chat.listen", ""));
-    auto local = transport::bindAddress(bind, port);
     if (kind == transport::TransportKind::kUdp) {
-      std::unique_ptr<transport::UdpTransport> udp;
-      try {
-        udp = transport::UdpTransport::listen(local);
-      } catch (const transport::TransportError& e) {
-        if (!bind.empty() || e.code() == transport::TransportError::Code::kAddressInUse) throw;
-        local = {Poco::Net::IPAddress(), port};  // a host without IPv6
-        udp = transport::UdpTransport::listen(local);
-      }
+      auto udp = transport::listenWithFallback(
+          bind, port, [](const auto& local) { return transport::UdpTransport::listen(local); });
       output.status("* listening on udp " + formatAddress(udp->localAddress()) +
                     "; waiting for a peer to speak");
       return udp;
     }
-    auto listener = transport::listenOn(kind, local);
+    auto listener = transport::listenWithFallback(
+        bind, port, [kind](const auto& local) { return transport::listenOn(kind, local); });
     output.status("* listening on " + std::string(transport::transportKindName(kind)) + " " +
                   formatAddress(listener->localAddress()) + "; waiting for a peer to connect");
     while (true) {

@@ -79,7 +79,14 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   TerminationSignals signals;
   std::vector<std::unique_ptr<bench::EchoReflector>> reflectors;
   for (const transport::TransportKind kind : kinds) {
-    reflectors.push_back(std::make_unique<bench::EchoReflector>(kind, local, options));
+    if (reflectors.empty()) {
+      reflectors.push_back(transport::listenWithFallback(bind, port, [&](const auto& at) {
+        local = at;
+        return std::make_unique<bench::EchoReflector>(kind, at, options);
+      }));
+    } else {
+      reflectors.push_back(std::make_unique<bench::EchoReflector>(kind, local, options));
+    }
     // With port 0 the first transport's port is shared with the rest.
     if (port == 0) {
       port = reflectors.back()->localAddress().port();

@@ -100,17 +100,11 @@ std::unique_ptr<link::LinkRelay> LinkCommand::openRelay(
   }
   Poco::Net::SocketAddress local = transport::bindAddress(bind, port);
   try {
-    return std::make_unique<link::LinkRelay>(spec, local, target);
+    return transport::listenWithFallback(bind, port, [&](const Poco::Net::SocketAddress& at) {
+      local = at;
+      return std::make_unique<link::LinkRelay>(spec, at, target);
+    });
   } catch (const Poco::Exception& e) {
-    if (bind.empty() && e.code() == EAFNOSUPPORT) {  // a host without IPv6
-      local = {Poco::Net::IPAddress(), port};
-      try {
-        return std::make_unique<link::LinkRelay>(spec, local, target);
-      } catch (const Poco::Exception& again) {
-        throw transport::translateSocketError(
-            again, "udp relay " + formatAddress(local) + " -> " + formatAddress(target));
-      }
-    }
     throw transport::translateSocketError(
         e, "udp relay " + formatAddress(local) + " -> " + formatAddress(target));
   }

@@ -156,6 +156,7 @@ int Subcommand::main(const std::vector<std::string>& args) {
         return EXIT_NOHOST;
       case TransportError::Code::kAddressInUse:
       case TransportError::Code::kAddressNotAvailable:
+      case TransportError::Code::kFamilyNotSupported:
         return EXIT_OSERR;
       case TransportError::Code::kConnectionRefused:
       case TransportError::Code::kTimedOut:

@@ -1,6 +1,12 @@
 #pragma once
 
+#include "transport/TransportError.h"
+
+#include <Poco/Exception.h>
+#include <Poco/Net/IPAddress.h>
 #include <Poco/Net/SocketAddress.h>
+
+#include <cerrno>
 
 #include <cstdint>
 #include <string>
@@ -28,6 +34,22 @@ struct Endpoint {
 // `port`, or, when `bind` is empty, every address, IPv6 and IPv4 ("::").
 // Throws TransportError(kHostNotFound).
 Poco::Net::SocketAddress bindAddress(const std::string& bind, std::uint16_t port);
+
+// The one rule for where a server listens: at bindAddress(bind, port), and,
+// when `bind` is empty and the host has no IPv6, at IPv4's wildcard instead.
+// `open(address)` makes the socket; any other error it throws (a port in
+// use, say) is passed on as it is. Returns what `open` returned.
+template <typename Open>
+auto listenWithFallback(const std::string& bind, std::uint16_t port, Open&& open) {
+  try {
+    return open(bindAddress(bind, port));
+  } catch (const TransportError& e) {
+    if (!bind.empty() || e.code() != TransportError::Code::kFamilyNotSupported) throw;
+  } catch (const Poco::Exception& e) {
+    if (!bind.empty() || e.code() != EAFNOSUPPORT) throw;
+  }
+  return open(Poco::Net::SocketAddress(Poco::Net::IPAddress(), port));  // a host without IPv6
+}
 
 // Parses a port number 0..65535; throws TransportError(kBadAddress).
 std::uint16_t parsePort(std::string_view text);

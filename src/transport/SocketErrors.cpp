@@ -32,7 +32,7 @@ TransportError translateSocketError(const Poco::Exception& e, const std::string&
     case EHOSTUNREACH:
       return {Code::kOther, what + ": network unreachable"};
     case EAFNOSUPPORT:
-      return {Code::kOther, what + ": address family not supported here"};
+      return {Code::kFamilyNotSupported, what + ": address family not supported here"};
     default:
       break;
   }

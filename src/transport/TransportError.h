@@ -19,6 +19,7 @@ class TransportError : public std::runtime_error {
     kMessageTooLong,       // payload above what one datagram or frame carries
     kPeerClosed,           // the peer went away mid-send
     kProtocol,             // the peer broke the protocol
+    kFamilyNotSupported,   // no IPv6 (or IPv4) on this host
     kOther,
   };
 

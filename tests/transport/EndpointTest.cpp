@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 using namespace pigeon::transport;
 using Code = TransportError::Code;
@@ -146,4 +147,50 @@ TEST(Endpoint, FormatsAnIPv4MappedAddressAsIPv4) {
   const SocketAddress mapped(IPAddress("::ffff:192.0.2.7"), 4242);
   ASSERT_TRUE(mapped.host().isIPv4Mapped());
   EXPECT_EQ(formatAddress(mapped), "192.0.2.7:4242");
+}
+
+// The one listening rule chat, echo and link share: every address, and
+// IPv4's wildcard where the host has no IPv6.
+TEST(ListenWithFallback, TakesIpv4sWildcardWhereTheHostHasNoIpv6) {
+  std::vector<SocketAddress> tried;
+  const SocketAddress got = listenWithFallback("", 9000, [&](const SocketAddress& at) {
+    tried.push_back(at);
+    if (at.family() == SocketAddress::IPv6) {
+      throw TransportError(Code::kFamilyNotSupported, "no IPv6 here");
+    }
+    return at;
+  });
+  ASSERT_EQ(tried.size(), 2u);
+  EXPECT_TRUE(tried[0].host().isWildcard());
+  EXPECT_EQ(tried[0].family(), SocketAddress::IPv6);
+  EXPECT_EQ(got.family(), SocketAddress::IPv4);
+  EXPECT_TRUE(got.host().isWildcard());
+  EXPECT_EQ(got.port(), 9000);
+}
+
+TEST(ListenWithFallback, AlsoFallsBackWhenPocoSaysTheFamilyIsMissing) {
+  int calls = 0;
+  listenWithFallback("", 0, [&](const SocketAddress& at) {
+    ++calls;
+    if (at.family() == SocketAddress::IPv6) throw Poco::IOException("no IPv6", EAFNOSUPPORT);
+    return 0;
+  });
+  EXPECT_EQ(calls, 2);
+}
+
+TEST(ListenWithFallback, PassesOtherErrorsOnAndNeverRewritesAnAddressTheUserGave) {
+  int calls = 0;
+  const auto inUse = [&](const SocketAddress&) -> int {
+    ++calls;
+    throw TransportError(Code::kAddressInUse, "port in use");
+  };
+  EXPECT_THROW(listenWithFallback("", 9000, inUse), TransportError);
+  EXPECT_EQ(calls, 1);  // a port in use is not a missing family
+  calls = 0;
+  const auto noFamily = [&](const SocketAddress&) -> int {
+    ++calls;
+    throw TransportError(Code::kFamilyNotSupported, "no IPv6 here");
+  };
+  EXPECT_THROW(listenWithFallback("::1", 9000, noFamily), TransportError);
+  EXPECT_EQ(calls, 1);  // --bind ::1 means ::1
 }
