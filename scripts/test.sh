@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds pigeon and runs the whole test suite through CTest, twice: an
 # optimised build with warnings as errors, then a debug build under
-# AddressSanitizer + UndefinedBehaviorSanitizer. Stops at the first failure.
+# AddressSanitizer + UndefinedBehaviorSanitizer; then the end-to-end tests
+# (the real binary, its threads and its peers) once more under
+# ThreadSanitizer. Stops at the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,3 +13,8 @@ for preset in release asan; do
   cmake --build --preset "$preset"
   ctest --preset "$preset"
 done
+
+echo "=== tsan: configure, build, end-to-end tests ==="
+cmake --preset tsan >/dev/null
+cmake --build --preset tsan --target pigeon pigeon_e2e_tests
+ctest --preset tsan -L e2e

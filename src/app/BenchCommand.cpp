@@ -13,6 +13,7 @@
 #include "transport/Endpoint.h"
 #include "transport/TransportFactory.h"
 #include "transport/rudp/RudpOptions.h"
+#include "transport/rudp/RudpPackets.h"
 #include "wire/Header.h"
 
 #include <Poco/Util/Option.h>
@@ -29,6 +30,15 @@ namespace pigeon::app {
 using Poco::Util::Option;
 
 namespace {
+
+// The largest --size (header included) each transport carries in one message.
+std::size_t largestMessageBytes(transport::TransportKind kind) {
+  if (kind == transport::TransportKind::kRudp) {
+    return wire::kHeaderSize + transport::rudp::kMaxUserPayload;
+  }
+  return wire::kMaxDatagramSize - wire::kCrcSize;  // udp; tcp takes the same for a fair sweep
+}
+
 // What a shell reports for a program ended by SIGINT (128 + 2): a script sees
 // the run was cut short even though what finished was printed and written.
 constexpr int kExitInterrupted = 130;
@@ -114,6 +124,18 @@ bench::BenchSettings BenchCommand::readSettings() const {
   s.sizesBytes.clear();
   for (const auto& size : splitList("--size", text("size", "64"))) {
     s.sizesBytes.push_back(parseCount("--size", size, wire::kHeaderSize + 8, maxSize));
+  }
+  // Each transport's own limit, before anything runs: rudp's data prefix
+  // leaves it less room than a plain datagram.
+  for (const transport::TransportKind kind : s.transports) {
+    const std::size_t largest = largestMessageBytes(kind);
+    for (std::size_t size : s.sizesBytes) {
+      if (size > largest) {
+        throw UsageError("--size " + std::to_string(size) + ": " +
+                         std::string(transport::transportKindName(kind)) + " carries at most " +
+                         std::to_string(largest) + " bytes per message, header included");
+      }
+    }
   }
   if (given("count") && given("duration")) throw UsageError("give --count or --duration, not both");
   if (given("count")) s.count = parseCount("--count", text("count"), 1, 1'000'000'000);
@@ -270,6 +292,15 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   }
   std::cout << std::flush;
 
+  // Each failure once more on stderr, whole, beside its row in the table.
+  std::exception_ptr firstFailure;
+  for (const auto& c : cases) {
+    if (!c.result.error) continue;
+    report(c.result.transport + " (" + std::to_string(c.sizeBytes) +
+           "-byte messages) failed: " + *c.result.error);
+    if (!firstFailure) firstFailure = c.failure;
+  }
+
   const auto run = metrics::RunInfo::current(describe);
   try {
     if (json) {
@@ -295,7 +326,9 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     report(e.what());
     return EXIT_CANTCREAT;
   }
-  return interrupted.empty() ? EXIT_OK : kExitInterrupted;
+  if (!interrupted.empty()) return kExitInterrupted;
+  // The others' results are printed and written; the code says one failed.
+  return firstFailure ? exitCodeFor(firstFailure) : EXIT_OK;
 }
 
 }  // namespace pigeon::app

@@ -149,6 +149,22 @@ int Subcommand::main(const std::vector<std::string>& args) {
     return EXIT_USAGE;
   } catch (const TransportError& e) {
     report(e.what());
+    return exitCodeFor(std::current_exception());
+  } catch (const Poco::Exception& e) {
+    report(e.displayText());
+    return EXIT_SOFTWARE;
+  } catch (const std::exception& e) {
+    report(e.what());
+    return EXIT_SOFTWARE;
+  }
+}
+
+int Subcommand::exitCodeFor(const std::exception_ptr& error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const UsageError&) {
+    return EXIT_USAGE;
+  } catch (const TransportError& e) {
     switch (e.code()) {
       case TransportError::Code::kBadAddress:
         return EXIT_USAGE;
@@ -170,11 +186,7 @@ int Subcommand::main(const std::vector<std::string>& args) {
         return EXIT_IOERR;
     }
     return EXIT_IOERR;
-  } catch (const Poco::Exception& e) {
-    report(e.displayText());
-    return EXIT_SOFTWARE;
-  } catch (const std::exception& e) {
-    report(e.what());
+  } catch (...) {
     return EXIT_SOFTWARE;
   }
 }

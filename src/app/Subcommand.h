@@ -1,5 +1,7 @@
 #pragma once
 
+#include <exception>
+
 #include <Poco/Util/Application.h>
 #include <Poco/Util/OptionSet.h>
 
@@ -40,6 +42,10 @@ class Subcommand : public Poco::Util::Application {
 
   // One line on stderr, prefixed "pigeon NAME: ".
   void report(const std::string& message) const;
+
+  // The exit code for an error escaping execute(): for a command that keeps
+  // going after a failure (bench) and reports it at the end.
+  static int exitCodeFor(const std::exception_ptr& error);
 
  private:
   void defineOptions(Poco::Util::OptionSet& options) final;

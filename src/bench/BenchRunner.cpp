@@ -283,13 +283,30 @@ std::vector<BenchCase> BenchRunner::run(const std::atomic<bool>& stop) {
       } catch (const CaseInterrupted&) {
         interrupted_ = "during " + what;
         return cases;
+      } catch (const Poco::Exception& e) {
+        // One transport failing must not throw away what the others measured.
+        failed(cases, transport, size, e.displayText());
+        continue;
+      } catch (const std::exception& e) {
+        failed(cases, transport, size, e.what());
+        continue;
       }
       result.metImpairedLink = impaired(transport);
       result.counters["size_bytes"] = size;
-      cases.push_back({size, std::move(result)});
+      cases.push_back({size, std::move(result), nullptr});
     }
   }
   return cases;
+}
+
+void BenchRunner::failed(std::vector<BenchCase>& cases, transport::TransportKind transport,
+                         std::size_t size, const std::string& why) const {
+  TransportResult result;
+  result.transport = std::string(transport::transportKindName(transport));
+  result.error = why;
+  result.metImpairedLink = impaired(transport);
+  result.counters["size_bytes"] = size;
+  cases.push_back({size, std::move(result), std::current_exception()});
 }
 
 TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::size_t sizeBytes) {

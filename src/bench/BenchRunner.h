@@ -8,6 +8,7 @@
 #include <Poco/Net/SocketAddress.h>
 
 #include <atomic>
+#include <exception>
 #include <functional>
 #include <map>
 #include <memory>
@@ -20,7 +21,8 @@ namespace pigeon::bench {
 // One result of a run: a transport at a message size.
 struct BenchCase {
   std::size_t sizeBytes;
-  metrics::TransportResult result;
+  metrics::TransportResult result;  // result.error set when the run failed
+  std::exception_ptr failure;       // what it failed with, for the exit code
 };
 
 // Runs a bench: every size, then every transport, one after another so
@@ -57,6 +59,9 @@ class BenchRunner {
                                    const Poco::Net::SocketAddress& reflector, bool sharedClock);
   metrics::TransportResult runLocalEcho(transport::TransportKind kind, std::size_t sizeBytes);
   bool impaired(transport::TransportKind kind) const;
+  // Records the case that just threw (call from its catch block).
+  void failed(std::vector<BenchCase>& cases, transport::TransportKind transport, std::size_t size,
+              const std::string& why) const;
   transport::TransportOptions transportOptions() const;
 
   BenchSettings settings_;

@@ -37,6 +37,7 @@ Poco::Dynamic::Var summary(const std::optional<LatencySummary>& s) {
 Object::Ptr JsonReport::toJson(const TransportResult& r) {
   Object::Ptr o = newObject();
   o->set("transport", r.transport);
+  o->set("error", orNull(r.error));
   o->set("sent", r.sent);
   o->set("delivered", r.delivered);
   o->set("lost", r.lost);

@@ -66,6 +66,7 @@ std::vector<ResultField> resultFields(const TransportResult& r,
                                       const std::vector<std::string>& counters) {
   std::vector<ResultField> f;
   f.push_back({"transport", "transport", "", 0, r.transport});
+  f.push_back({"error", "error", "", 0, orNull(r.error)});
   f.push_back({"sent", "sent", "msgs", 0, r.sent});
   f.push_back({"delivered", "delivered", "msgs", 0, r.delivered});
   f.push_back({"lost", "lost", "msgs", 0, r.lost});

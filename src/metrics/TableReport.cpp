@@ -51,8 +51,16 @@ void TableReport::write(std::ostream& out, const std::vector<TransportResult>& r
     std::vector<std::string> row;
     const auto& field = names[f];
     row.push_back(field.unit.empty() ? field.label : field.label + " (" + field.unit + ")");
-    for (const auto& column : columns) {
-      row.push_back(std::visit(TableText{field.decimals}, column[f].value));
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      // A failed run measured nothing: "-", not zeros that look like a
+      // perfect result. Its message is too long for a column: it goes in
+      // the JSON and CSV, and bench prints it under the table.
+      const bool failed = results[c].error.has_value();
+      if (field.name == "error") {
+        row.push_back(failed ? "FAILED" : "ok");
+      } else {
+        row.push_back(failed ? "-" : std::visit(TableText{field.decimals}, columns[c][f].value));
+      }
     }
     rows.push_back(std::move(row));
   }

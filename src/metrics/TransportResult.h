@@ -17,6 +17,7 @@ class StreamStats;
 // written as null ("n/a" in the table).
 struct TransportResult {
   std::string transport;                          // transport
+  std::optional<std::string> error;               // error: why this run failed (null if not)
   std::uint64_t sent = 0;                         // sent
   std::uint64_t delivered = 0;                    // delivered (unique)
   std::uint64_t lost = 0;                         // lost = sent - delivered

@@ -206,3 +206,42 @@ TEST(FirstHour, PingPongTakesAFixedTimeoutWhenGivenOne) {
   const Outcome bad = runPigeon({"bench", "-P", "pingpong", "--timeout", "0"});
   EXPECT_EQ(bad.code, kExitUsage) << bad.err;
 }
+
+TEST(FirstHour, OneTransportFailingKeepsTheOthersResultsAndTheExitCodeSaysSo) {
+  // A pigeon echo serving udp and tcp: rudp's handshake gets no answer.
+  ChildProcess echo({PIGEON_BINARY, "echo", "--listen", "0", "--bind", "127.0.0.1"});
+  const int port = echo.listeningPort("* echo: serving udp on ");
+  ASSERT_NE(port, 0) << echo.err();
+  ASSERT_TRUE(echo.waitForStderr("* echo: serving tcp on ")) << echo.err();
+  const std::string dir = scratchDir("failed");
+  const Outcome run = runPigeon({"bench", "--target", "127.0.0.1:" + std::to_string(port),
+                                 "--count", "20", "--json", dir + "/run.json"},
+                                std::chrono::milliseconds(60'000));
+  EXPECT_EQ(run.code, 69) << run.err << run.out;  // EX_UNAVAILABLE, as rudp alone gives
+  EXPECT_TRUE(has(run.err, "pigeon bench: rudp (64-byte messages) failed: ")) << run.err;
+  // The table has all three columns; rudp's says why and shows no numbers.
+  EXPECT_TRUE(has(run.out, "FAILED")) << run.out;
+  const std::string json = slurp(dir + "/run.json");
+  EXPECT_TRUE(has(json, R"("transport": "udp")")) << json;
+  EXPECT_TRUE(has(json, R"("transport": "tcp")")) << json;
+  EXPECT_TRUE(has(json, R"("transport": "rudp")")) << json;
+  EXPECT_TRUE(has(json, R"("delivered": 20)")) << json;
+  const auto rudp = json.find(R"("transport": "rudp")");
+  const auto rudpObject = json.rfind('{', rudp);
+  EXPECT_TRUE(has(json.substr(rudpObject, rudp - rudpObject), R"("error": ")") ||
+              has(json.substr(rudp), R"("error": ")"))
+      << json;
+  std::filesystem::remove_all(dir);
+  echo.signal(SIGINT);
+  echo.wait();
+}
+
+TEST(FirstHour, SizeIsCheckedAgainstEachTransportsLimitBeforeTheRun) {
+  const Outcome tooBig = runPigeon({"bench", "-t", "udp,rudp", "--size", "65503", "--count", "5"});
+  EXPECT_EQ(tooBig.code, kExitUsage) << tooBig.err;
+  EXPECT_TRUE(has(tooBig.err, "--size 65503: rudp carries at most 65479 bytes per message"))
+      << tooBig.err;
+  EXPECT_EQ(tooBig.out, "");
+  const Outcome largest = runPigeon({"bench", "-t", "rudp", "--size", "65479", "--count", "5"});
+  EXPECT_EQ(largest.code, 0) << largest.err << largest.out;
+}

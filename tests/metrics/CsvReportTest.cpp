@@ -34,7 +34,8 @@ TEST(CsvReport, HasAHeaderOfTheJsonNamesWithNestedObjectsFlattened) {
   EXPECT_EQ(
       split(lines[0], ","),
       (std::vector<std::string>{
-          "transport",         "sent",           "delivered",       "lost",
+          "transport",         "error",
+          "sent",           "delivered",       "lost",
           "duplicates",        "reordered",      "reorder_extent",  "late",
           "latency_us_min",    "latency_us_p50", "latency_us_p90",  "latency_us_p99",
           "latency_us_p999",   "latency_us_max", "latency_us_mean", "jitter_us",

@@ -53,7 +53,8 @@ TEST(JsonReport, ParsesBackWithTheRunAtTheTop) {
 TEST(JsonReport, NamesEveryResultFieldExactly) {
   const auto doc = writeAndParse(sampleRun());
   const auto udp = doc->getArray("results")->getObject(0);
-  EXPECT_EQ(keysOf(udp), sorted({"transport",       "sent",
+  EXPECT_EQ(keysOf(udp), sorted({"transport",       "error",
+                                 "sent",
                                  "delivered",       "lost",
                                  "duplicates",      "reordered",
                                  "reorder_extent",  "late",
