@@ -119,6 +119,13 @@ void Emulator::deliverDue(std::int64_t nowNs, const Deliver& deliver) {
   }
 }
 
+void Emulator::resetCounters() {
+  for (Side* s : {&up_, &down_}) {
+    for (auto& c : s->byProtocol) c = {};
+    s->delay = metrics::LatencyHistogram();
+  }
+}
+
 DirectionCounters Emulator::counters(Direction direction) const {
   const Side& s = side(direction);
   DirectionCounters out;

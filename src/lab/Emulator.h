@@ -77,6 +77,9 @@ class Emulator {
   std::size_t pending() const { return heap_.size(); }
 
   DirectionCounters counters(Direction direction) const;
+  // Zeroes the counters (not the models' state), e.g. between two runs
+  // across the same link.
+  void resetCounters();
   const link::LinkSpec& spec() const { return spec_; }
 
  private:
