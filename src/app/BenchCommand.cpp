@@ -3,6 +3,8 @@
 #include "app/OptionValues.h"
 #include "app/ProgressLine.h"
 #include "bench/BenchRunner.h"
+#include "lab/LabLink.h"
+#include "lab/LabUnavailable.h"
 #include "link/LinkSpec.h"
 #include "metrics/CsvReport.h"
 #include "metrics/JsonReport.h"
@@ -54,6 +56,10 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   add("probe-rate", "", "under-load pattern: latency probes per second (default 100)", "N");
   add("target", "", "a remote `pigeon echo` at HOST:PORT (pingpong)", "HOST:PORT");
   add("link", "", "impair the path of UDP-based transports, e.g. loss=5%,delay=20ms", "SPEC");
+  add("lab", "",
+      "run every transport across one emulated link between two network namespaces "
+      "(engine tun, root; docs/lab.md), e.g. loss=2%,delay=10ms",
+      "SPEC");
   add("seed", "", "seed of the link's impairments (default 1)", "N");
   add("drain", "", "wait MS after the last message for stragglers (default 500)", "MS");
   add("json", "", "write the results as JSON to FILE", "FILE");
@@ -132,6 +138,19 @@ bench::BenchSettings BenchCommand::readSettings() const {
       throw UsageError(std::string("--link: ") + e.what());
     }
   }
+  if (given("lab")) {
+    if (!s.linkSpec.empty()) throw UsageError("give --lab or --link, not both");
+    if (!s.target.empty()) throw UsageError("--lab runs its own receiver: no --target");
+    s.labSpec = text("lab");
+    try {
+      static_cast<void>(link::LinkSpec::parse(s.labSpec));
+      if (s.labSpec.find("seed=") == std::string::npos) {
+        s.labSpec += std::string(s.labSpec.empty() ? "" : ",") + "seed=" + std::to_string(s.seed);
+      }
+    } catch (const link::LinkSpecError& e) {
+      throw UsageError(std::string("--lab: ") + e.what());
+    }
+  }
   s.logPath = text("log");
   s.nagle = flag("bench.nagle");
   s.congestionControl = text("cc");
@@ -156,7 +175,13 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   {
     ProgressLine progress;
     runner.setProgress([&progress](const std::string& what) { progress.set(what); });
-    cases = runner.run();
+    try {
+      cases = runner.run();
+    } catch (const lab::LabUnavailable& e) {
+      report(std::string("--lab not possible here: ") + e.what());
+      return e.reason() == lab::LabUnavailable::Reason::kNoPermission ? EXIT_NOPERM
+                                                                      : EXIT_UNAVAILABLE;
+    }
   }
 
   std::vector<metrics::TransportResult> results;
@@ -172,6 +197,11 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
                                    : describe.at("count") + " messages")
             << pace << ", target " << describe.at("target") << "\n"
             << "one-way latency clock: " << describe.at("one_way_clock") << "\n";
+  if (!settings.labSpec.empty()) {
+    std::cout << "impaired link: " << settings.labSpec
+              << " (lab, engine tun: every transport crosses the same emulated link, near "
+              << lab::LabLink::kNearAddress << " -> far " << lab::LabLink::kFarAddress << ")\n";
+  }
   if (!settings.linkSpec.empty()) {
     std::cout << "impaired link: " << settings.linkSpec << " (applies to";
     bool any = false;

@@ -211,8 +211,17 @@ std::map<std::string, std::string> BenchRunner::describe() const {
     d["probe_rate_per_s"] = shortNumber(settings_.probeRatePerS);
   }
   if (settings_.deadlineMs) d["deadline_ms"] = shortNumber(*settings_.deadlineMs);
-  d["target"] = settings_.target.empty() ? "local (self-contained on 127.0.0.1)" : settings_.target;
+  d["target"] = !settings_.labSpec.empty()
+                    ? std::string("local, across the lab: receiver in its far namespace (") +
+                          lab::LabLink::kFarAddress + ")"
+                : settings_.target.empty() ? "local (self-contained on 127.0.0.1)"
+                                           : settings_.target;
   d["link"] = settings_.linkSpec.empty() ? "none" : settings_.linkSpec;
+  if (!settings_.labSpec.empty()) {
+    d["lab_engine"] = "tun";
+    d["lab_spec"] = settings_.labSpec;
+    d["lab_mtu"] = "1500";
+  }
   d["seed"] = std::to_string(settings_.seed);
   d["one_way_clock"] = clockNote_;
   d["nagle"] = settings_.nagle ? "on" : "off";
@@ -233,14 +242,18 @@ std::vector<BenchCase> BenchRunner::run() {
     clockNote_ = "shared (same host)";
   }
 
+  if (!settings_.labSpec.empty() && !lab_) lab_ = std::make_unique<LabPath>(settings_.labSpec);
+
   std::vector<BenchCase> cases;
   for (std::size_t size : settings_.sizesBytes) {
     for (const auto& transport : settings_.transports) {
       if (progress_) {
         progress_(transport + ", " + std::to_string(size) + "-byte messages, " +
-                  patternName(settings_.pattern) + (impaired(transport) ? ", impaired link" : ""));
+                  patternName(settings_.pattern) +
+                  (impaired(transport) || lab_ ? ", impaired link" : ""));
       }
       TransportResult result;
+      if (lab_) lab_->reset();
       if (target) {
         result = runEcho(transport, size, *target, sharedClock);
       } else if (settings_.pattern == Pattern::kPingPong) {
@@ -248,7 +261,8 @@ std::vector<BenchCase> BenchRunner::run() {
       } else {
         result = runLocalOneWay(transport, size);
       }
-      result.metImpairedLink = impaired(transport);
+      result.metImpairedLink = impaired(transport) || lab_;
+      if (lab_) lab_->addFacts(result);
       result.counters["size_bytes"] = size;
       cases.push_back({size, std::move(result)});
     }
@@ -269,7 +283,10 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   sinkOptions.log = log_.get();
   sinkOptions.receiveBufferBytes = kSinkBufferBytes;
   sinkOptions.busyPoll = settings_.ratePerS <= 0;
-  BenchSink sink(transport::listenOn(name, kLoopback, options), sinkOptions);
+  BenchSink sink(
+      lab_ ? lab_->inFar([&] { return transport::listenOn(name, lab_->farAddress(), options); })
+           : transport::listenOn(name, kLoopback, options),
+      sinkOptions);
 
   std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = sink.localAddress();
@@ -279,7 +296,9 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   }
 
   Background sinkThread([&sink](const std::atomic<bool>& stop) { sink.run(stop); });
-  auto sender = transport::connectTo(name, destination, options);
+  auto sender = lab_
+                    ? lab_->inNear([&] { return transport::connectTo(name, destination, options); })
+                    : transport::connectTo(name, destination, options);
   std::optional<Background> sampler;
   if (auto* reliable = dynamic_cast<transport::RudpTransport*>(sender.get()); reliable && log_) {
     // The sender's counters over time, beside the arrivals in the log.
@@ -346,7 +365,9 @@ TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBy
     relay.emplace(settings_.linkSpec, destination);
     destination = relay->address();
   }
-  auto client = transport::connectTo(name, destination, options);
+  auto client = lab_
+                    ? lab_->inNear([&] { return transport::connectTo(name, destination, options); })
+                    : transport::connectTo(name, destination, options);
   PingPongClient echo(*client, settings_, sizeBytes, sharedClock);
   const std::atomic<bool> keepGoing{false};
   echo.run(keepGoing);
@@ -367,9 +388,14 @@ TransportResult BenchRunner::runEcho(const std::string& name, std::size_t sizeBy
 }
 
 TransportResult BenchRunner::runLocalEcho(const std::string& name, std::size_t sizeBytes) {
-  EchoReflector reflector(name, kLoopback);
-  Background serving([&reflector](const std::atomic<bool>& stop) { reflector.run(stop); });
-  TransportResult result = runEcho(name, sizeBytes, reflector.localAddress(), true);
+  std::optional<EchoReflector> reflector;
+  if (lab_) {
+    lab_->inFar([&] { reflector.emplace(name, lab_->farAddress()); });
+  } else {
+    reflector.emplace(name, kLoopback);
+  }
+  Background serving([&reflector](const std::atomic<bool>& stop) { reflector->run(stop); });
+  TransportResult result = runEcho(name, sizeBytes, reflector->localAddress(), true);
   serving.finish(/*stopNow=*/true);
   return result;
 }

@@ -28,6 +28,7 @@ struct BenchSettings {
   std::optional<double> deadlineMs;  // later than this is "late"
   std::string target;                // HOST:PORT of a pigeon echo; empty: local
   std::string linkSpec;              // impairment for UDP-based transports
+  std::string labSpec;               // a lab link (engine tun) for every transport
   std::uint64_t seed = 1;
   bool nagle = false;                    // TCP: keep Nagle's algorithm on
   std::string congestionControl;         // TCP: empty = the kernel's default

@@ -44,11 +44,14 @@ std::vector<std::pair<std::string, std::uint64_t>> counterFields(const Direction
     const std::string n = p.name;
     fields.emplace_back(n + "_seen", p.counters.seen);
     fields.emplace_back(n + "_dropped", p.counters.droppedByModel);
-    fields.emplace_back(n + "_queue_drops",
-                        p.counters.droppedByQueue + p.counters.droppedByBacklog);
-    fields.emplace_back(n + "_duplicated", p.counters.duplicated);
-    fields.emplace_back(n + "_corrupted", p.counters.corrupted);
-    fields.emplace_back(n + "_reordered", p.counters.reordered);
+    // The rarer ones only when they happened, so a table stays readable.
+    const auto rare = [&](const char* name, std::uint64_t value) {
+      if (value) fields.emplace_back(n + name, value);
+    };
+    rare("_queue_drops", p.counters.droppedByQueue + p.counters.droppedByBacklog);
+    rare("_duplicated", p.counters.duplicated);
+    rare("_corrupted", p.counters.corrupted);
+    rare("_reordered", p.counters.reordered);
   }
   fields.emplace_back("delay_p50_us", static_cast<std::uint64_t>(c.delayP50Ns / 1000));
   fields.emplace_back("delay_p99_us", static_cast<std::uint64_t>(c.delayP99Ns / 1000));

@@ -14,7 +14,8 @@ namespace pigeon::lab {
 std::string describe(const DirectionCounters& counters);
 
 // The same as named numbers for a result, e.g. {"udp_dropped", 52},
-// {"delay_p99_us", 25000}; only protocols that saw a packet.
+// {"delay_p99_us", 25000}; only protocols that saw a packet, and queue
+// drops, duplicates, corruptions and reorderings only when not 0.
 std::vector<std::pair<std::string, std::uint64_t>> counterFields(const DirectionCounters& counters);
 
 }  // namespace pigeon::lab
