@@ -2,6 +2,7 @@
 
 #include "app/OptionValues.h"
 #include "app/ProgressLine.h"
+#include "app/TerminationSignals.h"
 #include "bench/BenchRunner.h"
 #include "lab/LabLink.h"
 #include "lab/LabUnavailable.h"
@@ -17,13 +18,47 @@
 
 #include <Poco/Util/Option.h>
 
+#include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
+#include <thread>
 
 namespace pigeon::app {
 
 using Poco::Util::Option;
+
+namespace {
+
+// Blocks SIGINT, SIGTERM and SIGQUIT for every thread started after it and
+// waits for them on a thread of its own: one arriving removes this
+// process's lab namespaces and exits 128 + the signal, as the default
+// action would but without leaving the lab behind.
+class LabSignalGuard {
+ public:
+  LabSignalGuard()
+      : watcher_([this] {
+          while (!done_) {
+            if (const int signal = signals_.waitFor(100); signal != 0) {
+              lab::LabLink::removeOwn(lab::LabOptions{}.prefix);
+              std::_Exit(128 + signal);
+            }
+          }
+        }) {}
+  ~LabSignalGuard() {
+    done_ = true;
+    watcher_.join();
+  }
+
+ private:
+  TerminationSignals signals_;
+  std::atomic<bool> done_{false};
+  std::thread watcher_;
+};
+
+}  // namespace
 
 BenchCommand::BenchCommand()
     : Subcommand("bench", "[OPTIONS]",
@@ -170,6 +205,9 @@ bench::BenchSettings BenchCommand::readSettings() const {
 int BenchCommand::execute(const std::vector<std::string>& args) {
   if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
   bench::BenchSettings settings = readSettings();
+  // With a lab, Ctrl-C and SIGTERM remove its namespaces before the exit.
+  std::optional<LabSignalGuard> labGuard;
+  if (!settings.labSpec.empty()) labGuard.emplace();
   std::vector<bench::BenchCase> cases;
   bench::BenchRunner runner(settings);
   {

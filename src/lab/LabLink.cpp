@@ -19,6 +19,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <system_error>
@@ -35,6 +36,9 @@ constexpr int kMaxReadsPerTurn = 64;
 constexpr std::int64_t kMaxWaitNs = 100'000'000;
 
 std::atomic<int> labsInProcess{0};
+// Held while a lab builds or removes its namespaces, so removeOwn() (from a
+// signal watcher) sees all of them or none.
+std::recursive_mutex namespacesMutex;
 
 [[noreturn]] void throwErrno(const std::string& what) {
   throw std::system_error(errno, std::generic_category(), what);
@@ -165,6 +169,13 @@ std::vector<std::string> LabLink::removeStale(const std::string& prefix) {
   return removed;
 }
 
+void LabLink::removeOwn(const std::string& prefix) {
+  std::lock_guard lock(namespacesMutex);
+  for (const auto& name : namespaces(prefix)) {
+    if (ownerOf(name, prefix) == ::getpid()) deleteNamespace(name);
+  }
+}
+
 LabLink::LabLink(const link::LinkSpec& spec, LabOptions options)
     : spec_(spec), options_(std::move(options)), emulator_(spec) {
   checkAvailable();
@@ -174,6 +185,7 @@ LabLink::LabLink(const link::LinkSpec& spec, LabOptions options)
                            (index ? "-" + std::to_string(index) : "");
   nearName_ = base + "-near";
   farName_ = base + "-far";
+  std::lock_guard lock(namespacesMutex);
   try {
     build();
   } catch (...) {
@@ -229,6 +241,8 @@ void LabLink::remove() noexcept {
     if (*fd >= 0) ::close(*fd);
     *fd = -1;
   }
+  // Recursive: the constructor holds it already when it undoes a build().
+  std::lock_guard lock(namespacesMutex);
   for (const auto& name : made_) {
     try {
       deleteNamespace(name);

@@ -72,6 +72,9 @@ class LabLink {
   // Removes the namespaces PREFIX-PID-* whose PID is not running (and
   // kills what still runs in them); returns their names.
   static std::vector<std::string> removeStale(const std::string& prefix);
+  // Removes every namespace PREFIX-PID-* of this process, for a process
+  // about to exit on a signal without running destructors.
+  static void removeOwn(const std::string& prefix);
   // The namespaces PREFIX-* there are now.
   static std::vector<std::string> namespaces(const std::string& prefix);
 

@@ -7,11 +7,14 @@
 
 #include <unistd.h>
 
+#include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <fstream>
 #include <optional>
 #include <sstream>
 #include <string>
+#include <thread>
 
 using pigeon::testing::ChildProcess;
 using Poco::JSON::Object;
@@ -122,6 +125,47 @@ TEST(BenchLab, TheSameSeedLosesTheSameNumberOfUdpMessages) {
   EXPECT_GT(first->getValue<std::uint64_t>("lost"), 0u);
   EXPECT_EQ(first->getValue<std::uint64_t>("lost"), second->getValue<std::uint64_t>("lost"));
   EXPECT_EQ(counter(first, "lab_up_udp_dropped"), counter(second, "lab_up_udp_dropped"));
+}
+
+// "pigeon-PID-" of the running pigeon whose command line holds `marker`
+// once its lab namespaces appear, waiting up to 10 s; empty if none did.
+std::string labNamespaceOf(const std::string& marker) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < until) {
+    std::FILE* list = ::popen("ip netns list", "r");
+    char line[256];
+    while (list && std::fgets(line, sizeof line, list)) {
+      unsigned pid = 0;
+      char side[8] = {};
+      if (std::sscanf(line, "pigeon-%u-%7[a-z]", &pid, side) != 2) continue;
+      std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+      std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+      if (args.find(marker) != std::string::npos) {
+        ::pclose(list);
+        return "pigeon-" + std::to_string(pid) + "-";
+      }
+    }
+    if (list) ::pclose(list);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, bounded above
+  }
+  return "";
+}
+
+TEST(BenchLab, CtrlCRemovesTheLabBeforeExiting) {
+  SKIP_WITHOUT_LAB();
+  const std::string marker = "987654321";  // a seed no other test uses
+  ChildProcess bench({PIGEON_BINARY, "bench", "--lab", "delay=1ms", "--seed", marker, "--duration",
+                      "30", "--transport", "udp"});
+  const std::string prefix = labNamespaceOf(marker);
+  ASSERT_FALSE(prefix.empty()) << bench.err();
+  bench.signal(SIGINT);
+  EXPECT_EQ(bench.wait(ChildProcess::Duration(10'000)), 128 + SIGINT) << bench.err();
+  std::FILE* list = ::popen("ip netns list", "r");
+  std::string names;
+  char line[256];
+  while (list && std::fgets(line, sizeof line, list)) names += line;
+  if (list) ::pclose(list);
+  EXPECT_EQ(names.find(prefix), std::string::npos) << names;
 }
 
 TEST(BenchLab, RefusesALabTogetherWithALinkOrATarget) {
