@@ -51,6 +51,7 @@ pid_t spawnIn(int namespaceFd, const std::vector<std::string>& argv, const std::
   args.push_back(nullptr);
   for (auto& e : env) envp.push_back(e.data());
   envp.push_back(nullptr);
+  const std::string cannotRun = "pigeon lab: cannot run '" + argv.front() + "'\n";
   const pid_t parent = ::getpid();
   const pid_t pid = ::fork();
   if (pid < 0) throw std::runtime_error(std::string("fork: ") + std::strerror(errno));
@@ -63,6 +64,7 @@ pid_t spawnIn(int namespaceFd, const std::vector<std::string>& argv, const std::
     ::sigprocmask(SIG_SETMASK, &none, nullptr);
     if (::setns(namespaceFd, CLONE_NEWNET) != 0) ::_exit(126);
     ::execvpe(args[0], args.data(), envp.data());
+    [[maybe_unused]] const ssize_t n = ::write(2, cannotRun.data(), cannotRun.size());
     ::_exit(127);
   }
   return pid;

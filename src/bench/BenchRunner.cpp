@@ -220,7 +220,8 @@ std::map<std::string, std::string> BenchRunner::describe() const {
   if (!settings_.labSpec.empty()) {
     d["lab_engine"] = "tun";
     d["lab_spec"] = settings_.labSpec;
-    d["lab_mtu"] = "1500";
+    d["lab_mtu"] =
+        std::to_string(lab_ ? lab_->link().options().mtuBytes : lab::LabOptions{}.mtuBytes);
   }
   d["seed"] = std::to_string(settings_.seed);
   d["one_way_clock"] = clockNote_;
