@@ -168,3 +168,24 @@ TEST(LabEmulator, ReorderHoldsCopiesBackSoLaterOnesOvertake) {
   EXPECT_LT(c.reordered, 90u);
   EXPECT_GT(inversions, 0);
 }
+
+TEST(LabEmulator, UdpOfferedAtTwiceTheRateGetsTheRateThroughAndTheRestIsQueueDrops) {
+  // 20 Mbit/s offered for 1 s (1250-byte packets every 500 us) into 10 Mbit/s
+  // with a 50-packet queue: 1 ms per packet on the link.
+  Emulator emulator(LinkSpec::parse("rate=10mbit,queue=50"));
+  std::uint64_t delivered = 0;
+  const auto count = [&](Direction, const std::vector<unsigned char>&) { ++delivered; };
+  for (int i = 0; i < 2000; ++i) {
+    const auto p = ipv4(17, static_cast<std::uint8_t>(i), 1250);
+    emulator.onPacket(Direction::kUp, i * 500'000LL, p.data(), p.size());
+    emulator.deliverDue(i * 500'000LL, count);
+  }
+  emulator.deliverDue(2 * 1'000'000'000LL, count);
+  const auto c = emulator.counters(Direction::kUp).udp;
+  EXPECT_EQ(delivered + c.droppedByQueue, 2000u);
+  // What the link sent in the second (1,000) plus the queue still full at its end.
+  EXPECT_NEAR(static_cast<double>(delivered), 1050.0, 2.0);
+  EXPECT_EQ(c.droppedByModel, 0u);
+  // A full 50-packet queue at 1 ms each is 50 ms of waiting.
+  EXPECT_NEAR(static_cast<double>(emulator.counters(Direction::kUp).delayP99Ns), 50e6, 1e6);
+}
