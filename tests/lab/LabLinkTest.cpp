@@ -90,7 +90,7 @@ TEST(LabLink, CarriesUdpWithTheDelayOfItsSpecAndRemovesItsNamespaces) {
     ASSERT_EQ(sockets.far.receiveBytes(buffer, sizeof buffer), 5);
     const std::int64_t tookNs = pigeon::wire::steadyNowNs() - sentNs;
     EXPECT_GE(tookNs, 25'000'000);
-    EXPECT_LT(tookNs, 35'000'000);  // generous: a loaded CI machine
+    EXPECT_LT(tookNs, 50'000'000);  // not twice: generous for a loaded CI machine
     const auto up = lab->counters(Direction::kUp);
     EXPECT_EQ(up.udp.seen, 1u);
     EXPECT_EQ(up.udp.delivered, 1u);
