@@ -13,7 +13,8 @@ packages=(
   netcat-openbsd socat   # plain peers in the end-to-end tests
   sockperf iperf3        # peer tools that bench/compare measures against
   time                   # /usr/bin/time: bench/compare's maximum resident set
-  iproute2               # ip, ss: inspecting sockets and namespaces in labs
+  iproute2               # ip, ss: pigeon lab builds its namespaces with ip
+  iputils-ping           # ping across pigeon lab in its end-to-end test
 )
 
 missing=()

@@ -4,7 +4,10 @@
 #include "app/OptionValues.h"
 #include "app/OutputFile.h"
 #include "app/ProgressLine.h"
+#include "app/TerminationSignals.h"
 #include "bench/BenchRunner.h"
+#include "lab/LabLink.h"
+#include "lab/LabUnavailable.h"
 #include "link/LinkSpec.h"
 #include "metrics/CsvReport.h"
 #include "metrics/JsonReport.h"
@@ -19,11 +22,14 @@
 #include <Poco/Util/Option.h>
 
 #include <algorithm>
+#include <atomic>
+#include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <optional>
 #include <set>
+#include <thread>
 
 namespace pigeon::app {
 
@@ -42,6 +48,33 @@ std::size_t largestMessageBytes(transport::TransportKind kind) {
 // What a shell reports for a program ended by SIGINT (128 + 2): a script sees
 // the run was cut short even though what finished was printed and written.
 constexpr int kExitInterrupted = 130;
+
+// Blocks SIGINT, SIGTERM and SIGQUIT for every thread started after it and
+// waits for them on a thread of its own: one arriving removes this
+// process's lab namespaces and exits 128 + the signal, as the default
+// action would but without leaving the lab behind.
+class LabSignalGuard {
+ public:
+  LabSignalGuard()
+      : watcher_([this] {
+          while (!done_) {
+            if (const int signal = signals_.waitFor(100); signal != 0) {
+              lab::LabLink::removeOwn(lab::LabOptions{}.prefix);
+              std::_Exit(128 + signal);
+            }
+          }
+        }) {}
+  ~LabSignalGuard() {
+    done_ = true;
+    watcher_.join();
+  }
+
+ private:
+  TerminationSignals signals_;
+  std::atomic<bool> done_{false};
+  std::thread watcher_;
+};
+
 }  // namespace
 
 BenchCommand::BenchCommand()
@@ -75,6 +108,10 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   add("probe-rate", "", "under-load pattern: latency probes per second (default 100)", "N");
   add("target", "", "a remote `pigeon echo` at HOST:PORT (pingpong)", "HOST:PORT");
   add("link", "", "impair the path of UDP-based transports, e.g. loss=5%,delay=20ms", "SPEC");
+  add("lab", "",
+      "run every transport across one emulated link between two network namespaces "
+      "(engine tun, root; docs/lab.md), e.g. loss=2%,delay=10ms",
+      "SPEC");
   add("seed", "", "seed of the link's impairments (default 1)", "N");
   add("drain", "", "wait MS after the last message for stragglers (default 500)", "MS");
   add("timeout", "",
@@ -173,6 +210,19 @@ bench::BenchSettings BenchCommand::readSettings() const {
       throw UsageError(std::string("--link: ") + e.what());
     }
   }
+  if (given("lab")) {
+    if (!s.linkSpec.empty()) throw UsageError("give --lab or --link, not both");
+    if (!s.target.empty()) throw UsageError("--lab runs its own receiver: no --target");
+    s.labSpec = text("lab");
+    try {
+      static_cast<void>(link::LinkSpec::parse(s.labSpec));
+      if (s.labSpec.find("seed=") == std::string::npos) {
+        s.labSpec += std::string(s.labSpec.empty() ? "" : ",") + "seed=" + std::to_string(s.seed);
+      }
+    } catch (const link::LinkSpecError& e) {
+      throw UsageError(std::string("--lab: ") + e.what());
+    }
+  }
   s.logPath = text("log");
   s.nagle = flag("bench.nagle");
   s.congestionControl = text("cc");
@@ -245,6 +295,9 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     return EXIT_CANTCREAT;
   }
 
+  // With a lab, Ctrl-C and SIGTERM remove its namespaces before the exit.
+  std::optional<LabSignalGuard> labGuard;
+  if (!settings.labSpec.empty()) labGuard.emplace();
   std::vector<bench::BenchCase> cases;
   std::map<std::string, std::string> describe;
   std::string interrupted;
@@ -253,7 +306,13 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     bench::BenchRunner runner(settings);
     ProgressLine progress;
     runner.setProgress([&progress](const std::string& what) { progress.set(what); });
-    cases = runner.run(ctrlC.raised());
+    try {
+      cases = runner.run(ctrlC.raised());
+    } catch (const lab::LabUnavailable& e) {
+      report(std::string("--lab not possible here: ") + e.what());
+      return e.reason() == lab::LabUnavailable::Reason::kNoPermission ? EXIT_NOPERM
+                                                                      : EXIT_UNAVAILABLE;
+    }
     describe = runner.describe();
     interrupted = runner.interrupted();
   }  // the runner closes the --log file here
@@ -271,6 +330,11 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
                                    : describe.at("count") + " messages")
             << pace << ", target " << describe.at("target") << "\n"
             << "one-way latency clock: " << describe.at("one_way_clock") << "\n";
+  if (!settings.labSpec.empty()) {
+    std::cout << "impaired link: " << settings.labSpec
+              << " (lab, engine tun: every transport crosses the same emulated link, near "
+              << lab::LabLink::kNearAddress << " -> far " << lab::LabLink::kFarAddress << ")\n";
+  }
   if (describe.count("probe_timeout")) {
     std::cout << "lost probe: no reply within the timeout, " << describe.at("probe_timeout")
               << "\n";

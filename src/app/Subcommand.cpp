@@ -212,4 +212,15 @@ bool Subcommand::flag(const std::string& key) const {
   return result;
 }
 
+long Subcommand::integerSetting(const std::string& key, long fallback, long min, long max) const {
+  if (!config().hasProperty(key)) return fallback;
+  const std::string text = config().getString(key);
+  Poco::Int64 value = 0;
+  if (!Poco::NumberParser::tryParse64(text, value) || value < min || value > max) {
+    throw UsageError(optionName(key) + " must be a whole number from " + std::to_string(min) +
+                     " to " + std::to_string(max) + ", not '" + text + "'");
+  }
+  return static_cast<long>(value);
+}
+
 }  // namespace pigeon::app

@@ -39,6 +39,8 @@ class Subcommand : public Poco::Util::Application {
   std::string setting(const std::string& key, const std::string& fallback) const;
   bool hasSetting(const std::string& key) const;
   bool flag(const std::string& key) const;
+  // A whole number from min to max; the fallback when not set.
+  long integerSetting(const std::string& key, long fallback, long min, long max) const;
 
   // One line on stderr, prefixed "pigeon NAME: ".
   void report(const std::string& message) const;

@@ -3,6 +3,7 @@
 #include "app/BenchCommand.h"
 #include "app/ChatCommand.h"
 #include "app/EchoCommand.h"
+#include "app/LabCommand.h"
 #include "app/LinkCommand.h"
 
 namespace pigeon::app {
@@ -17,6 +18,8 @@ const std::vector<SubcommandEntry>& subcommands() {
        [] { return std::make_unique<BenchCommand>(); }},
       {"link", "relay between two udp endpoints that loses, delays, reorders, duplicates",
        [] { return std::make_unique<LinkCommand>(); }},
+      {"lab", "runs programs across one emulated link: tcp, udp and icmp alike (root)",
+       [] { return std::make_unique<LabCommand>(); }},
   };
   return table;
 }

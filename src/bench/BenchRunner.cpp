@@ -210,8 +210,18 @@ std::map<std::string, std::string> BenchRunner::describe() const {
     d["probe_rate_per_s"] = shortNumber(settings_.probeRatePerS);
   }
   if (settings_.deadlineMs) d["deadline_ms"] = shortNumber(*settings_.deadlineMs);
-  d["target"] = settings_.target.empty() ? "local (self-contained on 127.0.0.1)" : settings_.target;
+  d["target"] = !settings_.labSpec.empty()
+                    ? std::string("local, across the lab: receiver in its far namespace (") +
+                          lab::LabLink::kFarAddress + ")"
+                : settings_.target.empty() ? "local (self-contained on 127.0.0.1)"
+                                           : settings_.target;
   d["link"] = settings_.link ? settings_.linkSpec : "none";
+  if (!settings_.labSpec.empty()) {
+    d["lab_engine"] = "tun";
+    d["lab_spec"] = settings_.labSpec;
+    d["lab_mtu"] =
+        std::to_string(lab_ ? lab_->link().options().mtuBytes : lab::LabOptions{}.mtuBytes);
+  }
   if (settings_.link) {
     // What each direction really ran with, seeds included.
     d["link_up"] = link::describe(settings_.link->up);
@@ -257,6 +267,8 @@ std::vector<BenchCase> BenchRunner::run(const std::atomic<bool>& stop) {
     clockNote_ = "shared (same host)";
   }
 
+  if (!settings_.labSpec.empty() && !lab_) lab_ = std::make_unique<LabPath>(settings_.labSpec);
+
   std::vector<BenchCase> cases;
   for (std::size_t size : settings_.sizesBytes) {
     for (const transport::TransportKind transport : settings_.transports) {
@@ -269,9 +281,10 @@ std::vector<BenchCase> BenchRunner::run(const std::atomic<bool>& stop) {
       if (progress_) {
         progress_(std::string(transport::transportKindName(transport)) + ", " +
                   std::to_string(size) + "-byte messages, " + patternName(settings_.pattern) +
-                  (impaired(transport) ? ", impaired link" : ""));
+                  (impaired(transport) || lab_ ? ", impaired link" : ""));
       }
       TransportResult result;
+      if (lab_) lab_->reset();
       try {
         if (target) {
           result = runEcho(transport, size, *target, sharedClock);
@@ -291,7 +304,8 @@ std::vector<BenchCase> BenchRunner::run(const std::atomic<bool>& stop) {
         failed(cases, transport, size, e.what());
         continue;
       }
-      result.metImpairedLink = impaired(transport);
+      result.metImpairedLink = impaired(transport) || lab_;
+      if (lab_) lab_->addFacts(result);
       result.counters["size_bytes"] = size;
       cases.push_back({size, std::move(result), nullptr});
     }
@@ -325,7 +339,10 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
   sinkOptions.log = log_.get();
   sinkOptions.receiveBufferBytes = kSinkBufferBytes;
   sinkOptions.busyPoll = settings_.ratePerS <= 0;
-  BenchSink sink(transport::listenOn(kind, kLoopback, options), sinkOptions);
+  BenchSink sink(
+      lab_ ? lab_->inFar([&] { return transport::listenOn(kind, lab_->farAddress(), options); })
+           : transport::listenOn(kind, kLoopback, options),
+      sinkOptions);
 
   std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = sink.localAddress();
@@ -335,7 +352,9 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
   }
 
   Background sinkThread([&sink](const std::atomic<bool>& stop) { sink.run(stop); });
-  auto sender = transport::connectTo(kind, destination, options);
+  auto sender = lab_
+                    ? lab_->inNear([&] { return transport::connectTo(kind, destination, options); })
+                    : transport::connectTo(kind, destination, options);
   std::optional<Background> sampler;
   if (sender->reliabilityCounters() && log_) {
     // The sender's counters over time, beside the arrivals in the log.
@@ -403,7 +422,9 @@ TransportResult BenchRunner::runEcho(transport::TransportKind kind, std::size_t 
     relay.emplace(*settings_.link, destination);
     destination = relay->address();
   }
-  auto client = transport::connectTo(kind, destination, options);
+  auto client = lab_
+                    ? lab_->inNear([&] { return transport::connectTo(kind, destination, options); })
+                    : transport::connectTo(kind, destination, options);
   PingPongClient echo(*client, settings_, sizeBytes, sharedClock);
   echo.run(*stop_);
   if (*stop_) throw CaseInterrupted{};
@@ -424,9 +445,14 @@ TransportResult BenchRunner::runEcho(transport::TransportKind kind, std::size_t 
 }
 
 TransportResult BenchRunner::runLocalEcho(transport::TransportKind kind, std::size_t sizeBytes) {
-  EchoReflector reflector(kind, kLoopback);
-  Background serving([&reflector](const std::atomic<bool>& stop) { reflector.run(stop); });
-  TransportResult result = runEcho(kind, sizeBytes, reflector.localAddress(), true);
+  std::optional<EchoReflector> reflector;
+  if (lab_) {
+    lab_->inFar([&] { reflector.emplace(kind, lab_->farAddress()); });
+  } else {
+    reflector.emplace(kind, kLoopback);
+  }
+  Background serving([&reflector](const std::atomic<bool>& stop) { reflector->run(stop); });
+  TransportResult result = runEcho(kind, sizeBytes, reflector->localAddress(), true);
   serving.finish(/*stopNow=*/true);
   return result;
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "bench/BenchSettings.h"
+#include "bench/LabPath.h"
 #include "bench/MessageLog.h"
 #include "metrics/TransportResult.h"
 #include "transport/TransportFactory.h"
@@ -30,7 +31,9 @@ struct BenchCase {
 // receiver (stream, burst, under-load) or reflector (pingpong) on 127.0.0.1
 // with a kernel-chosen port, behind a link relay for UDP-based transports
 // when a link is given. With a target, every pattern runs against the
-// remote `pigeon echo`, as probes whose replies are measured.
+// remote `pigeon echo`, as probes whose replies are measured. With a lab
+// (settings.labSpec) the receiver or reflector is in the lab's far
+// namespace and the sender in the near one, for every transport.
 class BenchRunner {
  public:
   // Says what is being run now, for progress on stderr.
@@ -70,6 +73,7 @@ class BenchRunner {
   std::string clockNote_ = "shared (same host)";
   const std::atomic<bool>* stop_ = nullptr;  // set for the length of run()
   std::string interrupted_;
+  std::unique_ptr<LabPath> lab_;  // --lab: every transport crosses it
 };
 
 // True when `address` is this host's: loopback or one of its interfaces.

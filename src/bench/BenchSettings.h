@@ -1,8 +1,8 @@
 #pragma once
 
+#include "link/LinkSpec.h"
 #include "transport/TransportKind.h"
 #include "transport/rudp/RudpOptions.h"
-#include "link/LinkSpec.h"
 
 #include <cstddef>
 #include <cstdint>
@@ -28,15 +28,16 @@ struct BenchSettings {
   std::optional<double> durationS;             // instead of count, if given
   double ratePerS = 10'000;                    // 0: as fast as possible
   std::size_t burstSize = 100;
-  double probeRatePerS = 100;            // under-load: probes per second
-  std::optional<double> deadlineMs;      // later than this is "late"
-  std::string target;                    // HOST:PORT of a pigeon echo; empty: local
-  std::string linkSpec;                  // the --link text as given, for the report
-  std::optional<link::LinkSpec> link;    // parsed and seeded (withFallbackSeed); none: no relay
-  std::uint64_t seed = 1;                // --seed: seeds what the spec leaves unseeded
-  bool nagle = false;                    // TCP: keep Nagle's algorithm on
-  std::string congestionControl;         // TCP: empty = the kernel's default
-  bool udpSegmentation = true;           // UDP: batches as one GSO send (docs/bench.md)
+  double probeRatePerS = 100;          // under-load: probes per second
+  std::optional<double> deadlineMs;    // later than this is "late"
+  std::string target;                  // HOST:PORT of a pigeon echo; empty: local
+  std::string linkSpec;                // the --link text as given, for the report
+  std::optional<link::LinkSpec> link;  // parsed and seeded (withFallbackSeed); none: no relay
+  std::uint64_t seed = 1;              // --seed: seeds what the spec leaves unseeded
+  std::string labSpec;                 // a lab link (engine tun) for every transport
+  bool nagle = false;                  // TCP: keep Nagle's algorithm on
+  std::string congestionControl;       // TCP: empty = the kernel's default
+  bool udpSegmentation = true;         // UDP: batches as one GSO send (docs/bench.md)
   transport::rudp::ArqScheme arq = transport::rudp::ArqScheme::kSelectiveRepeat;
   transport::rudp::DeliveryMode delivery = transport::rudp::DeliveryMode::kOrdered;
   double drainMs = 500;                  // wait for stragglers after the last send

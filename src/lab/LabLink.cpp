@@ -1,0 +1,351 @@
+#include "lab/LabLink.h"
+
+#include "lab/LabUnavailable.h"
+#include "lab/NetnsScope.h"
+#include "lab/RunTool.h"
+#include "wire/Clock.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/if.h>
+#include <linux/if_tun.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/eventfd.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+#include <stdexcept>
+#include <system_error>
+
+namespace pigeon::lab {
+
+namespace {
+
+constexpr const char* kNetnsDir = "/run/netns";
+constexpr std::size_t kMaxPacketBytes = 65536;
+// Reads per device per turn, so a flood one way cannot starve the other
+// way or the writing of due copies.
+constexpr int kMaxReadsPerTurn = 64;
+constexpr std::int64_t kMaxWaitNs = 100'000'000;
+
+std::atomic<int> labsInProcess{0};
+// Held while a lab builds or removes its namespaces, so removeOwn() (from a
+// signal watcher) sees all of them or none.
+std::recursive_mutex namespacesMutex;
+
+[[noreturn]] void throwErrno(const std::string& what) {
+  throw std::system_error(errno, std::generic_category(), what);
+}
+
+bool processAlive(pid_t pid) { return ::kill(pid, 0) == 0 || errno == EPERM; }
+
+// The owner pid in PREFIX-PID-...; 0 when the name is not a lab's.
+pid_t ownerOf(const std::string& name, const std::string& prefix) {
+  const std::string head = prefix + "-";
+  if (name.rfind(head, 0) != 0) return 0;
+  std::size_t i = head.size();
+  pid_t pid = 0;
+  const std::size_t start = i;
+  while (i < name.size() && name[i] >= '0' && name[i] <= '9' && i - start < 9) {
+    pid = pid * 10 + (name[i] - '0');
+    ++i;
+  }
+  if (i == start || i >= name.size() || name[i] != '-') return 0;
+  return pid;
+}
+
+// Kills what still runs in a namespace, then removes its name.
+void deleteNamespace(const std::string& name) {
+  const ToolResult pids = runTool({"ip", "netns", "pids", name});
+  if (pids.exitCode == 0) {
+    std::istringstream in(pids.output);
+    long pid = 0;
+    while (in >> pid) {
+      if (pid > 1 && pid != ::getpid()) ::kill(static_cast<pid_t>(pid), SIGKILL);
+    }
+  }
+  runTool({"ip", "netns", "delete", name});
+}
+
+int openTun(const char* name) {
+  const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) {
+    if (errno == EACCES || errno == EPERM) {
+      throw LabUnavailable(
+          LabUnavailable::Reason::kNoPermission,
+          "cannot open /dev/net/tun: " + std::string(std::strerror(errno)) + " (run as root)");
+    }
+    throw LabUnavailable(LabUnavailable::Reason::kMissing,
+                         "cannot open /dev/net/tun: " + std::string(std::strerror(errno)) +
+                             " (load the tun module: modprobe tun)");
+  }
+  ifreq request{};
+  request.ifr_flags = IFF_TUN | IFF_NO_PI;
+  std::strncpy(request.ifr_name, name, IFNAMSIZ - 1);
+  if (::ioctl(fd, TUNSETIFF, &request) != 0) {
+    const int error = errno;
+    ::close(fd);
+    errno = error;
+    throwErrno(std::string("TUNSETIFF ") + name);
+  }
+  return fd;
+}
+
+// Writes a sysctl of the calling thread's namespace; false if there is no
+// such file (e.g. no IPv6 in this kernel).
+bool writeSysctl(const std::string& path, const char* value) {
+  std::ofstream out(path);
+  if (!out) return false;
+  out << value;
+  return static_cast<bool>(out.flush());
+}
+
+// tx_dropped of a device in the calling thread's namespace.
+std::uint64_t txDropped(const char* device) {
+  std::ifstream in("/proc/thread-self/net/dev");
+  std::string line;
+  while (std::getline(in, line)) {
+    const auto colon = line.find(':');
+    if (colon == std::string::npos) continue;
+    std::string name = line.substr(0, colon);
+    name.erase(0, name.find_first_not_of(' '));
+    if (name != device) continue;
+    std::istringstream fields(line.substr(colon + 1));
+    std::uint64_t v[12] = {};
+    for (auto& f : v) fields >> f;
+    return v[11];  // rx: bytes packets errs drop fifo frame compressed multicast; tx: bytes packets
+                   // errs drop
+  }
+  return 0;
+}
+
+}  // namespace
+
+void LabLink::checkAvailable() {
+  if (::geteuid() != 0) {
+    throw LabUnavailable(LabUnavailable::Reason::kNoPermission,
+                         "needs root: network namespaces and TUN devices need CAP_NET_ADMIN "
+                         "(run it with sudo)");
+  }
+  if (::access("/dev/net/tun", F_OK) != 0) {
+    throw LabUnavailable(LabUnavailable::Reason::kMissing,
+                         "no /dev/net/tun: load the tun module (modprobe tun) or, in a "
+                         "container, pass the device in (--device /dev/net/tun)");
+  }
+  if (runTool({"ip", "-V"}).exitCode != 0) {
+    throw LabUnavailable(LabUnavailable::Reason::kMissing,
+                         "needs the 'ip' tool of iproute2 (apt-get install iproute2)");
+  }
+}
+
+std::vector<std::string> LabLink::namespaces(const std::string& prefix) {
+  std::vector<std::string> names;
+  DIR* dir = ::opendir(kNetnsDir);
+  if (!dir) return names;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name.rfind(prefix + "-", 0) == 0) names.push_back(name);
+  }
+  ::closedir(dir);
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::vector<std::string> LabLink::removeStale(const std::string& prefix) {
+  std::vector<std::string> removed;
+  for (const auto& name : namespaces(prefix)) {
+    const pid_t owner = ownerOf(name, prefix);
+    if (owner <= 0 || processAlive(owner)) continue;
+    deleteNamespace(name);
+    removed.push_back(name);
+  }
+  return removed;
+}
+
+void LabLink::removeOwn(const std::string& prefix) {
+  std::lock_guard lock(namespacesMutex);
+  for (const auto& name : namespaces(prefix)) {
+    if (ownerOf(name, prefix) == ::getpid()) deleteNamespace(name);
+  }
+}
+
+LabLink::LabLink(const link::LinkSpec& spec, LabOptions options)
+    : spec_(spec), options_(std::move(options)), emulator_(spec) {
+  checkAvailable();
+  removeStale(options_.prefix);
+  const int index = labsInProcess++;
+  const std::string base = options_.prefix + "-" + std::to_string(::getpid()) +
+                           (index ? "-" + std::to_string(index) : "");
+  nearName_ = base + "-near";
+  farName_ = base + "-far";
+  std::lock_guard lock(namespacesMutex);
+  try {
+    build();
+  } catch (...) {
+    remove();
+    throw;
+  }
+}
+
+LabLink::~LabLink() {
+  stop();
+  remove();
+}
+
+void LabLink::build() {
+  wake_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+  if (wake_ < 0) throwErrno("eventfd");
+  buildSide(nearName_, nearNs_, nearTun_, kNearAddress, kFarAddress);
+  buildSide(farName_, farNs_, farTun_, kFarAddress, kNearAddress);
+}
+
+void LabLink::buildSide(const std::string& name, int& nsFd, int& tunFd, const char* local,
+                        const char* peer) {
+  const ToolResult added = runTool({"ip", "netns", "add", name});
+  if (added.exitCode != 0) {
+    std::string why = added.output;
+    while (!why.empty() && why.back() == '\n') why.pop_back();
+    throw LabUnavailable(LabUnavailable::Reason::kMissing,
+                         "cannot create network namespace " + name + ": " + why);
+  }
+  made_.push_back(name);
+  const std::string path = std::string(kNetnsDir) + "/" + name;
+  nsFd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (nsFd < 0) throwErrno("open " + path);
+  {
+    NetnsScope inside(nsFd);
+    tunFd = openTun(kDeviceName);
+    if (!options_.ipv6) {
+      writeSysctl(std::string("/proc/sys/net/ipv6/conf/") + kDeviceName + "/disable_ipv6", "1");
+    }
+  }
+  runToolOrThrow({"ip", "-n", name, "link", "set", "lo", "up"});
+  runToolOrThrow({"ip", "-n", name, "link", "set", "dev", kDeviceName, "mtu",
+                  std::to_string(options_.mtuBytes), "txqueuelen",
+                  std::to_string(options_.txQueuePackets), "up"});
+  // A /32 with the peer as the other end of the point-to-point device: the
+  // kernel adds the host route to the peer. TUN has no ARP.
+  runToolOrThrow({"ip", "-n", name, "addr", "add", std::string(local) + "/32", "peer",
+                  std::string(peer) + "/32", "dev", kDeviceName});
+}
+
+void LabLink::remove() noexcept {
+  for (int* fd : {&nearTun_, &farTun_, &nearNs_, &farNs_, &wake_}) {
+    if (*fd >= 0) ::close(*fd);
+    *fd = -1;
+  }
+  // Recursive: the constructor holds it already when it undoes a build().
+  std::lock_guard lock(namespacesMutex);
+  for (const auto& name : made_) {
+    try {
+      deleteNamespace(name);
+    } catch (...) {
+      // best effort: the next lab removes what is left (removeStale)
+    }
+  }
+  made_.clear();
+}
+
+void LabLink::start() {
+  if (thread_.joinable()) throw std::logic_error("lab link: started twice");
+  stopRequested_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void LabLink::stop() noexcept {
+  stopRequested_ = true;
+  if (wake_ >= 0) {
+    const std::uint64_t one = 1;
+    [[maybe_unused]] const ssize_t n = ::write(wake_, &one, sizeof one);
+  }
+  if (thread_.joinable()) thread_.join();
+}
+
+std::string LabLink::error() const {
+  std::lock_guard lock(mutex_);
+  return error_;
+}
+
+DirectionCounters LabLink::counters(Emulator::Direction direction) const {
+  std::lock_guard lock(mutex_);
+  return emulator_.counters(direction);
+}
+
+void LabLink::resetCounters() {
+  std::lock_guard lock(mutex_);
+  emulator_.resetCounters();
+}
+
+std::uint64_t LabLink::deviceDrops() const {
+  std::uint64_t drops = 0;
+  for (int ns : {nearNs_, farNs_}) {
+    if (ns < 0) continue;
+    NetnsScope inside(ns);
+    drops += txDropped(kDeviceName);
+  }
+  return drops;
+}
+
+void LabLink::run() {
+  try {
+    loop();
+  } catch (const std::exception& e) {
+    std::lock_guard lock(mutex_);
+    error_ = std::string("lab emulator stopped: ") + e.what();
+  }
+}
+
+void LabLink::loop() {
+  std::vector<unsigned char> buffer(kMaxPacketBytes);
+  const auto deliver = [this](Emulator::Direction direction, const std::vector<unsigned char>& p) {
+    const int fd = direction == Emulator::Direction::kUp ? farTun_ : nearTun_;
+    if (::write(fd, p.data(), p.size()) != static_cast<ssize_t>(p.size())) ++writeErrors_;
+  };
+  while (!stopRequested_) {
+    std::int64_t waitNs = kMaxWaitNs;
+    {
+      std::lock_guard lock(mutex_);
+      const std::int64_t now = wire::steadyNowNs();
+      emulator_.deliverDue(now, deliver);
+      if (const auto next = emulator_.nextDueNs()) {
+        waitNs = std::clamp<std::int64_t>(*next - now, 0, kMaxWaitNs);
+      }
+    }
+    pollfd fds[3] = {{nearTun_, POLLIN, 0}, {farTun_, POLLIN, 0}, {wake_, POLLIN, 0}};
+    const timespec timeout{static_cast<time_t>(waitNs / 1'000'000'000),
+                           static_cast<long>(waitNs % 1'000'000'000)};
+    const int ready = ::ppoll(fds, 3, &timeout, nullptr);
+    if (ready < 0) {
+      if (errno == EINTR) continue;
+      throwErrno("ppoll");
+    }
+    if (fds[0].revents & POLLIN) readFrom(nearTun_, Emulator::Direction::kUp, buffer);
+    if (fds[1].revents & POLLIN) readFrom(farTun_, Emulator::Direction::kDown, buffer);
+    if ((fds[0].revents | fds[1].revents) & (POLLERR | POLLNVAL)) {
+      throw std::runtime_error("a TUN device failed");
+    }
+  }
+}
+
+void LabLink::readFrom(int fd, Emulator::Direction direction, std::vector<unsigned char>& buffer) {
+  for (int i = 0; i < kMaxReadsPerTurn; ++i) {
+    const ssize_t n = ::read(fd, buffer.data(), buffer.size());
+    if (n < 0) {
+      // EAGAIN: nothing more now; EIO: the device is going down. Either way
+      // the next poll tells.
+      return;
+    }
+    if (n == 0) return;
+    std::lock_guard lock(mutex_);
+    emulator_.onPacket(direction, wire::steadyNowNs(), buffer.data(), static_cast<std::size_t>(n));
+  }
+}
+
+}  // namespace pigeon::lab

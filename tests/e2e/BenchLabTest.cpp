@@ -1,0 +1,175 @@
+#include "ChildProcess.h"
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <fstream>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+
+using pigeon::testing::ChildProcess;
+using Poco::JSON::Object;
+
+namespace {
+
+constexpr int kExitUnavailable = 69;
+constexpr int kExitNoPerm = 77;
+constexpr auto kTimeout = ChildProcess::Duration(60'000);
+
+std::optional<std::string> labUnavailable() {
+  ChildProcess probe({PIGEON_BINARY, "lab", "--", "true"});
+  const auto rc = probe.wait(ChildProcess::Duration(10'000));
+  if (rc == kExitNoPerm || rc == kExitUnavailable) return probe.err();
+  return std::nullopt;
+}
+
+#define SKIP_WITHOUT_LAB() \
+  if (const auto why = labUnavailable()) GTEST_SKIP() << "lab not possible here: " << *why
+
+// Runs `pigeon bench ARGS --json FILE` and returns the parsed file.
+Object::Ptr benchJson(std::vector<std::string> args) {
+  const std::string path =
+      ::testing::TempDir() + "/pigeon-" + std::to_string(::getpid()) + "-lab-bench.json";
+  args.insert(args.begin(), {PIGEON_BINARY, "bench"});
+  args.insert(args.end(), {"--json", path});
+  ChildProcess run(args);
+  run.closeStdin();
+  const auto code = run.wait(kTimeout);
+  EXPECT_EQ(code, 0) << run.err() << run.out();
+  std::ifstream in(path);
+  std::stringstream text;
+  text << in.rdbuf();
+  std::remove(path.c_str());
+  Poco::JSON::Parser parser;
+  return parser.parse(text.str()).extract<Object::Ptr>();
+}
+
+Object::Ptr resultOf(const Object::Ptr& json, const std::string& transport) {
+  const auto results = json->getArray("results");
+  for (unsigned i = 0; i < results->size(); ++i) {
+    if (results->getObject(i)->getValue<std::string>("transport") == transport) {
+      return results->getObject(i);
+    }
+  }
+  ADD_FAILURE() << "no result for " << transport;
+  return new Object;
+}
+
+std::uint64_t counter(const Object::Ptr& result, const std::string& name) {
+  const auto counters = result->getObject("counters");
+  return counters->has(name) ? counters->getValue<std::uint64_t>(name) : 0;
+}
+
+}  // namespace
+
+TEST(BenchLab, FivePercentLossUdpLosesWhatTheLinkDroppedTcpAndRudpDeliverAll) {
+  SKIP_WITHOUT_LAB();
+  constexpr std::uint64_t kCount = 4000;
+  const auto json = benchJson({"--lab", "loss=5%,seed=3", "--count", "4000", "--rate", "5000"});
+  EXPECT_EQ(json->getObject("settings")->getValue<std::string>("lab_engine"), "tun");
+
+  const auto udp = resultOf(json, "udp");
+  EXPECT_TRUE(udp->getValue<bool>("met_impaired_link"));
+  const auto lost = udp->getValue<std::uint64_t>("lost");
+  const auto socketDrops = udp->getValue<std::uint64_t>("socket_drops");
+  const auto dropped = counter(udp, "lab_up_udp_dropped");
+  // Datagrams beyond the data (the final count, its retries) cross the
+  // link too: the link's drops of data datagrams are between these.
+  const auto extra = counter(udp, "lab_up_udp_seen") - kCount;
+  EXPECT_LE(lost, dropped + socketDrops + counter(udp, "lab_device_drops"));
+  EXPECT_GE(lost + extra, dropped + socketDrops);
+  // 5 % of 4,000: the binomial 99.9 % interval is about 200 +- 45.
+  EXPECT_GE(lost, 155u);
+  EXPECT_LE(lost, 245u);
+
+  const auto tcp = resultOf(json, "tcp");
+  EXPECT_TRUE(tcp->getValue<bool>("met_impaired_link"));
+  EXPECT_EQ(tcp->getValue<std::uint64_t>("delivered"), kCount);
+  EXPECT_GT(tcp->getValue<std::uint64_t>("retransmits"), 0u);
+  EXPECT_GT(counter(tcp, "lab_up_tcp_dropped") + counter(tcp, "lab_down_tcp_dropped"), 0u);
+
+  const auto rudp = resultOf(json, "rudp");
+  EXPECT_EQ(rudp->getValue<std::uint64_t>("delivered"), kCount);
+  EXPECT_EQ(rudp->getValue<std::uint64_t>("duplicates"), 0u);
+  EXPECT_GT(counter(rudp, "lab_up_udp_dropped"), 0u);
+}
+
+TEST(BenchLab, PingPongAcross25msEachWayHasAMinimumRoundTripOf50msForEveryTransport) {
+  SKIP_WITHOUT_LAB();
+  const auto json = benchJson({"--lab", "delay=25ms", "--pattern", "pingpong", "--count", "20"});
+  for (const char* transport : {"udp", "tcp", "rudp"}) {
+    const auto r = resultOf(json, transport);
+    EXPECT_EQ(r->getValue<std::uint64_t>("delivered"), 20u) << transport;
+    const double minUs = r->getObject("rtt_us")->getValue<double>("min");
+    EXPECT_GE(minUs, 50'000.0) << transport;
+    EXPECT_LE(minUs, 51'000.0) << transport;
+    EXPECT_EQ(counter(r, "lab_up_delay_p50_us"), 25'000u) << transport;
+  }
+}
+
+TEST(BenchLab, TheSameSeedLosesTheSameNumberOfUdpMessages) {
+  SKIP_WITHOUT_LAB();
+  const std::vector<std::string> args = {
+      "--lab", "loss=10%,seed=4", "--transport", "udp", "--count", "1000", "--rate", "5000"};
+  const auto first = resultOf(benchJson(args), "udp");
+  const auto second = resultOf(benchJson(args), "udp");
+  EXPECT_GT(first->getValue<std::uint64_t>("lost"), 0u);
+  EXPECT_EQ(first->getValue<std::uint64_t>("lost"), second->getValue<std::uint64_t>("lost"));
+  EXPECT_EQ(counter(first, "lab_up_udp_dropped"), counter(second, "lab_up_udp_dropped"));
+}
+
+// "pigeon-PID-" of the running pigeon whose command line holds `marker`
+// once its lab namespaces appear, waiting up to 10 s; empty if none did.
+std::string labNamespaceOf(const std::string& marker) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < until) {
+    std::FILE* list = ::popen("ip netns list", "r");
+    char line[256];
+    while (list && std::fgets(line, sizeof line, list)) {
+      unsigned pid = 0;
+      char side[8] = {};
+      if (std::sscanf(line, "pigeon-%u-%7[a-z]", &pid, side) != 2) continue;
+      std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+      std::string args((std::istreambuf_iterator<char>(cmdline)), std::istreambuf_iterator<char>());
+      if (args.find(marker) != std::string::npos) {
+        ::pclose(list);
+        return "pigeon-" + std::to_string(pid) + "-";
+      }
+    }
+    if (list) ::pclose(list);
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));  // polling, bounded above
+  }
+  return "";
+}
+
+TEST(BenchLab, CtrlCRemovesTheLabBeforeExiting) {
+  SKIP_WITHOUT_LAB();
+  const std::string marker = "987654321";  // a seed no other test uses
+  ChildProcess bench({PIGEON_BINARY, "bench", "--lab", "delay=1ms", "--seed", marker, "--duration",
+                      "30", "--transport", "udp"});
+  const std::string prefix = labNamespaceOf(marker);
+  ASSERT_FALSE(prefix.empty()) << bench.err();
+  bench.signal(SIGINT);
+  EXPECT_EQ(bench.wait(ChildProcess::Duration(10'000)), 128 + SIGINT) << bench.err();
+  std::FILE* list = ::popen("ip netns list", "r");
+  std::string names;
+  char line[256];
+  while (list && std::fgets(line, sizeof line, list)) names += line;
+  if (list) ::pclose(list);
+  EXPECT_EQ(names.find(prefix), std::string::npos) << names;
+}
+
+TEST(BenchLab, RefusesALabTogetherWithALinkOrATarget) {
+  ChildProcess both({PIGEON_BINARY, "bench", "--lab", "loss=1%", "--link", "loss=1%"});
+  EXPECT_EQ(both.wait(), 64);
+  EXPECT_NE(both.err().find("give --lab or --link, not both"), std::string::npos) << both.err();
+}

@@ -1,0 +1,129 @@
+#include "ChildProcess.h"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <optional>
+#include <regex>
+#include <string>
+
+using pigeon::testing::ChildProcess;
+
+namespace {
+
+constexpr int kExitUnavailable = 69;
+constexpr int kExitNoPerm = 77;
+constexpr auto kLabTimeout = ChildProcess::Duration(10'000);
+
+// What a shell command prints (for `ip netns list`, `ip -o link`).
+std::string outputOf(const std::string& command) {
+  std::string out;
+  if (FILE* pipe = ::popen(command.c_str(), "r")) {
+    char buffer[512];
+    while (std::fgets(buffer, sizeof buffer, pipe)) out += buffer;
+    ::pclose(pipe);
+  }
+  return out;
+}
+
+// Why a lab cannot run here (what pigeon lab said), or nullopt if it can.
+std::optional<std::string> labUnavailable() {
+  ChildProcess probe({PIGEON_BINARY, "lab", "--", "true"});
+  const auto rc = probe.wait(kLabTimeout);
+  if (rc == kExitNoPerm || rc == kExitUnavailable) return probe.err();
+  return std::nullopt;
+}
+
+#define SKIP_WITHOUT_LAB() \
+  if (const auto why = labUnavailable()) GTEST_SKIP() << "lab not possible here: " << *why
+
+// The namespace names a lab printed ("netns pigeon-PID-near").
+std::vector<std::string> namespacesIn(const std::string& text) {
+  std::vector<std::string> names;
+  const std::regex name(R"(netns (pigeon-[0-9]+-(near|far)))");
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), name); it != std::sregex_iterator();
+       ++it) {
+    names.push_back((*it)[1]);
+  }
+  return names;
+}
+
+bool namespaceExists(const std::string& name) {
+  return outputOf("ip netns list").find(name) != std::string::npos;
+}
+
+}  // namespace
+
+TEST(LabCommand, PingAcrossA25msLinkTakesAMinimumOf50ms) {
+  SKIP_WITHOUT_LAB();
+  if (outputOf("command -v ping").empty()) GTEST_SKIP() << "no ping on this machine";
+  ChildProcess lab({PIGEON_BINARY, "lab", "delay=25ms,seed=1", "--", "ping", "-n", "-c", "5", "-i",
+                    "0.2", "$PIGEON_LAB_PEER"});
+  ASSERT_EQ(lab.wait(kLabTimeout), 0) << lab.out() << lab.err();
+  std::smatch m;
+  const std::string out = lab.out();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(= ([0-9.]+)/([0-9.]+)/)"))) << out;
+  const double minMs = std::stod(m[1]);
+  EXPECT_GE(minMs, 49.0) << out;
+  EXPECT_LE(minMs, 51.0) << out;
+  EXPECT_NE(lab.err().find("* lab: PIGEON_LAB_PEER=10.77.0.2"), std::string::npos) << lab.err();
+  // Each echo request and reply is "other" (ICMP) and got 25 ms.
+  EXPECT_NE(lab.err().find("* lab: up: other: seen=5 dropped=0"), std::string::npos) << lab.err();
+  EXPECT_NE(lab.err().find("delay p50=25.000ms"), std::string::npos) << lab.err();
+}
+
+TEST(LabCommand, ExitsWithTheCommandsStatusAndLeavesNothing) {
+  SKIP_WITHOUT_LAB();
+  ChildProcess lab({PIGEON_BINARY, "lab", "", "--", "sh", "-c", "exit 3"});
+  EXPECT_EQ(lab.wait(kLabTimeout), 3) << lab.err();
+  const auto names = namespacesIn(lab.err());
+  ASSERT_EQ(names.size(), 2u) << lab.err();
+  for (const auto& name : names) EXPECT_FALSE(namespaceExists(name)) << name;
+}
+
+TEST(LabCommand, SigtermEndsTheCommandAndRemovesTheLab) {
+  SKIP_WITHOUT_LAB();
+  ChildProcess lab({PIGEON_BINARY, "lab", "loss=1%", "--", "sleep", "30"});
+  ASSERT_TRUE(lab.waitForStderr("* lab: down (far -> near)", kLabTimeout)) << lab.err();
+  const auto names = namespacesIn(lab.err());
+  ASSERT_EQ(names.size(), 2u) << lab.err();
+  for (const auto& name : names) EXPECT_TRUE(namespaceExists(name)) << name;
+  lab.signal(SIGTERM);
+  EXPECT_EQ(lab.wait(kLabTimeout), 128 + SIGTERM) << lab.err();
+  for (const auto& name : names) EXPECT_FALSE(namespaceExists(name)) << name;
+}
+
+TEST(LabCommand, ALabKilledWithSigkillIsRemovedByTheNextOne) {
+  SKIP_WITHOUT_LAB();
+  std::vector<std::string> names;
+  {
+    ChildProcess lab({PIGEON_BINARY, "lab", "", "--", "sleep", "30"});
+    ASSERT_TRUE(lab.waitForStderr("* lab: down (far -> near)", kLabTimeout)) << lab.err();
+    names = namespacesIn(lab.err());
+    lab.signal(SIGKILL);
+    lab.wait(kLabTimeout);
+  }
+  ASSERT_EQ(names.size(), 2u);
+  for (const auto& name : names) EXPECT_TRUE(namespaceExists(name)) << "left by SIGKILL: " << name;
+
+  ChildProcess next({PIGEON_BINARY, "lab", "", "--", "true"});
+  EXPECT_EQ(next.wait(kLabTimeout), 0) << next.err();
+  for (const auto& name : names) EXPECT_FALSE(namespaceExists(name)) << name;
+  // The TUN devices lived in the namespaces only: none on the host.
+  EXPECT_EQ(outputOf("ip -o link show").find("pigeon0"), std::string::npos);
+}
+
+TEST(LabCommand, WithoutRootSaysWhatIsMissingWithItsOwnExitCode) {
+  if (::geteuid() != 0 || outputOf("command -v setpriv").empty()) {
+    GTEST_SKIP() << "needs root and setpriv to run pigeon lab as another user";
+  }
+  ChildProcess lab({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PIGEON_BINARY,
+                    "lab", "", "--", "true"});
+  EXPECT_EQ(lab.wait(kLabTimeout), kExitNoPerm) << lab.err();
+  EXPECT_EQ(lab.err().rfind("pigeon lab: not possible here: needs root", 0), 0u) << lab.err();
+  EXPECT_EQ(lab.err().find('\n'), lab.err().size() - 1) << "one line: " << lab.err();
+}
