@@ -269,6 +269,7 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   sinkOptions.log = log_.get();
   sinkOptions.receiveBufferBytes = kSinkBufferBytes;
   sinkOptions.busyPoll = settings_.ratePerS <= 0;
+  sinkOptions.sequenceCeilings = BenchSender::sequenceCeilings(settings_);
   BenchSink sink(transport::listenOn(name, kLoopback, options), sinkOptions);
 
   std::optional<ImpairedPath> relay;
@@ -314,6 +315,8 @@ TransportResult BenchRunner::runLocalOneWay(const std::string& name, std::size_t
   metrics::SenderFacts facts;
   // SO_RXQ_OVFL-style drops mean something only for datagrams.
   if (name != "tcp") facts.socketDrops = sink.socketDrops();
+  facts.corrupted = sink.corrupted();
+  facts.malformed = sink.malformed();
   TransportResult result;
   if (settings_.pattern == Pattern::kUnderLoad) {
     auto& bulk = finishStream(BenchSender::kBulkStream);

@@ -74,6 +74,7 @@ void DatagramBatch::prepareReceive() {
   receivedCount_ = 0;
   datagrams_ = 0;
   malformed_ = 0;
+  corrupted_ = 0;
   strangers_ = 0;
   lastError_ = wire::DecodeError::kNone;
   arrivalNs_ = 0;

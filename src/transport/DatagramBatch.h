@@ -62,6 +62,9 @@ class DatagramBatch {
   std::span<const Received> received() const { return {received_.data(), receivedCount_}; }
   std::size_t datagrams() const { return datagrams_; }  // read from the socket, all kinds
   std::size_t malformed() const { return malformed_; }
+  // Of those, the frames that were well formed but failed their CRC-32: bytes
+  // changed on the way (a corrupting link), not a stranger's garbage.
+  std::size_t corrupted() const { return corrupted_; }
   std::size_t strangers() const { return strangers_; }
   // Why the last malformed datagram of this receive was malformed.
   wire::DecodeError lastError() const { return lastError_; }
@@ -95,6 +98,7 @@ class DatagramBatch {
   std::size_t receivedCount_ = 0;
   std::size_t datagrams_ = 0;
   std::size_t malformed_ = 0;
+  std::size_t corrupted_ = 0;
   std::size_t strangers_ = 0;
   wire::DecodeError lastError_ = wire::DecodeError::kNone;
   std::int64_t arrivalNs_ = 0;

@@ -393,6 +393,7 @@ std::size_t UdpTransport::receiveBatch(DatagramBatch& batch, Poco::Timespan time
       const wire::DecodeResult decoded = wire::decodeDatagram(datagram);
       if (!decoded.ok()) {
         ++batch.malformed_;
+        if (decoded.error == wire::DecodeError::kBadChecksum) ++batch.corrupted_;
         batch.lastError_ = decoded.error;
         continue;
       }

@@ -142,6 +142,38 @@ TEST(Bench, AnImpairedLinkLosesUdpMessagesAndSaysTcpDidNotMeetIt) {
   EXPECT_EQ(tcp->getValue<std::uint64_t>("lost"), 0u);
 }
 
+TEST(Bench, ACorruptingLinkLosesOnlyTheCorruptedMessagesAndCountsThem) {
+  // Seed 5 changes a byte of the sequence number of message 257 (to
+  // 15008001): unchecked, that number became "the highest seen" and every
+  // later message was too old, so 263 of 20000 were delivered.
+  const auto json =
+      benchJson({"-t", "udp", "--count", "5000", "--rate", "20000", "--link", "corrupt=1%,seed=5"});
+  const auto udp = result(json, 0);
+  const auto sent = udp->getValue<std::uint64_t>("sent");
+  const auto lost = udp->getValue<std::uint64_t>("lost");
+  ASSERT_EQ(sent, 5000u);
+  ASSERT_FALSE(udp->isNull("corrupted"));
+  const auto corrupted = udp->getValue<std::uint64_t>("corrupted");
+  const auto counters = udp->getObject("counters");
+  const auto malformed = counters->getValue<std::uint64_t>("malformed");
+  const auto linkCorrupted = counters->getValue<std::uint64_t>("link_corrupted");
+  // 1% of 5000: about 50 copies changed, each detected (CRC-32 catches any
+  // one changed byte) as corrupted, or as malformed when the byte broke the
+  // header; a corrupted report or its answer is no lost message.
+  EXPECT_GT(linkCorrupted, 20u);
+  EXPECT_LT(linkCorrupted, 90u);
+  EXPECT_GT(corrupted, 0u);
+  EXPECT_LE(corrupted + malformed, linkCorrupted);
+  EXPECT_LE(lost, corrupted + malformed);
+  EXPECT_GE(lost + 3, corrupted + malformed);
+  EXPECT_EQ(counters->getValue<std::uint64_t>("link_dropped"), 0u);
+  EXPECT_FALSE(counters->has("too_old"));
+  // A changed send time is never delivered either: no latency below the
+  // loopback's, no IPDV of seconds.
+  EXPECT_GT(udp->getObject("latency_us")->getValue<double>("min"), 0.0);
+  EXPECT_LT(udp->getValue<double>("ipdv_us"), 10'000.0);
+}
+
 TEST(Bench, RudpDeliversEverythingThroughALossyLinkAndShowsWhatItCost) {
   for (const std::string delivery : {"ordered", "unordered"}) {
     const auto json = benchJson({"-t", "udp,rudp", "--count", "3000", "--rate", "10000", "--link",

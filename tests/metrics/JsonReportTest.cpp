@@ -53,18 +53,31 @@ TEST(JsonReport, ParsesBackWithTheRunAtTheTop) {
 TEST(JsonReport, NamesEveryResultFieldExactly) {
   const auto doc = writeAndParse(sampleRun());
   const auto udp = doc->getArray("results")->getObject(0);
-  EXPECT_EQ(keysOf(udp), sorted({"transport",       "sent",
-                                 "delivered",       "lost",
-                                 "duplicates",      "reordered",
-                                 "reorder_extent",  "late",
-                                 "latency_us",      "jitter_us",
-                                 "ipdv_us",         "ipdv_p99_us",
-                                 "throughput_mbps", "goodput_mbps",
-                                 "socket_drops",    "elapsed_s",
-                                 "delivered_per_s", "retransmits",
-                                 "rtt_us",          "congestion_control",
-                                 "counters",        "met_impaired_link",
-                                 "lost_outbound",   "lost_return"}));
+  EXPECT_EQ(keysOf(udp), sorted({"transport",
+                                 "sent",
+                                 "delivered",
+                                 "lost",
+                                 "corrupted",
+                                 "duplicates",
+                                 "reordered",
+                                 "reorder_extent",
+                                 "late",
+                                 "latency_us",
+                                 "jitter_us",
+                                 "ipdv_us",
+                                 "ipdv_p99_us",
+                                 "throughput_mbps",
+                                 "goodput_mbps",
+                                 "socket_drops",
+                                 "elapsed_s",
+                                 "delivered_per_s",
+                                 "retransmits",
+                                 "rtt_us",
+                                 "congestion_control",
+                                 "counters",
+                                 "met_impaired_link",
+                                 "lost_outbound",
+                                 "lost_return"}));
   EXPECT_EQ(keysOf(udp->getObject("latency_us")),
             sorted({"min", "p50", "p90", "p99", "p999", "max", "mean"}));
 }
