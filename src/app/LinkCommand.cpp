@@ -28,9 +28,11 @@ std::string counterLine(const link::RelayCounters& c) {
   std::ostringstream out;
   out << "received=" << c.received << " sent=" << c.sent << " dropped=" << c.model.dropped()
       << " (loss=" << c.model.droppedByLoss << " burst=" << c.model.droppedByBurst
-      << " queue=" << c.model.droppedByQueue << ") duplicated=" << c.model.duplicated
-      << " corrupted=" << c.model.corrupted << " reordered=" << c.model.reordered
-      << " overflow=" << c.overflow << " send-errors=" << c.sendErrors << " ignored=" << c.ignored;
+      << " queue=" << c.model.droppedByQueue << "; control=" << c.controlDropped
+      << ") duplicated=" << c.model.duplicated << " corrupted=" << c.model.corrupted
+      << " reordered=" << c.model.reordered << " overflow=" << c.overflow
+      << " send-errors=" << c.sendErrors << " unreachable=" << c.unreachable
+      << " ignored=" << c.ignored;
   return out.str();
 }
 

@@ -138,11 +138,19 @@ class ImpairedPath {
     relay_.stop();
     const auto up = relay_.upCounters();
     const auto down = relay_.downCounters();
-    result.counters["link_dropped"] = up.model.dropped() + down.model.dropped();
+    // Messages apart from control frames (the final count and its answer,
+    // rudp's handshake and acknowledgements): a lost control frame is no
+    // lost message, and is sent again.
+    result.counters["link_dropped"] = up.dataDropped() + down.dataDropped();
+    result.counters["link_control_dropped"] = up.controlDropped + down.controlDropped;
     result.counters["link_duplicated"] = up.model.duplicated + down.model.duplicated;
     result.counters["link_corrupted"] = up.model.corrupted + down.model.corrupted;
-    result.counters["relay_overflow"] =
-        up.overflow + up.sendErrors + down.overflow + down.sendErrors;
+    result.counters["relay_overflow"] = up.dataOverflow() + down.dataOverflow();
+    const std::uint64_t controlOverflow =
+        up.controlOverflow + up.controlSendErrors + down.controlOverflow + down.controlSendErrors;
+    if (controlOverflow > 0) result.counters["relay_control_overflow"] = controlOverflow;
+    // Copies sent after the receiver had closed (a final count sent again).
+    if (up.unreachable > 0) result.counters["relay_target_unreachable"] = up.unreachable;
     result.counters["relay_socket_drops"] = socketDrops() - dropsAtStart_;
   }
 

@@ -14,6 +14,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <utility>
+#include <vector>
 
 using pigeon::testing::ChildProcess;
 using App = Poco::Util::Application;
@@ -140,6 +142,23 @@ TEST(Bench, AnImpairedLinkLosesUdpMessagesAndSaysTcpDidNotMeetIt) {
                 counters->getValue<std::uint64_t>("relay_socket_drops"),
             lost);
   EXPECT_EQ(tcp->getValue<std::uint64_t>("lost"), 0u);
+}
+
+TEST(Bench, EveryLostMessageIsALinkOrRelayDropAndNoControlFrameIsCountedAsOne) {
+  // Small counts, where the final count, its answer and their repeats are
+  // many of the datagrams: seed 7 used to show link_dropped 4 with lost 0.
+  for (const auto& [count, seed] : std::vector<std::pair<std::string, std::string>>{
+           {"1", "7"}, {"1", "1"}, {"5", "4"}, {"20", "9"}, {"50", "11"}}) {
+    const auto json = benchJson({"-t", "udp", "--count", count, "--link", "loss=50%,seed=" + seed});
+    const auto udp = result(json, 0);
+    const auto counters = udp->getObject("counters");
+    EXPECT_EQ(counters->getValue<std::uint64_t>("link_dropped") +
+                  counters->getValue<std::uint64_t>("relay_overflow") +
+                  counters->getValue<std::uint64_t>("relay_socket_drops"),
+              udp->getValue<std::uint64_t>("lost"))
+        << "count " << count << " seed " << seed;
+    EXPECT_TRUE(counters->has("link_control_dropped"));
+  }
 }
 
 TEST(Bench, ACorruptingLinkLosesOnlyTheCorruptedMessagesAndCountsThem) {
