@@ -135,7 +135,8 @@ class ImpairedPath {
   Poco::Net::SocketAddress address() const { return relay_.address(); }
 
   void addFacts(TransportResult& result) {
-    relay_.stop();
+    // Not stop(): it closes the sockets, and their drops could not be read.
+    relay_.stopForwarding();
     const auto up = relay_.upCounters();
     const auto down = relay_.downCounters();
     // Messages apart from control frames (the final count and its answer,

@@ -120,6 +120,17 @@ void LinkRelay::start() {
 }
 
 void LinkRelay::stop() noexcept {
+  stopForwarding();
+  for (auto* socket : {&clientSocket_, &targetSocket_}) {
+    try {
+      socket->close();
+    } catch (...) {
+      // closing twice is harmless
+    }
+  }
+}
+
+void LinkRelay::stopForwarding() noexcept {
   stopRequested_ = true;
   if (started_ && !joined_) {
     joined_ = true;
@@ -130,13 +141,6 @@ void LinkRelay::stop() noexcept {
     }
   }
   running_ = false;
-  for (auto* socket : {&clientSocket_, &targetSocket_}) {
-    try {
-      socket->close();
-    } catch (...) {
-      // closing twice is harmless
-    }
-  }
 }
 
 std::string LinkRelay::error() const {

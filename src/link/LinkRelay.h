@@ -80,6 +80,11 @@ class LinkRelay {
   // Asks the thread to end, joins it (within tens of milliseconds) and
   // closes the sockets. Idempotent; never throws.
   void stop() noexcept;
+  // The same, but the sockets stay open (unread), so that what only the
+  // kernel knows about them (their receive buffers' drops) can still be
+  // read, complete: nothing is forwarded any more. stop() or the destructor
+  // closes them. Idempotent; never throws.
+  void stopForwarding() noexcept;
 
   // True from start() until stop() or a failure ends the thread.
   bool running() const { return running_.load(); }
@@ -91,6 +96,7 @@ class LinkRelay {
   // The file descriptors of the socket facing the client and of the one
   // facing the target, for what only the kernel can tell about them (how
   // many datagrams their receive buffers dropped) and to size those buffers.
+  // -1 after stop(): read them after stopForwarding().
   int clientSocketHandle() const { return clientSocket_.impl()->sockfd(); }
   int targetSocketHandle() const { return targetSocket_.impl()->sockfd(); }
   Poco::Net::SocketAddress address() const { return address_; }

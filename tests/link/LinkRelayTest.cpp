@@ -241,6 +241,20 @@ TEST(LinkRelay, StopsPromptlyEvenWithDatagramsStillDelayed) {
   relay.stop();  // again: harmless
 }
 
+TEST(LinkRelay, KeepsItsSocketsOpenAfterStopForwardingSoTheirDropsCanBeRead) {
+  // bench read the relay's socket drops after stop(), from closed sockets:
+  // always none.
+  DatagramSocket target = loopbackSocket();
+  LinkRelay relay("", kLoopbackAnyPort, target.address());
+  relay.start();
+  relay.stopForwarding();
+  EXPECT_FALSE(relay.running());
+  EXPECT_GE(relay.clientSocketHandle(), 0);
+  EXPECT_GE(relay.targetSocketHandle(), 0);
+  relay.stop();
+  EXPECT_EQ(relay.clientSocketHandle(), -1);
+}
+
 TEST(LinkRelay, RefusesToStartTwice) {
   DatagramSocket target = loopbackSocket();
   LinkRelay relay("", kLoopbackAnyPort, target.address());
