@@ -3,6 +3,7 @@
 #include "app/TerminationSignals.h"
 #include "transport/Endpoint.h"
 #include "transport/SocketErrors.h"
+#include "transport/SocketStats.h"
 #include "transport/TransportError.h"
 
 #include <Poco/Net/IPAddress.h>
@@ -24,13 +25,22 @@ using transport::TransportError;
 
 namespace {
 
-std::string counterLine(const link::RelayCounters& c) {
+// Datagrams the kernel dropped at a relay socket's receive buffer (the relay
+// fell behind): lost, though neither the model nor the relay dropped them.
+std::string socketDrops(int fd) {
+  const auto drops = transport::socketDrops(fd);
+  return drops ? std::to_string(*drops) : std::string("n/a");
+}
+
+std::string counterLine(const link::RelayCounters& c, int receivingFd) {
   std::ostringstream out;
   out << "received=" << c.received << " sent=" << c.sent << " dropped=" << c.model.dropped()
       << " (loss=" << c.model.droppedByLoss << " burst=" << c.model.droppedByBurst
-      << " queue=" << c.model.droppedByQueue << ") duplicated=" << c.model.duplicated
-      << " corrupted=" << c.model.corrupted << " reordered=" << c.model.reordered
-      << " overflow=" << c.overflow << " send-errors=" << c.sendErrors << " ignored=" << c.ignored;
+      << " queue=" << c.model.droppedByQueue << "; control=" << c.controlDropped
+      << ") duplicated=" << c.model.duplicated << " corrupted=" << c.model.corrupted
+      << " reordered=" << c.model.reordered << " overflow=" << c.overflow
+      << " send-errors=" << c.sendErrors << " unreachable=" << c.unreachable
+      << " ignored=" << c.ignored << " socket-drops=" << socketDrops(receivingFd);
   return out.str();
 }
 
@@ -128,10 +138,14 @@ int LinkCommand::execute(const std::vector<std::string>& args) {
   // Also ends when the relay's thread has died.
   while (relay->running() && signals.waitFor(200) == 0) {
   }
-  relay->stop();
-  std::cerr << ("* link: up: " + counterLine(relay->upCounters()) +
-                "\n* link: down: " + counterLine(relay->downCounters()) + "\n")
+  relay->stopForwarding();  // the sockets stay open for their drop counts
+  // Up arrives at the socket facing the client, down at the one facing the
+  // target; each was new with the relay, so its count is the run's.
+  std::cerr << ("* link: up: " + counterLine(relay->upCounters(), relay->clientSocketHandle()) +
+                "\n* link: down: " +
+                counterLine(relay->downCounters(), relay->targetSocketHandle()) + "\n")
             << std::flush;
+  relay->stop();
   if (const std::string error = relay->error(); !error.empty()) {
     throw TransportError(TransportError::Code::kOther, error);
   }

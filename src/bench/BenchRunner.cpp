@@ -134,14 +134,23 @@ class ImpairedPath {
   Poco::Net::SocketAddress address() const { return relay_.address(); }
 
   void addFacts(TransportResult& result) {
-    relay_.stop();
+    // Not stop(): it closes the sockets, and their drops could not be read.
+    relay_.stopForwarding();
     const auto up = relay_.upCounters();
     const auto down = relay_.downCounters();
-    result.counters["link_dropped"] = up.model.dropped() + down.model.dropped();
+    // Messages apart from control frames (the final count and its answer,
+    // rudp's handshake and acknowledgements): a lost control frame is no
+    // lost message, and is sent again.
+    result.counters["link_dropped"] = up.dataDropped() + down.dataDropped();
+    result.counters["link_control_dropped"] = up.controlDropped + down.controlDropped;
     result.counters["link_duplicated"] = up.model.duplicated + down.model.duplicated;
     result.counters["link_corrupted"] = up.model.corrupted + down.model.corrupted;
-    result.counters["relay_overflow"] =
-        up.overflow + up.sendErrors + down.overflow + down.sendErrors;
+    result.counters["relay_overflow"] = up.dataOverflow() + down.dataOverflow();
+    const std::uint64_t controlOverflow =
+        up.controlOverflow + up.controlSendErrors + down.controlOverflow + down.controlSendErrors;
+    if (controlOverflow > 0) result.counters["relay_control_overflow"] = controlOverflow;
+    // Copies sent after the receiver had closed (a final count sent again).
+    if (up.unreachable > 0) result.counters["relay_target_unreachable"] = up.unreachable;
     result.counters["relay_socket_drops"] = socketDrops() - dropsAtStart_;
   }
 
@@ -339,6 +348,7 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
   sinkOptions.log = log_.get();
   sinkOptions.receiveBufferBytes = kSinkBufferBytes;
   sinkOptions.busyPoll = settings_.ratePerS <= 0;
+  sinkOptions.sequenceCeilings = BenchSender::sequenceCeilings(settings_);
   BenchSink sink(
       lab_ ? lab_->inFar([&] { return transport::listenOn(kind, lab_->farAddress(), options); })
            : transport::listenOn(kind, kLoopback, options),
@@ -389,6 +399,8 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
   metrics::SenderFacts facts;
   // SO_RXQ_OVFL-style drops mean something only for datagrams.
   if (!traits.byteStream) facts.socketDrops = sink.socketDrops();
+  facts.corrupted = sink.corrupted();
+  facts.malformed = sink.malformed();
   TransportResult result;
   if (settings_.pattern == Pattern::kUnderLoad) {
     auto& bulk = finishStream(BenchSender::kBulkStream);

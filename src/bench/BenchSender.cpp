@@ -5,6 +5,7 @@
 #include "wire/Codec.h"
 
 #include <algorithm>
+#include <cmath>
 #include <set>
 
 namespace pigeon::bench {
@@ -18,6 +19,7 @@ BenchSender::BenchSender(transport::Transport& transport, const BenchSettings& s
                          std::size_t sizeBytes)
     : transport_(transport),
       udp_(transport.batchedIo()),
+      frameFlags_(udp_ ? wire::flags::kCrc : std::uint16_t{0}),
       settings_(settings),
       payload_(sizeBytes > wire::kHeaderSize ? sizeBytes - wire::kHeaderSize : 0) {
   // A recognisable, non-compressible filler.
@@ -26,7 +28,7 @@ BenchSender::BenchSender(transport::Transport& transport, const BenchSettings& s
   }
   if (udp_ && payload_.size() <= transport.maxPayload()) {
     batch_ = std::make_unique<transport::DatagramBatch>(
-        kBatch, wire::encodedSize(payload_.size(), /*withCrc=*/false));
+        kBatch, wire::encodedSize(payload_.size(), /*withCrc=*/true));
     udp_->setSegmentation(settings.udpSegmentation);
   }
 }
@@ -34,6 +36,30 @@ BenchSender::BenchSender(transport::Transport& transport, const BenchSettings& s
 std::uint64_t BenchSender::sent(std::uint32_t streamId) const {
   const auto it = sent_.find(streamId);
   return it == sent_.end() ? 0 : it->second;
+}
+
+std::map<std::uint32_t, std::uint64_t> BenchSender::sequenceCeilings(
+    const BenchSettings& settings) {
+  std::map<std::uint32_t, std::uint64_t> ceilings;
+  // Over a duration, message i leaves no earlier than i / rate after the
+  // start, and none leaves after the end; a burst may finish one burst more.
+  const auto overDuration = [&](double ratePerS,
+                                std::uint64_t extra) -> std::optional<std::uint64_t> {
+    if (!settings.durationS || ratePerS <= 0) return std::nullopt;
+    return static_cast<std::uint64_t>(std::ceil(*settings.durationS * ratePerS)) + extra;
+  };
+  const std::uint64_t extra =
+      settings.pattern == Pattern::kBurst ? std::max<std::size_t>(1, settings.burstSize) : 1;
+  if (!settings.durationS) {
+    if (settings.count > 0) ceilings[kBulkStream] = settings.count - 1;
+  } else if (const auto bulk = overDuration(settings.ratePerS, extra)) {
+    ceilings[kBulkStream] = *bulk;
+  }
+  if (settings.pattern == Pattern::kUnderLoad) {
+    if (const auto probes = overDuration(settings.probeRatePerS, 1))
+      ceilings[kProbeStream] = *probes;
+  }
+  return ceilings;
 }
 
 bool BenchSender::more(std::uint64_t index, std::int64_t nowNs) const {
@@ -46,6 +72,7 @@ bool BenchSender::more(std::uint64_t index, std::int64_t nowNs) const {
 void BenchSender::send(std::uint32_t streamId, std::int64_t sendTimeNs) {
   wire::Header header;
   header.type = wire::MessageType::kData;
+  header.flags = frameFlags_;
   header.streamId = streamId;
   header.sequence = sent_[streamId];
   header.sendTimeNs = static_cast<std::uint64_t>(sendTimeNs);
@@ -56,6 +83,7 @@ void BenchSender::send(std::uint32_t streamId, std::int64_t sendTimeNs) {
 void BenchSender::add(std::uint64_t index, std::int64_t sendTimeNs) {
   wire::Header header;
   header.type = wire::MessageType::kData;
+  header.flags = frameFlags_;
   header.streamId = kBulkStream;
   header.sequence = index;
   header.sendTimeNs = static_cast<std::uint64_t>(sendTimeNs);
@@ -167,6 +195,7 @@ bool BenchSender::deliverReports(std::int64_t timeoutNs) {
     for (std::uint32_t id : pending) {
       wire::Header report;
       report.type = wire::MessageType::kReport;
+      report.flags = frameFlags_;
       report.streamId = id;
       report.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
       transport_.sendMessage(report, encodeCount(sent(id)));

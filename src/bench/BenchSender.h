@@ -24,7 +24,13 @@ namespace pigeon::bench {
 // with the time its batch was filled: one UDP GSO send per batch where the
 // kernel can (settings.udpSegmentation), otherwise one sendmmsg(2); the
 // receiver gets one datagram per message either way. A message due alone
-// is sent alone, stamped when it is sent. Not thread safe.
+// is sent alone, stamped when it is sent.
+//
+// Over UDP every frame (data and report) carries the wire format's CRC-32
+// trailer: a datagram changed on the way then fails its check at the sink
+// and is counted corrupted, instead of delivering a wrong sequence number,
+// send time or count. TCP and rudp check their bytes themselves. Not thread
+// safe.
 class BenchSender {
  public:
   static constexpr std::uint32_t kBulkStream = 1;
@@ -44,6 +50,11 @@ class BenchSender {
   std::uint64_t sent(std::uint32_t streamId) const;
   const metrics::LatencyHistogram& slip() const { return slip_; }
 
+  // Per stream, the highest sequence number a sender with these settings
+  // can send, where the settings bound it (a count, or a rate over a
+  // duration): what the sink may call implausible above it.
+  static std::map<std::uint32_t, std::uint64_t> sequenceCeilings(const BenchSettings& settings);
+
   // Messages that fit the run: settings.count, or what `durationS` allows
   // at `ratePerS`, for progress.
 
@@ -59,6 +70,7 @@ class BenchSender {
 
   transport::Transport& transport_;
   transport::BatchedDatagramIo* udp_;                // the batched path, where there is one
+  std::uint16_t frameFlags_;                         // wire::flags::kCrc on the batched UDP path
   std::unique_ptr<transport::DatagramBatch> batch_;  // with udp_
   const BenchSettings& settings_;
   wire::Bytes payload_;

@@ -4,6 +4,7 @@
 
 #include "transport/SocketStats.h"
 #include "wire/Clock.h"
+#include "wire/Codec.h"
 
 #include <sched.h>
 
@@ -48,6 +49,10 @@ void BenchSink::adopt(std::unique_ptr<transport::Transport> transport) {
 metrics::StreamStats& BenchSink::stream(std::uint32_t streamId) {
   auto [it, inserted] = streams_.try_emplace(streamId);
   if (inserted && options_.deadlineNs) it->second.setDeadlineNs(*options_.deadlineNs);
+  if (const auto c = options_.sequenceCeilings.find(streamId);
+      inserted && c != options_.sequenceCeilings.end()) {
+    it->second.setSequenceCeiling(c->second);
+  }
   return it->second;
 }
 
@@ -61,7 +66,7 @@ void BenchSink::onData(const wire::Header& header, std::size_t payloadBytes,
   }
   const auto sendNs = static_cast<std::int64_t>(header.sendTimeNs);
   const auto verdict = lastStream_->recordArrival(header.sequence, sendNs, arrivalNs, payloadBytes,
-                                                  wire::kHeaderSize);
+                                                  wire::encodedSize(0, header.hasCrc()));
   if (options_.log) {
     options_.log->arrival(options_.transportName, options_.sizeBytes, id, header.sequence, sendNs,
                           arrivalNs, verdict);
@@ -69,7 +74,7 @@ void BenchSink::onData(const wire::Header& header, std::size_t payloadBytes,
 }
 
 void BenchSink::onReport(transport::Transport& transport, const wire::Header& header,
-                         wire::ByteSpan payload, std::int64_t nowNs) {
+                         wire::ByteSpan payload, std::int64_t nowNs, bool withCrc) {
   const auto sent = decodeCount(payload);
   if (!sent) return;
   const std::uint32_t id = header.streamId;
@@ -77,6 +82,8 @@ void BenchSink::onReport(transport::Transport& transport, const wire::Header& he
   reportedSent_[id] = *sent;
   wire::Header ack;
   ack.type = MessageType::kReport;
+  // Over UDP the count is protected like the sender's frames (BenchSender).
+  if (withCrc) ack.flags = wire::flags::kCrc;
   ack.streamId = id;
   ack.sendTimeNs = static_cast<std::uint64_t>(nowNs);
   transport.sendMessage(ack, encodeCount(stream(id).delivered()));
@@ -93,15 +100,17 @@ bool BenchSink::receiveOne(transport::Transport& transport) {
       if (in.header.type == MessageType::kData) {
         onData(in.header, in.payload.size(), in.arrivalNs);
       } else if (in.header.type == MessageType::kReport) {
-        onReport(transport, in.header, in.payload, now);
+        onReport(transport, in.header, in.payload, now, /*withCrc=*/false);
       }
       break;
     case Incoming::Kind::kClosed:
       return false;
     case Incoming::Kind::kMalformed:
+      ++(in.error == wire::DecodeError::kBadChecksum ? corrupted_ : malformed_);
+      break;
+    case Incoming::Kind::kPlain:  // no plain peer takes part in a run: damaged magic
       ++malformed_;
       break;
-    case Incoming::Kind::kPlain:
     case Incoming::Kind::kTimeout:
       break;
   }
@@ -116,14 +125,18 @@ bool BenchSink::receiveMany(transport::Transport& transport, transport::BatchedD
   } else if (look) {
     ::sched_yield();  // whoever shares this CPU (the sender, perhaps) goes first
   }
-  malformed_ += batch.malformed();
+  corrupted_ += batch.corrupted();
+  malformed_ += batch.malformed() - batch.corrupted();
   const std::int64_t arrival = batch.arrivalNs();
   for (const auto& d : batch.received()) {
-    if (d.kind != Incoming::Kind::kMessage) continue;
+    if (d.kind != Incoming::Kind::kMessage) {
+      ++malformed_;  // no plain peer takes part in a run: damaged magic
+      continue;
+    }
     if (d.header.type == MessageType::kData) {
       onData(d.header, d.payload.size(), arrival);
     } else if (d.header.type == MessageType::kReport) {
-      onReport(transport, d.header, d.payload, wire::steadyNowNs());
+      onReport(transport, d.header, d.payload, wire::steadyNowNs(), /*withCrc=*/true);
     }
   }
   return !(drainUntilNs_ && wire::steadyNowNs() >= *drainUntilNs_);

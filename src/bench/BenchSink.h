@@ -46,6 +46,9 @@ class BenchSink {
     MessageLog* log = nullptr;   // may be null
     int receiveBufferBytes = 0;  // 0: the kernel's default
     bool busyPoll = false;       // UDP: spin between arrivals (see above)
+    // Per stream, the highest sequence number its sender can send; a number
+    // above it is implausible and moves nothing (SequenceTracker).
+    std::map<std::uint32_t, std::uint64_t> sequenceCeilings;
   };
 
   static constexpr std::size_t kBatch = 64;
@@ -74,9 +77,12 @@ class BenchSink {
 
   // The receiving rudp endpoint's counters, when the run was over rudp.
   std::optional<transport::rudp::RudpCounters> rudpCounters() const { return rudpCounters_; }
-  // Datagrams that claimed to be frames and were not: dropped, not counted
-  // as arrivals.
+  // Datagrams that were not frames of the run (a bad header field, a wrong
+  // length, or not a pigeon frame at all): dropped, not counted as arrivals.
   std::uint64_t malformed() const { return malformed_; }
+  // Well-formed frames whose CRC-32 failed (bench frames over UDP carry
+  // one): changed on the way, dropped, never delivered.
+  std::uint64_t corrupted() const { return corrupted_; }
 
   Poco::Net::SocketAddress localAddress() const { return listener_->localAddress(); }
 
@@ -84,7 +90,7 @@ class BenchSink {
   std::optional<transport::rudp::RudpCounters> rudpCounters_;
   void onData(const wire::Header& header, std::size_t payloadBytes, std::int64_t arrivalNs);
   void onReport(transport::Transport& transport, const wire::Header& header, wire::ByteSpan payload,
-                std::int64_t nowNs);
+                std::int64_t nowNs, bool withCrc);
   // Each takes what arrived and returns false once the run is over (the peer
   // closed, or the drain after the last report has passed). One receive per
   // message, any transport:
@@ -105,6 +111,7 @@ class BenchSink {
   std::optional<std::int64_t> drainUntilNs_;
   std::optional<std::uint64_t> socketDrops_;
   std::uint64_t malformed_ = 0;
+  std::uint64_t corrupted_ = 0;
   bool spin_ = false;             // two or more CPUs to run on
   std::int64_t spinUntilNs_ = 0;  // look again without sleeping until then
   // The stream of the last arrival, so a run of one stream looks it up once.

@@ -19,6 +19,8 @@ const char* verdictName(metrics::SequenceTracker::Kind kind) {
       return "duplicate";
     case Kind::kTooOld:
       return "too_old";
+    case Kind::kImplausible:
+      return "implausible";
   }
   return "unknown";
 }

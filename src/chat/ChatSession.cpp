@@ -33,6 +33,8 @@ std::string describeArrival(const metrics::SequenceTracker::Arrival& arrival) {
       return "[duplicate]";
     case Kind::kTooOld:
       return "[very late: too old to tell if duplicate]";
+    case Kind::kImplausible:  // a chat sets no ceiling
+      return "[impossible sequence number]";
   }
   return "";
 }

@@ -1,6 +1,8 @@
 #include "link/LinkRelay.h"
 
 #include "wire/Clock.h"
+#include "wire/Codec.h"
+#include "wire/Header.h"
 
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/PollSet.h>
@@ -62,6 +64,29 @@ Poco::Net::DatagramSocket connectedSocket(const Poco::Net::SocketAddress& target
   return socket;
 }
 
+// True for a pigeon frame of a control type: it carries no message, so its
+// loss is no message lost. Only the type byte is read, after the checks that
+// say it is a frame at all; the rest of a datagram is never interpreted.
+bool isControlFrame(const unsigned char* data, std::size_t size) {
+  if (size < wire::kHeaderSize || !wire::startsLikeFrame({data, size})) return false;
+  using wire::MessageType;
+  switch (static_cast<MessageType>(data[3])) {
+    case MessageType::kHello:
+    case MessageType::kBye:
+    case MessageType::kReport:
+    case MessageType::kRudpConnect:
+    case MessageType::kRudpChallenge:
+    case MessageType::kRudpCookie:
+    case MessageType::kRudpAccept:
+    case MessageType::kRudpAck:
+    case MessageType::kRudpClose:
+    case MessageType::kRudpCloseAck:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace
 
 LinkRelay::LinkRelay(const LinkSpec& spec, const Poco::Net::SocketAddress& listen,
@@ -95,6 +120,17 @@ void LinkRelay::start() {
 }
 
 void LinkRelay::stop() noexcept {
+  stopForwarding();
+  for (auto* socket : {&clientSocket_, &targetSocket_}) {
+    try {
+      socket->close();
+    } catch (...) {
+      // closing twice is harmless
+    }
+  }
+}
+
+void LinkRelay::stopForwarding() noexcept {
   stopRequested_ = true;
   if (started_ && !joined_) {
     joined_ = true;
@@ -105,13 +141,6 @@ void LinkRelay::stop() noexcept {
     }
   }
   running_ = false;
-  for (auto* socket : {&clientSocket_, &targetSocket_}) {
-    try {
-      socket->close();
-    } catch (...) {
-      // closing twice is harmless
-    }
-  }
 }
 
 std::string LinkRelay::error() const {
@@ -216,7 +245,7 @@ void LinkRelay::readFromTarget(std::vector<unsigned char>& buffer) {
       // The target is not listening (ICMP port unreachable): an up copy
       // sent earlier did not arrive.
       std::lock_guard lock(mutex_);
-      ++up_.counters.sendErrors;
+      ++up_.counters.unreachable;
       continue;
     }
     if (n < 0) return;
@@ -233,19 +262,26 @@ void LinkRelay::readFromTarget(std::vector<unsigned char>& buffer) {
 
 void LinkRelay::admit(bool up, const unsigned char* data, std::size_t size) {
   Direction& direction = up ? up_ : down_;
+  const bool control = isControlFrame(data, size);
   deliveries_.clear();
   {
     std::lock_guard lock(mutex_);
     ++direction.counters.received;
+    const std::uint64_t droppedBefore = direction.model.counters().dropped();
     direction.model.onPacket(wire::steadyNowNs(), size, deliveries_);
+    if (control) {
+      ++direction.counters.controlReceived;
+      direction.counters.controlDropped += direction.model.counters().dropped() - droppedBefore;
+    }
   }
   for (const Delivery& delivery : deliveries_) {
     if (heap_.size() >= kMaxBacklogCopies || heapBytes_ + size > kMaxBacklogBytes) {
       std::lock_guard lock(mutex_);
       ++direction.counters.overflow;
+      if (control) ++direction.counters.controlOverflow;
       continue;
     }
-    Pending pending{delivery.deliverAtNs, nextOrder_++, up, {data, data + size}};
+    Pending pending{delivery.deliverAtNs, nextOrder_++, up, control, {data, data + size}};
     if (delivery.corrupt) pending.bytes[delivery.corruptOffset] ^= delivery.corruptMask;
     heap_.push_back(std::move(pending));
     std::push_heap(heap_.begin(), heap_.end(), dueLater<Pending>);
@@ -279,6 +315,7 @@ void LinkRelay::send(Pending& pending) {
   }
   std::lock_guard lock(mutex_);
   ++(sent ? direction.counters.sent : direction.counters.sendErrors);
+  if (!sent && pending.control) ++direction.counters.controlSendErrors;
 }
 
 }  // namespace pigeon::link

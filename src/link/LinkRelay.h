@@ -18,14 +18,31 @@
 
 namespace pigeon::link {
 
-// What a relay did in one direction.
+// What a relay did in one direction. The totals count every datagram; the
+// `control*` ones count, among them, pigeon control frames (a session's
+// hello and bye, a bench's final count, rudp's handshake, acknowledgements
+// and close), so what happened to messages (data: everything else, plain
+// peers' datagrams too) is the total less the control part.
 struct RelayCounters {
   std::uint64_t received = 0;    // datagrams read and given to the model
   std::uint64_t sent = 0;        // copies written to the socket
-  std::uint64_t sendErrors = 0;  // copies the socket refused (ICMP unreachable, buffer full)
+  std::uint64_t sendErrors = 0;  // copies the socket refused (buffer full, an error at once)
   std::uint64_t overflow = 0;    // copies dropped: the relay's own backlog was full
   std::uint64_t ignored = 0;     // datagrams from a source other than the client
+  // Up only: ICMP errors (port unreachable) about copies sent earlier, of
+  // whatever kind: the target was not listening, e.g. after it closed.
+  std::uint64_t unreachable = 0;
   ImpairmentCounters model;
+  std::uint64_t controlReceived = 0;    // of `received`
+  std::uint64_t controlDropped = 0;     // of model.dropped()
+  std::uint64_t controlOverflow = 0;    // of `overflow`
+  std::uint64_t controlSendErrors = 0;  // of the copies in `sendErrors` the relay sent
+
+  // Data copies the model dropped, and those the relay itself dropped.
+  std::uint64_t dataDropped() const { return model.dropped() - controlDropped; }
+  std::uint64_t dataOverflow() const {
+    return overflow + sendErrors - controlOverflow - controlSendErrors;
+  }
 };
 
 // A UDP relay that applies a LinkSpec: it listens on one socket, takes the
@@ -63,6 +80,11 @@ class LinkRelay {
   // Asks the thread to end, joins it (within tens of milliseconds) and
   // closes the sockets. Idempotent; never throws.
   void stop() noexcept;
+  // The same, but the sockets stay open (unread), so that what only the
+  // kernel knows about them (their receive buffers' drops) can still be
+  // read, complete: nothing is forwarded any more. stop() or the destructor
+  // closes them. Idempotent; never throws.
+  void stopForwarding() noexcept;
 
   // True from start() until stop() or a failure ends the thread.
   bool running() const { return running_.load(); }
@@ -74,6 +96,7 @@ class LinkRelay {
   // The file descriptors of the socket facing the client and of the one
   // facing the target, for what only the kernel can tell about them (how
   // many datagrams their receive buffers dropped) and to size those buffers.
+  // -1 after stop(): read them after stopForwarding().
   int clientSocketHandle() const { return clientSocket_.impl()->sockfd(); }
   int targetSocketHandle() const { return targetSocket_.impl()->sockfd(); }
   Poco::Net::SocketAddress address() const { return address_; }
@@ -89,6 +112,7 @@ class LinkRelay {
     std::int64_t dueNs;
     std::uint64_t order;  // FIFO among copies due at the same time
     bool up;
+    bool control;  // a pigeon control frame (RelayCounters)
     std::vector<unsigned char> bytes;
   };
   struct Direction {

@@ -3,6 +3,7 @@
 #include "metrics/LatencyHistogram.h"
 
 #include <cstdint>
+#include <vector>
 
 namespace pigeon::metrics {
 
@@ -10,34 +11,28 @@ namespace pigeon::metrics {
 //
 // For packets of sequence numbers i - 1 and i, both received,
 //     IPDV(i) = D(i) - D(i - 1)
-// where D is a packet's one-way delay (arrivalNs - sendTimeNs). A constant
-// clock offset between sender and receiver cancels, so the clocks need not
-// be shared. If either packet is lost, IPDV(i) is undefined and skipped.
+// where D is a packet's one-way delay (arrivalNs - sendTimeNs), whatever
+// order the two arrived in. A constant clock offset between sender and
+// receiver cancels, so the clocks need not be shared. If either packet is
+// lost, IPDV(i) is undefined and skipped.
 //
-// In O(1) memory only the previous arrival's delay is kept, so a pair is
-// measured when its two packets arrive one right after the other among the
-// unique arrivals, in either order (i after i - 1, or i - 1 after i). A pair
-// split by other arrivals (reordering by more than one place) is skipped;
-// pairs() says how many pairs were measured.
+// Memory is bounded: the delays of the last kWindow sequence numbers are
+// kept in a ring indexed by sequence number, so a pair is measured when its
+// second packet arrives while the first is still there, i.e. unless kWindow
+// or more higher numbers arrived in between (reordering by 16,384 places).
+// Each pair is measured once; pairs() says how many were.
 //
 // Summary: mean of |IPDV| (the figure reported as `ipdv_us`), max |IPDV|,
 // mean signed IPDV (near 0 unless delay drifts), and a histogram of |IPDV|
 // for percentiles (`ipdv_p99_us`). Not thread safe.
 class Ipdv {
  public:
-  // Feeds one unique arrival, in arrival order.
-  void record(std::uint64_t sequence, std::int64_t delayNs) {
-    if (any_) {
-      if (sequence > lastSequence_ && sequence - lastSequence_ == 1) {
-        add(delayNs - lastDelayNs_);
-      } else if (sequence < lastSequence_ && lastSequence_ - sequence == 1) {
-        add(lastDelayNs_ - delayNs);
-      }
-    }
-    any_ = true;
-    lastSequence_ = sequence;
-    lastDelayNs_ = delayNs;
-  }
+  static constexpr std::uint64_t kWindow = 1u << 14;
+
+  Ipdv();
+
+  // Feeds one unique arrival (never a duplicate), in arrival order.
+  void record(std::uint64_t sequence, std::int64_t delayNs);
 
   std::uint64_t pairs() const { return absNs_.count(); }
   // The following are 0 when pairs() is 0.
@@ -47,14 +42,18 @@ class Ipdv {
   const LatencyHistogram& absHistogram() const { return absNs_; }
 
  private:
-  void add(std::int64_t ipdvNs) {
-    sumNs_ += static_cast<double>(ipdvNs);
-    absNs_.record(ipdvNs < 0 ? -ipdvNs : ipdvNs);
-  }
+  // Slot j starts holding sequence j + 1, which belongs in another slot, so
+  // an empty slot never matches and every 64-bit number can be kept.
+  struct Slot {
+    std::uint64_t sequence = 0;
+    std::int64_t delayNs = 0;
+  };
 
-  bool any_ = false;
-  std::uint64_t lastSequence_ = 0;
-  std::int64_t lastDelayNs_ = 0;
+  // The delay of `sequence` if it is still in the ring.
+  const Slot* find(std::uint64_t sequence) const;
+  void add(std::int64_t ipdvNs);
+
+  std::vector<Slot> ring_;  // kWindow slots, on the heap: 256 KiB a stream
   double sumNs_ = 0.0;
   LatencyHistogram absNs_;
 };

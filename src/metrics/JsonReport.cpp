@@ -41,6 +41,7 @@ Object::Ptr JsonReport::toJson(const TransportResult& r) {
   o->set("sent", r.sent);
   o->set("delivered", r.delivered);
   o->set("lost", r.lost);
+  o->set("corrupted", orNull(r.corrupted));
   o->set("duplicates", r.duplicates);
   o->set("reordered", r.reordered);
   o->set("reorder_extent", r.reorderExtent);

@@ -70,6 +70,7 @@ std::vector<ResultField> resultFields(const TransportResult& r,
   f.push_back({"sent", "sent", "msgs", 0, r.sent});
   f.push_back({"delivered", "delivered", "msgs", 0, r.delivered});
   f.push_back({"lost", "lost", "msgs", 0, r.lost});
+  f.push_back({"corrupted", "corrupted", "msgs", 0, orNull(r.corrupted)});
   f.push_back({"duplicates", "duplicates", "msgs", 0, r.duplicates});
   f.push_back({"reordered", "reordered", "msgs", 0, r.reordered});
   f.push_back({"reorder_extent", "reorder extent", "seqs", 0, r.reorderExtent});

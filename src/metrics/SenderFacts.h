@@ -16,6 +16,11 @@ struct SenderFacts {
   // Datagrams the receiving socket dropped for a full buffer (SO_RXQ_OVFL),
   // where the kernel says it.
   std::optional<std::uint64_t> socketDrops;
+  // Datagrams the receiver dropped because their CRC-32 failed (changed on
+  // the way), and those it dropped as malformed for any other reason (not a
+  // frame, a bad header field, a wrong length). Neither is ever delivered.
+  std::optional<std::uint64_t> corrupted;
+  std::optional<std::uint64_t> malformed;
   // Segments or messages the transport sent again (TCP_INFO, rudp).
   std::optional<std::uint64_t> retransmits;
   // A round-trip summary measured elsewhere (e.g. TCP_INFO); ignored when

@@ -26,6 +26,10 @@ void SequenceTracker::clearRange(std::uint64_t from, std::uint64_t count) {
 }
 
 SequenceTracker::Arrival SequenceTracker::record(std::uint64_t sequence) {
+  if (sequence > ceiling_) {
+    ++implausible_;
+    return {Kind::kImplausible};
+  }
   if (!any_) {
     any_ = true;
     highest_ = sequence;

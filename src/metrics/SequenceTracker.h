@@ -11,17 +11,22 @@ namespace pigeon::metrics {
 // below the highest, so a duplicate is recognised within that window. An
 // arrival older than the window cannot be told apart and is kTooOld.
 // Sequence numbers are 64-bit and start at 0; they do not wrap in practice.
-// Not thread safe.
+//
+// With a ceiling (the highest number the sender can have sent), a number
+// above it is kImplausible: counted, and it changes nothing else, so one
+// damaged number cannot become "the highest seen" and make every later
+// arrival look too old. Not thread safe.
 class SequenceTracker {
  public:
   static constexpr std::uint64_t kWindow = 1u << 16;
 
   enum class Kind {
-    kInOrder,    // exactly the next number expected
-    kGap,        // above the next expected: `missing` numbers skipped so far
-    kReordered,  // below the highest seen and new: `extent` = highest - seq
-    kDuplicate,  // seen before
-    kTooOld,     // below the window; neither new nor duplicate can be told
+    kInOrder,      // exactly the next number expected
+    kGap,          // above the next expected: `missing` numbers skipped so far
+    kReordered,    // below the highest seen and new: `extent` = highest - seq
+    kDuplicate,    // seen before
+    kTooOld,       // below the window; neither new nor duplicate can be told
+    kImplausible,  // above the ceiling: the sender cannot have sent it
   };
 
   struct Arrival {
@@ -32,6 +37,10 @@ class SequenceTracker {
 
   Arrival record(std::uint64_t sequence);
 
+  // Numbers above `highestSequence` are kImplausible from now on.
+  void setCeiling(std::uint64_t highestSequence) { ceiling_ = highestSequence; }
+  std::uint64_t ceiling() const { return ceiling_; }
+
   bool any() const { return any_; }
   std::uint64_t highest() const { return highest_; }
   std::uint64_t unique() const { return unique_; }
@@ -39,6 +48,7 @@ class SequenceTracker {
   std::uint64_t reordered() const { return reordered_; }
   std::uint64_t maxReorderExtent() const { return maxExtent_; }
   std::uint64_t tooOld() const { return tooOld_; }
+  std::uint64_t implausible() const { return implausible_; }
 
  private:
   bool testAndSet(std::uint64_t sequence);
@@ -52,6 +62,8 @@ class SequenceTracker {
   std::uint64_t reordered_ = 0;
   std::uint64_t maxExtent_ = 0;
   std::uint64_t tooOld_ = 0;
+  std::uint64_t implausible_ = 0;
+  std::uint64_t ceiling_ = UINT64_MAX;  // no ceiling
 };
 
 }  // namespace pigeon::metrics

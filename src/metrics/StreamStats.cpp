@@ -21,7 +21,8 @@ StreamStats::Verdict StreamStats::recordArrival(std::uint64_t sequence, std::int
 
   Verdict verdict{tracker_.record(sequence), arrivalNs - sendTimeNs};
   const auto kind = verdict.arrival.kind;
-  if (kind == SequenceTracker::Kind::kDuplicate || kind == SequenceTracker::Kind::kTooOld) {
+  if (kind == SequenceTracker::Kind::kDuplicate || kind == SequenceTracker::Kind::kTooOld ||
+      kind == SequenceTracker::Kind::kImplausible) {
     return verdict;
   }
   goodputBytes_ += payloadBytes;

@@ -20,8 +20,8 @@ namespace pigeon::metrics {
 // feeds the latency histogram, jitter, IPDV, late and goodput. A duplicate
 // is counted and otherwise ignored, so it never stands in for a lost
 // message. An arrival too far below the highest to classify (tooOld) is
-// counted apart and not delivered. Every arrival's bytes count towards
-// throughput.
+// counted apart and not delivered, and so is one above the sequence ceiling
+// (implausible). Every arrival's bytes count towards throughput.
 //
 // "Latency" is arrivalNs - sendTimeNs: one-way where sender and receiver
 // share a clock, round trip when the stream is echo replies timed against
@@ -38,6 +38,10 @@ class StreamStats {
   // counts as delivered). Without a deadline, nothing is late.
   void setDeadlineNs(std::int64_t deadlineNs);
   std::optional<std::int64_t> deadlineNs() const { return deadlineNs_; }
+
+  // The highest sequence number the sender can send; an arrival above it
+  // is counted implausible() and changes nothing else (SequenceTracker).
+  void setSequenceCeiling(std::uint64_t highestSequence) { tracker_.setCeiling(highestSequence); }
 
   // One received message. `payloadBytes` count towards goodput when the
   // arrival is unique; `payloadBytes + overheadBytes` (headers, if the
@@ -61,6 +65,7 @@ class StreamStats {
   std::uint64_t reordered() const { return tracker_.reordered(); }
   std::uint64_t reorderExtent() const { return tracker_.maxReorderExtent(); }
   std::uint64_t tooOld() const { return tracker_.tooOld(); }
+  std::uint64_t implausible() const { return tracker_.implausible(); }
   std::uint64_t late() const { return late_; }
 
   // Bytes and rates over elapsedNs(); rates are 0 when elapsedNs() is 0.

@@ -48,6 +48,9 @@ TransportResult TransportResult::fromStream(std::string transport, const StreamS
   r.congestionControl = facts.congestionControl;
   r.counters = facts.counters;
   if (stats.tooOld() > 0) r.counters["too_old"] = stats.tooOld();
+  if (stats.implausible() > 0) r.counters["implausible_seq"] = stats.implausible();
+  r.corrupted = facts.corrupted;
+  if (facts.malformed) r.counters["malformed"] = *facts.malformed;
   r.metImpairedLink = facts.metImpairedLink;
   if (facts.reflectorReceived) {
     r.lostOutbound = minus(r.sent, *facts.reflectorReceived);

@@ -21,6 +21,7 @@ struct TransportResult {
   std::uint64_t sent = 0;                         // sent
   std::uint64_t delivered = 0;                    // delivered (unique)
   std::uint64_t lost = 0;                         // lost = sent - delivered
+  std::optional<std::uint64_t> corrupted;         // corrupted: failed the CRC-32, not delivered
   std::uint64_t duplicates = 0;                   // duplicates
   std::uint64_t reordered = 0;                    // reordered (RFC 4737)
   std::uint64_t reorderExtent = 0;                // reorder_extent
@@ -45,7 +46,8 @@ struct TransportResult {
   // Builds a result from a finished stream and the facts it cannot know.
   // Latency (or RTT when facts.roundTrip) is null when nothing was
   // delivered; jitter needs two deliveries and IPDV one measured pair. A
-  // stream's tooOld arrivals, if any, appear as counter "too_old".
+  // stream's tooOld arrivals, if any, appear as counter "too_old", its
+  // implausible ones as "implausible_seq", facts.malformed as "malformed".
   static TransportResult fromStream(std::string transport, const StreamStats& stats,
                                     const SenderFacts& facts = {});
 

@@ -81,6 +81,7 @@ void DatagramBatch::prepareReceive() {
   receivedCount_ = 0;
   datagrams_ = 0;
   malformed_ = 0;
+  corrupted_ = 0;
   strangers_ = 0;
   arrivalNs_ = 0;
   pending_ = 0;

@@ -65,6 +65,9 @@ class DatagramBatch {
   std::span<const Received> received() const { return {received_.data(), receivedCount_}; }
   std::size_t datagrams() const { return datagrams_; }  // read from the socket, all kinds
   std::size_t malformed() const { return malformed_; }
+  // Of those, the frames that were well formed but failed their CRC-32: bytes
+  // changed on the way (a corrupting link), not a stranger's garbage.
+  std::size_t corrupted() const { return corrupted_; }
   std::size_t strangers() const { return strangers_; }
   // wire::steadyNowNs() when the receive returned: the arrival time of every
   // datagram in it. 0 when nothing was read.
@@ -92,6 +95,7 @@ class DatagramBatch {
   // view into its slot), counted malformed, or counted a stranger's.
   void keep(const Received& datagram) { received_[receivedCount_++] = datagram; }
   void countMalformed() { ++malformed_; }
+  void countCorrupted() { ++corrupted_; }  // besides countMalformed()
   void countStranger() { ++strangers_; }
 
  private:
@@ -119,6 +123,7 @@ class DatagramBatch {
   std::size_t receivedCount_ = 0;
   std::size_t datagrams_ = 0;
   std::size_t malformed_ = 0;
+  std::size_t corrupted_ = 0;
   std::size_t strangers_ = 0;
   std::int64_t arrivalNs_ = 0;
 };

@@ -4,9 +4,9 @@
 #include "transport/SourceAddress.h"
 #include "transport/Transport.h"
 #include "transport/TransportError.h"
+#include "transport/rudp/HandshakeResponder.h"
 #include "transport/rudp/RudpConnection.h"
 #include "transport/rudp/RudpConnector.h"
-#include "transport/rudp/HandshakeResponder.h"
 #include "transport/rudp/WakeupPipe.h"
 
 #include <Poco/Net/DatagramSocket.h>

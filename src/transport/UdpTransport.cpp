@@ -297,6 +297,7 @@ std::size_t UdpTransport::receiveBatch(DatagramBatch& batch, Poco::Timespan time
     const ClassifiedDatagram classified = classifyDatagram(batch.datagram(i));
     if (classified.kind == Incoming::Kind::kMalformed) {
       batch.countMalformed();
+      if (classified.error == wire::DecodeError::kBadChecksum) batch.countCorrupted();
       continue;
     }
     notePeerKind(classified.kind == Incoming::Kind::kMessage ? PeerKind::kPigeon

@@ -37,9 +37,10 @@ BenchSink::Options sinkOptions(int receiveBufferBytes = 1 << 20) {
   return o;
 }
 
-wire::Bytes dataFrame(std::uint64_t sequence) {
+wire::Bytes dataFrame(std::uint64_t sequence, std::uint16_t flags = 0) {
   wire::Header h;
   h.type = wire::MessageType::kData;
+  h.flags = flags;
   h.streamId = kStream;
   h.sequence = sequence;
   h.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
@@ -152,6 +153,44 @@ TEST(BenchSinkBatched, ReportsEverySocketBufferDropAsASocketDrop) {
   EXPECT_GT(stats.lost(), 0u);
   EXPECT_EQ(stats.duplicates(), 0u);
   EXPECT_EQ(*sink.socketDrops(), stats.lost() + (reports - answered));
+}
+
+TEST(BenchSinkBatched, CountsCorruptedFramesApartAndNeverDeliversThem) {
+  auto options = sinkOptions();
+  options.sequenceCeilings[kStream] = 5;
+  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback), options);
+  RawSender sender(sink.localAddress());
+  // 0..5 sent with a CRC. On the way, a byte of 2's sequence number and one
+  // of 4's magic change; a well-checked frame numbered above what the sender
+  // can send (its own bug, or a corruption the CRC missed) moves nothing.
+  for (std::uint64_t s : {0, 1}) sender.send(dataFrame(s, wire::flags::kCrc));
+  wire::Bytes changed = dataFrame(2, wire::flags::kCrc);
+  changed[16 + 5] ^= 0xE5;  // 2 would read as 15007746
+  sender.send(changed);
+  sender.send(dataFrame(3, wire::flags::kCrc));
+  wire::Bytes noMagic = dataFrame(4, wire::flags::kCrc);
+  noMagic[0] ^= 0x01;
+  sender.send(noMagic);
+  sender.send(dataFrame(15'008'001, wire::flags::kCrc));
+  sender.send(dataFrame(5, wire::flags::kCrc));
+  sender.send(reportFrame(6));
+
+  std::atomic<bool> stop{false};
+  std::thread running([&] { sink.run(stop); });
+  const auto acked = sender.ack(3'000'000);
+  if (!acked) stop = true;
+  running.join();
+
+  ASSERT_TRUE(acked.has_value());
+  EXPECT_EQ(sink.corrupted(), 1u);
+  EXPECT_EQ(sink.malformed(), 1u);
+  auto& stats = sink.stream(kStream);
+  stats.finish(6);
+  EXPECT_EQ(stats.delivered(), 4u);  // 0, 1, 3, 5
+  EXPECT_EQ(stats.lost(), 2u);
+  EXPECT_EQ(stats.implausible(), 1u);
+  EXPECT_EQ(stats.tooOld(), 0u);
+  EXPECT_EQ(stats.sequences().highest(), 5u);
 }
 
 class BenchSenderBatchedBothWays : public ::testing::TestWithParam<bool> {};

@@ -5,6 +5,7 @@
 
 #include <csignal>
 #include <string>
+#include <vector>
 
 using pigeon::testing::ChildProcess;
 using Poco::Net::DatagramSocket;
@@ -37,6 +38,58 @@ TEST(LinkCommand, RelaysUntilSigtermThenPrintsCountersAndExitsZero) {
       << link.err();
   EXPECT_NE(link.err().find("* link: up: received=1 sent=1 dropped=0"), std::string::npos)
       << link.err();
+}
+
+TEST(LinkCommand, CountsWhatItsOwnSocketBufferDroppedWhileItWasStopped) {
+  DatagramSocket target(SocketAddress("127.0.0.1", 0));
+  ChildProcess link({PIGEON_BINARY, "link", "--listen", "0", "--bind", "127.0.0.1", "--forward",
+                     target.address().toString(), "seed=1"});
+  const int port = link.listeningPort("* link: listening on ");
+  ASSERT_NE(port, 0) << link.err();
+  const SocketAddress relay("127.0.0.1", static_cast<Poco::UInt16>(port));
+  DatagramSocket client(SocketAddress("127.0.0.1", 0));
+  std::vector<char> buffer(2048);
+  SocketAddress from;
+  const auto arrives = [&](const std::string& text) {
+    for (int tries = 0; tries < 50; ++tries) {
+      client.sendTo(text.data(), static_cast<int>(text.size()), relay);
+      while (target.poll(Poco::Timespan(0, 100'000), Poco::Net::Socket::SELECT_READ)) {
+        const int n = target.receiveFrom(buffer.data(), static_cast<int>(buffer.size()), from);
+        if (std::string(buffer.data(), static_cast<std::size_t>(n)) == text) return tries + 1;
+      }
+    }
+    return 0;
+  };
+  const int firstTries = arrives("first");
+  ASSERT_GT(firstTries, 0);
+
+  // A stopped relay reads nothing: 3 MB sent to it overflow its socket's
+  // receive buffer, and the kernel drops the rest.
+  link.signal(SIGSTOP);
+  constexpr int kFlood = 3000;
+  const std::string payload(1000, 'x');
+  for (int i = 0; i < kFlood; ++i) {
+    client.sendTo(payload.data(), static_cast<int>(payload.size()), relay);
+  }
+  link.signal(SIGCONT);
+  const int lastTries = arrives("last");  // the relay keeps order: all before it are read
+  ASSERT_GT(lastTries, 0);
+  link.signal(SIGTERM);
+  ASSERT_EQ(link.wait(), 0);
+
+  const auto field = [&](const std::string& line, const std::string& name) -> long long {
+    const auto at = link.err().find(line);
+    if (at == std::string::npos) return -1;
+    const auto end = link.err().find('\n', at);
+    const auto key = link.err().find(" " + name + "=", at);
+    if (key == std::string::npos || key > end) return -1;
+    return std::stoll(link.err().substr(key + name.size() + 2));
+  };
+  const long long received = field("* link: up: ", "received");
+  const long long drops = field("* link: up: ", "socket-drops");
+  EXPECT_GT(drops, 0) << link.err();
+  EXPECT_EQ(received + drops, firstTries + kFlood + lastTries) << link.err();
+  EXPECT_EQ(field("* link: down: ", "socket-drops"), 0) << link.err();
 }
 
 TEST(LinkCommand, RefusesABadSpecInOneLineNamingTheKey) {

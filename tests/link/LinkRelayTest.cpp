@@ -1,6 +1,7 @@
 #include "link/LinkRelay.h"
 
 #include "wire/Clock.h"
+#include "wire/Codec.h"
 
 #include <Poco/Net/DatagramSocket.h>
 #include <Poco/Timespan.h>
@@ -13,6 +14,7 @@
 
 using pigeon::link::LinkRelay;
 using pigeon::link::RelayCounters;
+using pigeon::wire::MessageType;
 using pigeon::wire::steadyNowNs;
 using Poco::Net::DatagramSocket;
 using Poco::Net::SocketAddress;
@@ -150,6 +152,51 @@ TEST(LinkRelay, FlipsOneByteOfEachDatagramAtFullCorruption) {
   EXPECT_EQ(relay.upCounters().model.corrupted, 10u);
 }
 
+TEST(LinkRelay, CountsDropsOfControlFramesApartFromDropsOfMessages) {
+  DatagramSocket target = loopbackSocket();
+  DatagramSocket client = loopbackSocket();
+  LinkRelay relay("loss=50%,seed=7", kLoopbackAnyPort, target.address());
+  relay.start();
+  // Messages (pigeon data frames and a plain peer's text) and control
+  // frames (a bench's final count, rudp acknowledgements), interleaved.
+  const auto frame = [](MessageType type, std::uint64_t sequence) {
+    pigeon::wire::Header h;
+    h.type = type;
+    h.sequence = sequence;
+    const pigeon::wire::Bytes payload(type == MessageType::kData ? 16 : 8, 0);
+    const auto bytes = pigeon::wire::encode(h, payload);
+    return std::string(bytes.begin(), bytes.end());
+  };
+  // Three at a time, each read before the next, so no socket buffer fills.
+  constexpr int kEach = 100;
+  int messages = 0;
+  int controls = 0;
+  std::uint64_t read = 0;
+  for (int i = 0; i < kEach; ++i) {
+    for (const std::string& datagram : {frame(MessageType::kData, i), std::string("plain text"),
+                                        frame(MessageType::kReport, i)}) {
+      client.sendTo(datagram.data(), static_cast<int>(datagram.size()), relayAddress(relay));
+    }
+    const std::uint64_t offered = 3 * static_cast<std::uint64_t>(i + 1);
+    ASSERT_TRUE(waitUntil(client, [&] {
+      const RelayCounters c = relay.upCounters();
+      return c.received == offered && c.sent + c.model.dropped() == offered;
+    }));
+    for (const std::uint64_t sent = relay.upCounters().sent; read < sent; ++read) {
+      const auto datagram = receiveWithin(target, Poco::Timespan(5, 0));
+      ASSERT_TRUE(datagram) << read << " of " << sent;
+      ++(datagram->size() == pigeon::wire::kHeaderSize + 8 ? controls : messages);
+    }
+  }
+  const RelayCounters up = relay.upCounters();
+  EXPECT_EQ(up.controlReceived, static_cast<std::uint64_t>(kEach));
+  EXPECT_GT(up.controlDropped, 0u);
+  EXPECT_EQ(up.controlDropped, static_cast<std::uint64_t>(kEach - controls));
+  EXPECT_EQ(up.dataDropped(), static_cast<std::uint64_t>(2 * kEach - messages));
+  EXPECT_EQ(up.dataDropped() + up.controlDropped, up.model.dropped());
+  EXPECT_EQ(up.dataOverflow(), 0u);
+}
+
 TEST(LinkRelay, IgnoresDatagramsFromASecondSource) {
   DatagramSocket target = loopbackSocket();
   DatagramSocket client = loopbackSocket();
@@ -192,6 +239,20 @@ TEST(LinkRelay, StopsPromptlyEvenWithDatagramsStillDelayed) {
   EXPECT_LT(steadyNowNs() - beforeNs, 500 * kMs);
   EXPECT_FALSE(relay.running());
   relay.stop();  // again: harmless
+}
+
+TEST(LinkRelay, KeepsItsSocketsOpenAfterStopForwardingSoTheirDropsCanBeRead) {
+  // bench read the relay's socket drops after stop(), from closed sockets:
+  // always none.
+  DatagramSocket target = loopbackSocket();
+  LinkRelay relay("", kLoopbackAnyPort, target.address());
+  relay.start();
+  relay.stopForwarding();
+  EXPECT_FALSE(relay.running());
+  EXPECT_GE(relay.clientSocketHandle(), 0);
+  EXPECT_GE(relay.targetSocketHandle(), 0);
+  relay.stop();
+  EXPECT_EQ(relay.clientSocketHandle(), -1);
 }
 
 TEST(LinkRelay, RefusesToStartTwice) {

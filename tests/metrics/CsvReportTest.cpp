@@ -31,19 +31,44 @@ TEST(CsvReport, HasAHeaderOfTheJsonNamesWithNestedObjectsFlattened) {
   const auto lines = split(CsvReport::toCsv(sampleResults()), "\r\n");
   ASSERT_EQ(lines.size(), 4u);  // header, udp, tcp, and nothing after the last CRLF
   EXPECT_EQ(lines[3], "");
-  EXPECT_EQ(
-      split(lines[0], ","),
-      (std::vector<std::string>{
-          "transport",         "error",
-          "sent",           "delivered",       "lost",
-          "duplicates",        "reordered",      "reorder_extent",  "late",
-          "latency_us_min",    "latency_us_p50", "latency_us_p90",  "latency_us_p99",
-          "latency_us_p999",   "latency_us_max", "latency_us_mean", "jitter_us",
-          "ipdv_us",           "ipdv_p99_us",    "throughput_mbps", "goodput_mbps",
-          "socket_drops",      "elapsed_s",      "delivered_per_s", "retransmits",
-          "rtt_us_min",        "rtt_us_p50",     "rtt_us_p90",      "rtt_us_p99",
-          "rtt_us_p999",       "rtt_us_max",     "rtt_us_mean",     "congestion_control",
-          "met_impaired_link", "lost_outbound",  "lost_return",     "counters_segments_out"}));
+  EXPECT_EQ(split(lines[0], ","), (std::vector<std::string>{"transport",
+                                                            "error",
+                                                            "sent",
+                                                            "delivered",
+                                                            "lost",
+                                                            "corrupted",
+                                                            "duplicates",
+                                                            "reordered",
+                                                            "reorder_extent",
+                                                            "late",
+                                                            "latency_us_min",
+                                                            "latency_us_p50",
+                                                            "latency_us_p90",
+                                                            "latency_us_p99",
+                                                            "latency_us_p999",
+                                                            "latency_us_max",
+                                                            "latency_us_mean",
+                                                            "jitter_us",
+                                                            "ipdv_us",
+                                                            "ipdv_p99_us",
+                                                            "throughput_mbps",
+                                                            "goodput_mbps",
+                                                            "socket_drops",
+                                                            "elapsed_s",
+                                                            "delivered_per_s",
+                                                            "retransmits",
+                                                            "rtt_us_min",
+                                                            "rtt_us_p50",
+                                                            "rtt_us_p90",
+                                                            "rtt_us_p99",
+                                                            "rtt_us_p999",
+                                                            "rtt_us_max",
+                                                            "rtt_us_mean",
+                                                            "congestion_control",
+                                                            "met_impaired_link",
+                                                            "lost_outbound",
+                                                            "lost_return",
+                                                            "counters_segments_out"}));
 }
 
 TEST(CsvReport, WritesOneRowPerTransportWithEmptyFieldsForNull) {

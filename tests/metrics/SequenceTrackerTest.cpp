@@ -196,3 +196,23 @@ TEST(SequenceTracker, AJumpToTheLastSequenceNumberDoesNotMistakeSkippedOnesForDu
   EXPECT_EQ(tracker.record(last - 3).kind, pigeon::metrics::SequenceTracker::Kind::kDuplicate);
   EXPECT_EQ(tracker.duplicates(), 1u);
 }
+
+TEST(SequenceTracker, ANumberAboveTheCeilingMovesNothing) {
+  // The damaged number of a corrupted datagram (257 became 15008001) must
+  // not become the highest, or every later arrival would look too old.
+  SequenceTracker t;
+  t.setCeiling(19'999);
+  for (std::uint64_t s = 0; s < 257; ++s) t.record(s);
+  EXPECT_EQ(t.record(15'008'001).kind, Kind::kImplausible);
+  EXPECT_EQ(t.highest(), 256u);
+  EXPECT_EQ(t.unique(), 257u);
+  for (std::uint64_t s = 258; s < 20'000; ++s) {
+    ASSERT_NE(t.record(s).kind, Kind::kTooOld) << s;
+  }
+  EXPECT_EQ(t.record(20'000).kind, Kind::kImplausible);
+  EXPECT_EQ(t.implausible(), 2u);
+  EXPECT_EQ(t.tooOld(), 0u);
+  EXPECT_EQ(t.unique(), 19'999u);
+  EXPECT_EQ(t.highest(), 19'999u);
+  EXPECT_EQ(t.record(19'999).kind, Kind::kDuplicate);
+}
