@@ -41,10 +41,14 @@ void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                         .argument("ADDR")
                         .binding("echo.bind"));
   options.addOption(Option("max-rate", "",
-                           "probes per second accepted from one source "
-                           "(default 200000)")
+                           "replies per second to one source address, all its ports "
+                           "together; IPv6: one /64 (default 200000)")
                         .argument("N")
                         .binding("echo.max-rate"));
+  options.addOption(
+      Option("max-total-rate", "", "replies per second to all sources together (default 1000000)")
+          .argument("N")
+          .binding("echo.max-total-rate"));
 }
 
 int EchoCommand::execute(const std::vector<std::string>& args) {
@@ -53,6 +57,10 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   bench::EchoOptions options;
   if (hasSetting("echo.max-rate")) {
     options.maxRatePerSource = parseNumber("--max-rate", setting("echo.max-rate", ""), 1, 1e8);
+  }
+  if (hasSetting("echo.max-total-rate")) {
+    options.maxRateTotal =
+        parseNumber("--max-total-rate", setting("echo.max-total-rate", ""), 1, 1e9);
   }
   const std::string bind = setting("echo.bind", "");
   Poco::Net::SocketAddress local = transport::bindAddress(bind, port);
@@ -93,7 +101,8 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
     const auto c = reflectors[i]->counters();
     std::cerr << "* echo " << transport::formatAddress(reflectors[i]->localAddress())
               << ": reflected " << c.reflected << ", malformed " << c.malformed << ", rate-limited "
-              << c.rateLimited << ", ignored " << c.ignored << ", peers " << c.peers << std::endl;
+              << c.rateLimited << ", ignored " << c.ignored << ", peers " << c.peers << ", refused "
+              << c.refused << ", looped " << c.looped << std::endl;
   }
   return EXIT_OK;
 }

@@ -2,11 +2,13 @@
 
 #include "bench/BenchSink.h"
 #include "bench/EchoStamp.h"
+#include "bench/SourceKey.h"
 #include "transport/Endpoint.h"
 #include "transport/SocketStats.h"
 #include "transport/TransportFactory.h"
 #include "transport/UdpTransport.h"
 #include "wire/Clock.h"
+#include "wire/Crc32.h"
 
 #include <Poco/Thread.h>
 
@@ -20,19 +22,18 @@ using wire::MessageType;
 namespace {
 const Poco::Timespan kPoll(0, 20'000);
 
-// A source's address as bytes, a cheap map key: for IPv4 its family, port
-// and address (the first 8 bytes of a sockaddr_in, held without allocating),
-// for IPv6 the whole sockaddr_in6.
-std::string sourceKey(const Poco::Net::SocketAddress& from) {
-  const auto* bytes = reinterpret_cast<const char*>(from.addr());
-  if (from.family() == Poco::Net::SocketAddress::IPv4) return {bytes, 8};
-  return {bytes, static_cast<std::size_t>(from.length())};
+// A bucket allows a tenth of a second's worth, and never less than 64, at once.
+TokenBucket bucketFor(double ratePerS, std::int64_t nowNs) {
+  return TokenBucket(ratePerS, ratePerS / 10 + 64, nowNs);
 }
 }  // namespace
 
 EchoReflector::EchoReflector(const std::string& transportName,
                              const Poco::Net::SocketAddress& local, EchoOptions options)
-    : options_(options) {
+    : options_(options),
+      peers_(options.maxSources),
+      limits_(options.maxSources),
+      total_(bucketFor(options.maxRateTotal, wire::steadyNowNs())) {
   if (transportName == "udp") {
     udp_.emplace(local.family());
     transport::bindDatagramSocket(*udp_, local);
@@ -53,6 +54,11 @@ EchoCounters EchoReflector::counters() const {
   return counters_;
 }
 
+std::size_t EchoReflector::sourcesHeld() const {
+  std::lock_guard lock(mutex_);
+  return peers_.size();
+}
+
 void EchoReflector::count(std::uint64_t EchoCounters::*field) {
   std::lock_guard lock(mutex_);
   ++(counters_.*field);
@@ -66,28 +72,40 @@ void EchoReflector::run(const std::atomic<bool>& stop) {
   }
 }
 
-EchoReflector::Peer& EchoReflector::peerFor(const std::string& key, std::int64_t nowNs) {
-  auto it = peers_.find(key);
-  if (it == peers_.end()) {
-    if (peers_.size() >= options_.maxSources) {
-      // Forget the source heard from least recently.
-      auto oldest = peers_.begin();
-      for (auto p = peers_.begin(); p != peers_.end(); ++p) {
-        if (p->second.lastSeenNs < oldest->second.lastSeenNs) oldest = p;
-      }
-      peers_.erase(oldest);
+EchoReflector::Peer& EchoReflector::peerFor(const Poco::Net::SocketAddress& from) {
+  bool created = false;
+  Peer& peer = peers_.touch(
+      SourceKey::endpoint(from), [] { return Peer{}; }, created);
+  if (created) ++counters_.peers;
+  return peer;
+}
+
+bool EchoReflector::takeBudget(const Poco::Net::SocketAddress& from, std::int64_t nowNs) {
+  bool created = false;
+  TokenBucket& bucket = limits_.touch(
+      SourceKey::rateLimited(from), [&] { return bucketFor(options_.maxRatePerSource, nowNs); },
+      created);
+  return bucket.take(nowNs) && total_.take(nowNs);
+}
+
+bool EchoReflector::isReturningReply(const Peer& peer, wire::ByteSpan datagram,
+                                     std::int64_t nowNs) const {
+  const std::uint32_t crc = wire::crc32(datagram);
+  for (const auto& sent : peer.sentPlain) {
+    if (sent.atNs != 0 && nowNs - sent.atNs < kLoopWindowNs && sent.size == datagram.size() &&
+        sent.crc == crc) {
+      return true;
     }
-    const double rate = options_.maxRatePerSource;
-    it = peers_.emplace(key, Peer{{}, TokenBucket(rate, rate / 10 + 64, nowNs), nowNs}).first;
-    ++counters_.peers;
   }
-  it->second.lastSeenNs = nowNs;
-  return it->second;
+  return false;
 }
 
 std::optional<EchoReflector::Reply> EchoReflector::answer(Peer& peer, const wire::Frame& frame,
                                                           std::int64_t nowNs) {
+  // Another reflector's reply: answering it is how a loop starts.
+  if ((frame.header.flags & wire::flags::kReply) != 0) return std::nullopt;
   Reply reply{frame.header, {}};
+  reply.header.flags |= wire::flags::kReply;
   if (frame.header.type == MessageType::kEcho) {
     peer.probes.record(frame.header.sequence);
     reply.header.type = MessageType::kEchoReply;
@@ -118,20 +136,33 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
       continue;  // an ICMP error for an earlier reply: that peer is gone
     }
     if (n <= 0) continue;
+    if (SourceKey::isServerPort(from.port())) {
+      count(&EchoCounters::refused);  // before any state is kept for it
+      continue;
+    }
     const std::int64_t now = wire::steadyNowNs();
     const auto datagram = wire::ByteSpan(buffer).first(static_cast<std::size_t>(n));
     std::optional<wire::Bytes> reply;
     {
       std::lock_guard lock(mutex_);
-      Peer& peer = peerFor(sourceKey(from), now);
-      if (!peer.bucket.take(now)) {
+      Peer& peer = peerFor(from);
+      const bool framed = datagram.size() >= 3 && wire::startsLikeFrame(datagram);
+      if (!framed && isReturningReply(peer, datagram, now)) {
+        ++counters_.looped;
+        continue;
+      }
+      if (!takeBudget(from, now)) {
         ++counters_.rateLimited;
         continue;
       }
-      if (datagram.size() >= 3 && wire::startsLikeFrame(datagram)) {
+      if (framed) {
         const auto decoded = wire::decodeDatagram(datagram);
         if (!decoded.ok()) {
           ++counters_.malformed;
+          continue;
+        }
+        if ((decoded.frame.header.flags & wire::flags::kReply) != 0) {
+          ++counters_.looped;
           continue;
         }
         if (const auto answered = answer(peer, decoded.frame, now)) {
@@ -141,6 +172,8 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
         }
       } else {
         reply = wire::Bytes(datagram.begin(), datagram.end());  // plain text, echoed
+        peer.sentPlain[peer.nextSent] = {wire::crc32(datagram), datagram.size(), now};
+        peer.nextSent = (peer.nextSent + 1) % peer.sentPlain.size();
       }
       if (reply && reply->size() > datagram.size()) {
         ++counters_.ignored;  // never answer with more than was asked
@@ -159,10 +192,7 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
 
 void EchoReflector::serveConnection(transport::Transport& connection,
                                     const std::atomic<bool>& stop) {
-  Peer peer{{},
-            TokenBucket(options_.maxRatePerSource, options_.maxRatePerSource / 10 + 64,
-                        wire::steadyNowNs()),
-            0};
+  Peer peer;
   try {
     while (!stop) {
       const auto in = connection.receive(kPoll);
