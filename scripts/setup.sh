@@ -14,6 +14,7 @@ packages=(
   sockperf iperf3        # peer tools that bench/compare measures against
   time                   # /usr/bin/time: bench/compare's maximum resident set
   iproute2               # ip, ss: inspecting sockets and namespaces in labs
+  clang libclang-rt-dev  # clang++ and libFuzzer for scripts/fuzz.sh (docs/fuzzing.md)
 )
 
 missing=()
