@@ -10,6 +10,8 @@
 #include <Poco/Thread.h>
 #include <Poco/Util/Option.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <iostream>
@@ -72,6 +74,13 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
         "udp and rudp both need the UDP port: serve rudp from a second echo on "
         "another port (pigeon echo -t rudp --listen PORT)");
   }
+  // A TCP echo serves a thousand connections at once: more descriptors than
+  // the usual soft limit of 1024, so take what the hard limit allows.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
+  }
   std::vector<std::unique_ptr<bench::EchoReflector>> reflectors;
   for (const auto& name : names) {
     if (!transport::isTransportName(name)) {
@@ -102,7 +111,8 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
     std::cerr << "* echo " << transport::formatAddress(reflectors[i]->localAddress())
               << ": reflected " << c.reflected << ", malformed " << c.malformed << ", rate-limited "
               << c.rateLimited << ", ignored " << c.ignored << ", peers " << c.peers << ", refused "
-              << c.refused << ", looped " << c.looped << std::endl;
+              << c.refused << ", looped " << c.looped << ", closed idle " << c.closedIdle
+              << ", closed stalled " << c.closedStalled << std::endl;
   }
   return EXIT_OK;
 }

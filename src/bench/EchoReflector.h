@@ -4,6 +4,7 @@
 #include "bench/TokenBucket.h"
 #include "metrics/SequenceTracker.h"
 #include "transport/Listener.h"
+#include "transport/TcpListener.h"
 
 #include "wire/Codec.h"
 
@@ -21,20 +22,26 @@ namespace pigeon::bench {
 
 // What a reflector did, for its operator and for tests.
 struct EchoCounters {
-  std::uint64_t reflected = 0;    // replies sent (probes and plain text)
-  std::uint64_t malformed = 0;    // dropped: claimed to be a frame and was not
-  std::uint64_t rateLimited = 0;  // dropped: over the source's or the global reply budget
-  std::uint64_t ignored = 0;      // dropped: frames that are not probes or reports
-  std::uint64_t peers = 0;        // sources or connections served
-  std::uint64_t refused = 0;      // dropped: UDP from a server port (below 1024)
-  std::uint64_t looped = 0;       // dropped: a reply coming back (a reflection loop)
+  std::uint64_t reflected = 0;      // replies sent (probes and plain text)
+  std::uint64_t malformed = 0;      // dropped: claimed to be a frame and was not
+  std::uint64_t rateLimited = 0;    // dropped: over the source's or the global reply budget
+  std::uint64_t ignored = 0;        // dropped: frames that are not probes or reports
+  std::uint64_t peers = 0;          // sources or connections served
+  std::uint64_t refused = 0;        // dropped: UDP from a server port (below 1024)
+  std::uint64_t looped = 0;         // dropped: a reply coming back (a reflection loop)
+  std::uint64_t closedIdle = 0;     // TCP connections closed after the idle timeout
+  std::uint64_t closedStalled = 0;  // TCP connections closed: their replies were never read
 };
 
 struct EchoOptions {
   double maxRatePerSource = 200'000;  // replies a second to one address (IPv6: one /64)
   double maxRateTotal = 1'000'000;    // replies a second to all sources together
   std::size_t maxSources = 1024;      // UDP sources (and addresses) remembered at once
-  std::size_t maxConnections = 64;    // TCP connections served at once
+  std::size_t maxConnections = 1024;  // TCP connections served at once (full: refuse the newest)
+  std::size_t maxConnectionsPerSource = 100;       // TCP connections from one address (IPv6: /64)
+  std::int64_t idleTimeoutNs = 60'000'000'000;     // a TCP connection silent this long is closed
+  std::size_t maxQueuedBytes = 256 * 1024;         // unsent replies held per TCP connection
+  std::int64_t stalledTimeoutNs = 10'000'000'000;  // a connection whose queue stays full: closed
 };
 
 // The reflector behind `pigeon echo` and behind a local pingpong run. Each
@@ -87,7 +94,8 @@ class EchoReflector {
   bool takeBudget(const Poco::Net::SocketAddress& from, std::int64_t nowNs);  // mutex_ held
 
   void serveUdp(const std::atomic<bool>& stop);
-  void serveTcp(const std::atomic<bool>& stop);
+  void serveTcp(const std::atomic<bool>& stop);        // thread per connection (rudp)
+  void serveTcpEvents(const std::atomic<bool>& stop);  // one poll set (tcp)
   void serveConnection(transport::Transport& connection, const std::atomic<bool>& stop);
   struct Reply {
     wire::Header header;
@@ -107,7 +115,8 @@ class EchoReflector {
   TokenBucket total_;
 
   std::optional<Poco::Net::DatagramSocket> udp_;
-  std::unique_ptr<transport::Listener> tcp_;
+  std::unique_ptr<transport::Listener> tcp_;       // tcp or rudp
+  transport::TcpListener* tcpListener_ = nullptr;  // tcp_ when it is tcp: its socket is polled
   mutable std::mutex mutex_;
   EchoCounters counters_;
   std::atomic<std::size_t> activeConnections_{0};
