@@ -10,6 +10,8 @@
 #include <Poco/Thread.h>
 #include <Poco/Util/Option.h>
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <atomic>
 #include <iostream>
@@ -41,10 +43,14 @@ void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                         .argument("ADDR")
                         .binding("echo.bind"));
   options.addOption(Option("max-rate", "",
-                           "probes per second accepted from one source "
-                           "(default 200000)")
+                           "replies per second to one source address, all its ports "
+                           "together; IPv6: one /64 (default 200000)")
                         .argument("N")
                         .binding("echo.max-rate"));
+  options.addOption(
+      Option("max-total-rate", "", "replies per second to all sources together (default 1000000)")
+          .argument("N")
+          .binding("echo.max-total-rate"));
 }
 
 int EchoCommand::execute(const std::vector<std::string>& args) {
@@ -53,6 +59,10 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   bench::EchoOptions options;
   if (hasSetting("echo.max-rate")) {
     options.maxRatePerSource = parseNumber("--max-rate", setting("echo.max-rate", ""), 1, 1e8);
+  }
+  if (hasSetting("echo.max-total-rate")) {
+    options.maxRateTotal =
+        parseNumber("--max-total-rate", setting("echo.max-total-rate", ""), 1, 1e9);
   }
   const std::string bind = setting("echo.bind", "");
   Poco::Net::SocketAddress local = transport::bindAddress(bind, port);
@@ -73,6 +83,13 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
     throw UsageError(
         "udp and rudp both need the UDP port: serve rudp from a second echo on "
         "another port (pigeon echo -t rudp --listen PORT)");
+  }
+  // A TCP echo serves a thousand connections at once: more descriptors than
+  // the usual soft limit of 1024, so take what the hard limit allows.
+  rlimit files{};
+  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
+    files.rlim_cur = files.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &files);
   }
   // Before the "serving" lines: a Ctrl-C right after them must still end
   // the echo with its counters, not kill it. No thread exists yet.
@@ -111,7 +128,9 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
     std::cerr << "* echo " << transport::transportKindName(kinds[i]) << ' '
               << transport::formatAddress(reflectors[i]->localAddress()) << ": reflected "
               << c.reflected << ", malformed " << c.malformed << ", rate-limited " << c.rateLimited
-              << ", ignored " << c.ignored << ", peers " << c.peers << std::endl;
+              << ", ignored " << c.ignored << ", peers " << c.peers << ", refused " << c.refused
+              << ", looped " << c.looped << ", closed idle " << c.closedIdle << ", closed stalled "
+              << c.closedStalled << std::endl;
   }
   return EXIT_OK;
 }

@@ -2,15 +2,24 @@
 
 #include "bench/BenchSink.h"
 #include "bench/EchoStamp.h"
+#include "bench/SourceKey.h"
 #include "transport/Endpoint.h"
 #include "transport/SocketStats.h"
 #include "transport/TransportFactory.h"
 #include "transport/UdpTransport.h"
 #include "wire/Clock.h"
+#include "wire/Crc32.h"
+#include "wire/StreamFramer.h"
 
 #include <Poco/Thread.h>
 
+#include <poll.h>
+#include <sys/socket.h>
+
+#include <cerrno>
+#include <iostream>
 #include <list>
+#include <unordered_map>
 #include <vector>
 
 namespace pigeon::bench {
@@ -20,25 +29,30 @@ using wire::MessageType;
 namespace {
 const Poco::Timespan kPoll(0, 20'000);
 
-// A source's address as bytes, a cheap map key: for IPv4 its family, port
-// and address (the first 8 bytes of a sockaddr_in, held without allocating),
-// for IPv6 the whole sockaddr_in6.
-std::string sourceKey(const Poco::Net::SocketAddress& from) {
-  const auto* bytes = reinterpret_cast<const char*>(from.addr());
-  if (from.family() == Poco::Net::SocketAddress::IPv4) return {bytes, 8};
-  return {bytes, static_cast<std::size_t>(from.length())};
+// A bucket allows a tenth of a second's worth, and never less than 64, at once.
+TokenBucket bucketFor(double ratePerS, std::int64_t nowNs) {
+  return TokenBucket(ratePerS, ratePerS / 10 + 64, nowNs);
 }
 }  // namespace
 
 EchoReflector::EchoReflector(transport::TransportKind kind, const Poco::Net::SocketAddress& local,
                              EchoOptions options)
-    : options_(options) {
+    : options_(options),
+      peers_(options.maxSources),
+      limits_(options.maxSources),
+      total_(bucketFor(options.maxRateTotal, wire::steadyNowNs())) {
   if (kind == transport::TransportKind::kUdp) {
     udp_.emplace(local.family());
     transport::bindDatagramSocket(*udp_, local);
     transport::enlargeReceiveBuffer(udp_->impl()->sockfd(), 4 << 20);
   } else {
-    tcp_ = transport::listenOn(kind, local);
+    if (kind == transport::TransportKind::kTcp) {
+      auto listener = std::make_unique<transport::TcpListener>(local);
+      tcpListener_ = listener.get();
+      tcp_ = std::move(listener);
+    } else {
+      tcp_ = transport::listenOn(kind, local);
+    }
   }
 }
 
@@ -53,6 +67,11 @@ EchoCounters EchoReflector::counters() const {
   return counters_;
 }
 
+std::size_t EchoReflector::sourcesHeld() const {
+  std::lock_guard lock(mutex_);
+  return peers_.size();
+}
+
 void EchoReflector::count(std::uint64_t EchoCounters::*field) {
   std::lock_guard lock(mutex_);
   ++(counters_.*field);
@@ -61,33 +80,47 @@ void EchoReflector::count(std::uint64_t EchoCounters::*field) {
 void EchoReflector::run(const std::atomic<bool>& stop) {
   if (udp_) {
     serveUdp(stop);
+  } else if (tcpListener_ != nullptr) {
+    serveTcpEvents(stop);
   } else {
     serveTcp(stop);
   }
 }
 
-EchoReflector::Peer& EchoReflector::peerFor(const std::string& key, std::int64_t nowNs) {
-  auto it = peers_.find(key);
-  if (it == peers_.end()) {
-    if (peers_.size() >= options_.maxSources) {
-      // Forget the source heard from least recently.
-      auto oldest = peers_.begin();
-      for (auto p = peers_.begin(); p != peers_.end(); ++p) {
-        if (p->second.lastSeenNs < oldest->second.lastSeenNs) oldest = p;
-      }
-      peers_.erase(oldest);
+EchoReflector::Peer& EchoReflector::peerFor(const Poco::Net::SocketAddress& from) {
+  bool created = false;
+  Peer& peer = peers_.touch(
+      SourceKey::endpoint(from), [] { return Peer{}; }, created);
+  if (created) ++counters_.peers;
+  return peer;
+}
+
+bool EchoReflector::takeBudget(const Poco::Net::SocketAddress& from, std::int64_t nowNs) {
+  bool created = false;
+  TokenBucket& bucket = limits_.touch(
+      SourceKey::rateLimited(from), [&] { return bucketFor(options_.maxRatePerSource, nowNs); },
+      created);
+  return bucket.take(nowNs) && total_.take(nowNs);
+}
+
+bool EchoReflector::isReturningReply(const Peer& peer, wire::ByteSpan datagram,
+                                     std::int64_t nowNs) const {
+  const std::uint32_t crc = wire::crc32(datagram);
+  for (const auto& sent : peer.sentPlain) {
+    if (sent.atNs != 0 && nowNs - sent.atNs < kLoopWindowNs && sent.size == datagram.size() &&
+        sent.crc == crc) {
+      return true;
     }
-    const double rate = options_.maxRatePerSource;
-    it = peers_.emplace(key, Peer{{}, TokenBucket(rate, rate / 10 + 64, nowNs), nowNs}).first;
-    ++counters_.peers;
   }
-  it->second.lastSeenNs = nowNs;
-  return it->second;
+  return false;
 }
 
 std::optional<EchoReflector::Reply> EchoReflector::answer(Peer& peer, const wire::Frame& frame,
                                                           std::int64_t nowNs) {
+  // Another reflector's reply: answering it is how a loop starts.
+  if ((frame.header.flags & wire::flags::kReply) != 0) return std::nullopt;
   Reply reply{frame.header, {}};
+  reply.header.flags |= wire::flags::kReply;
   if (frame.header.type == MessageType::kEcho) {
     peer.probes.record(frame.header.sequence);
     reply.header.type = MessageType::kEchoReply;
@@ -118,20 +151,33 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
       continue;  // an ICMP error for an earlier reply: that peer is gone
     }
     if (n <= 0) continue;
+    if (SourceKey::isServerPort(from.port())) {
+      count(&EchoCounters::refused);  // before any state is kept for it
+      continue;
+    }
     const std::int64_t now = wire::steadyNowNs();
     const auto datagram = wire::ByteSpan(buffer).first(static_cast<std::size_t>(n));
     std::optional<wire::Bytes> reply;
     {
       std::lock_guard lock(mutex_);
-      Peer& peer = peerFor(sourceKey(from), now);
-      if (!peer.bucket.take(now)) {
+      Peer& peer = peerFor(from);
+      const bool framed = datagram.size() >= 3 && wire::startsLikeFrame(datagram);
+      if (!framed && isReturningReply(peer, datagram, now)) {
+        ++counters_.looped;
+        continue;
+      }
+      if (!takeBudget(from, now)) {
         ++counters_.rateLimited;
         continue;
       }
-      if (datagram.size() >= 3 && wire::startsLikeFrame(datagram)) {
+      if (framed) {
         const auto decoded = wire::decodeDatagram(datagram);
         if (!decoded.ok()) {
           ++counters_.malformed;
+          continue;
+        }
+        if ((decoded.frame.header.flags & wire::flags::kReply) != 0) {
+          ++counters_.looped;
           continue;
         }
         if (const auto answered = answer(peer, decoded.frame, now)) {
@@ -141,6 +187,8 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
         }
       } else {
         reply = wire::Bytes(datagram.begin(), datagram.end());  // plain text, echoed
+        peer.sentPlain[peer.nextSent] = {wire::crc32(datagram), datagram.size(), now};
+        peer.nextSent = (peer.nextSent + 1) % peer.sentPlain.size();
       }
       if (reply && reply->size() > datagram.size()) {
         ++counters_.ignored;  // never answer with more than was asked
@@ -159,10 +207,7 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
 
 void EchoReflector::serveConnection(transport::Transport& connection,
                                     const std::atomic<bool>& stop) {
-  Peer peer{{},
-            TokenBucket(options_.maxRatePerSource, options_.maxRatePerSource / 10 + 64,
-                        wire::steadyNowNs()),
-            0};
+  Peer peer;
   try {
     while (!stop) {
       const auto in = connection.receive(kPoll);
@@ -215,6 +260,191 @@ void EchoReflector::serveTcp(const std::atomic<bool>& stop) {
         });
   }
   for (auto& worker : workers) worker.join();
+}
+
+namespace {
+
+// One TCP connection of the event-driven echo. Not thread safe.
+struct TcpClient {
+  std::unique_ptr<transport::Transport> owner;  // holds the socket open
+  int fd = -1;
+  std::string source;  // SourceKey::rateLimited of the peer
+  enum class Kind { kUnknown, kPlain, kPigeon } kind = Kind::kUnknown;
+  wire::Bytes undecided;  // first bytes, until they tell plain from pigeon
+  wire::StreamFramer framer;
+  wire::Bytes out;  // replies not yet sent
+  std::size_t outPos = 0;
+  std::int64_t lastActiveNs = 0;
+  std::int64_t fullSinceNs = 0;  // when the queue last filled up; 0: not full
+  bool closing = false;
+
+  std::size_t queued() const { return out.size() - outPos; }
+};
+
+constexpr std::int64_t kUndecidedNs = 200'000'000;  // a lone 'P' then silence: plain
+
+}  // namespace
+
+void EchoReflector::serveTcpEvents(const std::atomic<bool>& stop) {
+  std::list<TcpClient> clients;
+  std::unordered_map<std::string, std::size_t> perSource;
+  std::vector<pollfd> fds;
+  std::vector<TcpClient*> polled;
+  std::vector<std::uint8_t> buffer(64 * 1024);
+  // Probe counts for reports, per connection, made when its first frame comes.
+  std::unordered_map<const TcpClient*, std::unique_ptr<Peer>> probesOf;
+  std::int64_t lastRefusalLogNs = 0;
+  auto closeClient = [&](std::list<TcpClient>::iterator it) {
+    probesOf.erase(&*it);
+    if (--perSource[it->source] == 0) perSource.erase(it->source);
+    it->owner->close();
+    --activeConnections_;
+    return clients.erase(it);
+  };
+  while (!stop) {
+    // Accept whatever is waiting, without blocking.
+    for (int i = 0; i < 64; ++i) {
+      auto connection = tcp_->accept(Poco::Timespan(0));
+      if (!connection) break;
+      const std::string source = SourceKey::rateLimited(connection->peerAddress());
+      if (activeConnections_ >= options_.maxConnections ||
+          perSource[source] >= options_.maxConnectionsPerSource) {
+        if (perSource[source] == 0) perSource.erase(source);
+        count(&EchoCounters::refused);  // full: the newest is refused
+        const std::int64_t now = wire::steadyNowNs();
+        if (now - lastRefusalLogNs > 1'000'000'000) {  // at most once a second
+          lastRefusalLogNs = now;
+          std::cerr << "* echo: refusing tcp from "
+                    << transport::formatAddress(connection->peerAddress())
+                    << (activeConnections_ >= options_.maxConnections
+                            ? ": serving the most connections allowed ("
+                            : ": that address has the most connections allowed (")
+                    << (activeConnections_ >= options_.maxConnections
+                            ? options_.maxConnections
+                            : options_.maxConnectionsPerSource)
+                    << ")" << std::endl;
+        }
+        connection->close();
+        continue;
+      }
+      ++perSource[source];
+      ++activeConnections_;
+      count(&EchoCounters::peers);
+      TcpClient& c = clients.emplace_back();
+      c.fd = connection->nativeHandle();
+      c.owner = std::move(connection);
+      c.source = source;
+      c.lastActiveNs = wire::steadyNowNs();
+    }
+    fds.clear();
+    polled.clear();
+    fds.push_back({tcpListener_->nativeHandle(), POLLIN, 0});
+    polled.push_back(nullptr);
+    for (auto& c : clients) {
+      short events = 0;
+      if (c.queued() < options_.maxQueuedBytes) events |= POLLIN;  // back-pressure
+      if (c.queued() > 0) events |= POLLOUT;
+      fds.push_back({c.fd, events, 0});
+      polled.push_back(&c);
+    }
+    const int ready = ::poll(fds.data(), fds.size(), 10);
+    const std::int64_t now = wire::steadyNowNs();
+    for (std::size_t i = 1; ready > 0 && i < fds.size(); ++i) {
+      TcpClient& c = *polled[i];
+      if ((fds[i].revents & (POLLIN | POLLERR | POLLHUP)) != 0 && !c.closing) {
+        const ssize_t n = ::recv(c.fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+          c.closing = true;
+        } else if (n > 0) {
+          c.lastActiveNs = now;
+          const auto chunk = wire::ByteSpan(buffer).first(static_cast<std::size_t>(n));
+          if (c.kind == TcpClient::Kind::kUnknown) {
+            c.undecided.insert(c.undecided.end(), chunk.begin(), chunk.end());
+            if (!wire::startsLikeFrame(c.undecided)) {
+              c.kind = TcpClient::Kind::kPlain;
+            } else if (c.undecided.size() >= 3) {
+              c.kind = TcpClient::Kind::kPigeon;
+            }
+            if (c.kind == TcpClient::Kind::kPlain) {
+              c.out.insert(c.out.end(), c.undecided.begin(), c.undecided.end());
+              count(&EchoCounters::reflected);
+            } else if (c.kind == TcpClient::Kind::kPigeon) {
+              c.framer.append(c.undecided);
+            }
+            if (c.kind != TcpClient::Kind::kUnknown) wire::Bytes().swap(c.undecided);
+          } else if (c.kind == TcpClient::Kind::kPlain) {
+            c.out.insert(c.out.end(), chunk.begin(), chunk.end());
+            count(&EchoCounters::reflected);
+          } else {
+            c.framer.append(chunk);
+          }
+          while (c.kind == TcpClient::Kind::kPigeon && !c.closing) {
+            const auto r = c.framer.next();
+            if (r.status == wire::StreamFramer::Status::kNeedMore) break;
+            if (r.status == wire::StreamFramer::Status::kError) {
+              count(&EchoCounters::malformed);
+              c.closing = true;
+              break;
+            }
+            auto& probes = probesOf[&c];
+            if (!probes) probes = std::make_unique<Peer>();
+            const auto reply = answer(*probes, r.frame, now);
+            if (!reply) {
+              count(&EchoCounters::ignored);
+              continue;
+            }
+            const wire::Bytes bytes = wire::encode(reply->header, reply->payload);
+            c.out.insert(c.out.end(), bytes.begin(), bytes.end());
+            count(&EchoCounters::reflected);
+          }
+        }
+      }
+      if ((fds[i].revents & POLLOUT) != 0 && c.queued() > 0 && !c.closing) {
+        const ssize_t n =
+            ::send(c.fd, c.out.data() + c.outPos, c.queued(), MSG_DONTWAIT | MSG_NOSIGNAL);
+        if (n > 0) {
+          c.outPos += static_cast<std::size_t>(n);
+          if (c.outPos == c.out.size()) {
+            c.out.clear();
+            c.outPos = 0;
+          }
+        } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
+          c.closing = true;
+        }
+      }
+    }
+    for (auto it = clients.begin(); it != clients.end();) {
+      TcpClient& c = *it;
+      if (c.outPos > 0 && c.outPos * 2 > c.out.size()) {  // keep the queue from growing
+        c.out.erase(c.out.begin(), c.out.begin() + static_cast<std::ptrdiff_t>(c.outPos));
+        c.outPos = 0;
+      }
+      if (c.kind == TcpClient::Kind::kUnknown && !c.undecided.empty() &&
+          now - c.lastActiveNs > kUndecidedNs) {
+        c.kind = TcpClient::Kind::kPlain;  // a lone 'P' or "PG", then silence
+        c.out.insert(c.out.end(), c.undecided.begin(), c.undecided.end());
+        wire::Bytes().swap(c.undecided);
+        count(&EchoCounters::reflected);
+      }
+      if (c.queued() >= options_.maxQueuedBytes) {
+        if (c.fullSinceNs == 0) c.fullSinceNs = now;
+      } else {
+        c.fullSinceNs = 0;
+      }
+      if (c.fullSinceNs != 0 && now - c.fullSinceNs > options_.stalledTimeoutNs) {
+        count(&EchoCounters::closedStalled);
+        std::cerr << "* echo: closing tcp from " << transport::formatAddress(c.owner->peerAddress())
+                  << ": its replies have not been read for "
+                  << options_.stalledTimeoutNs / 1'000'000'000 << " s" << std::endl;
+        c.closing = true;
+      } else if (c.queued() == 0 && now - c.lastActiveNs > options_.idleTimeoutNs) {
+        count(&EchoCounters::closedIdle);
+        c.closing = true;
+      }
+      it = c.closing ? closeClient(it) : std::next(it);
+    }
+  }
+  while (!clients.empty()) closeClient(clients.begin());
 }
 
 }  // namespace pigeon::bench

@@ -1,15 +1,18 @@
 #pragma once
 
+#include "bench/SourceTable.h"
 #include "bench/TokenBucket.h"
 #include "metrics/SequenceTracker.h"
 #include "transport/Listener.h"
+#include "transport/TcpListener.h"
 
-#include <Poco/Net/DatagramSocket.h>
 #include "wire/Codec.h"
 
+#include <Poco/Net/DatagramSocket.h>
+
+#include <array>
 #include <atomic>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -19,17 +22,26 @@ namespace pigeon::bench {
 
 // What a reflector did, for its operator and for tests.
 struct EchoCounters {
-  std::uint64_t reflected = 0;    // replies sent (probes and plain text)
-  std::uint64_t malformed = 0;    // dropped: claimed to be a frame and was not
-  std::uint64_t rateLimited = 0;  // dropped: the source sent faster than allowed
-  std::uint64_t ignored = 0;      // dropped: frames that are not probes or reports
-  std::uint64_t peers = 0;        // sources or connections served
+  std::uint64_t reflected = 0;      // replies sent (probes and plain text)
+  std::uint64_t malformed = 0;      // dropped: claimed to be a frame and was not
+  std::uint64_t rateLimited = 0;    // dropped: over the source's or the global reply budget
+  std::uint64_t ignored = 0;        // dropped: frames that are not probes or reports
+  std::uint64_t peers = 0;          // sources or connections served
+  std::uint64_t refused = 0;        // dropped: UDP from a server port (below 1024)
+  std::uint64_t looped = 0;         // dropped: a reply coming back (a reflection loop)
+  std::uint64_t closedIdle = 0;     // TCP connections closed after the idle timeout
+  std::uint64_t closedStalled = 0;  // TCP connections closed: their replies were never read
 };
 
 struct EchoOptions {
-  double maxRatePerSource = 200'000;  // probes a second from one source
-  std::size_t maxSources = 1024;      // UDP sources remembered at once
-  std::size_t maxConnections = 64;    // TCP connections served at once
+  double maxRatePerSource = 200'000;  // replies a second to one address (IPv6: one /64)
+  double maxRateTotal = 1'000'000;    // replies a second to all sources together
+  std::size_t maxSources = 1024;      // UDP sources (and addresses) remembered at once
+  std::size_t maxConnections = 1024;  // TCP connections served at once (full: refuse the newest)
+  std::size_t maxConnectionsPerSource = 100;       // TCP connections from one address (IPv6: /64)
+  std::int64_t idleTimeoutNs = 60'000'000'000;     // a TCP connection silent this long is closed
+  std::size_t maxQueuedBytes = 256 * 1024;         // unsent replies held per TCP connection
+  std::int64_t stalledTimeoutNs = 10'000'000'000;  // a connection whose queue stays full: closed
 };
 
 // The reflector behind `pigeon echo` and behind a local pingpong run. Each
@@ -38,7 +50,14 @@ struct EchoOptions {
 // answered with how many distinct probes it got from that peer, so the
 // client can tell outbound loss from return loss. Plain text is echoed as it
 // came (RFC 862), so `nc -u` can try it. Replies are never larger than what
-// came in, and each source is rate limited.
+// came in, and each source address is rate limited, besides a budget for
+// all replies together.
+//
+// Loops between two reflectors (a spoofed datagram "from" another echo)
+// die out at once: every framed reply carries flags::kReply and a frame
+// with it is never answered; a plain datagram equal to the one just sent to
+// that same source (within kLoopWindowNs) is taken for that source echoing
+// it back and dropped; UDP from ports below 1024 is refused (docs/echo.md).
 class EchoReflector {
  public:
   // Binds to `local` (port 0: the kernel picks). Throws TransportError.
@@ -52,16 +71,31 @@ class EchoReflector {
 
   Poco::Net::SocketAddress localAddress() const;
   EchoCounters counters() const;
+  // UDP sources (address and port) whose state is held now; at most maxSources.
+  std::size_t sourcesHeld() const;
+
+  // How long a plain reply is remembered to recognise it coming back.
+  static constexpr std::int64_t kLoopWindowNs = 1'000'000'000;
 
  private:
+  // A plain reply sent to a source, by checksum, to know it if it returns.
+  struct SentPlain {
+    std::uint32_t crc = 0;
+    std::size_t size = 0;
+    std::int64_t atNs = 0;
+  };
   struct Peer {
     metrics::SequenceTracker probes;
-    TokenBucket bucket;
-    std::int64_t lastSeenNs;
+    std::array<SentPlain, 4> sentPlain{};
+    std::size_t nextSent = 0;
   };
 
+  bool isReturningReply(const Peer& peer, wire::ByteSpan datagram, std::int64_t nowNs) const;
+  bool takeBudget(const Poco::Net::SocketAddress& from, std::int64_t nowNs);  // mutex_ held
+
   void serveUdp(const std::atomic<bool>& stop);
-  void serveTcp(const std::atomic<bool>& stop);
+  void serveTcp(const std::atomic<bool>& stop);        // thread per connection (rudp)
+  void serveTcpEvents(const std::atomic<bool>& stop);  // one poll set (tcp)
   void serveConnection(transport::Transport& connection, const std::atomic<bool>& stop);
   struct Reply {
     wire::Header header;
@@ -70,14 +104,19 @@ class EchoReflector {
 
   // Answers one message from `peer`; the reply to send, if any.
   std::optional<Reply> answer(Peer& peer, const wire::Frame& frame, std::int64_t nowNs);
-  Peer& peerFor(const std::string& key, std::int64_t nowNs);  // mutex_ held
+  Peer& peerFor(const Poco::Net::SocketAddress& from);  // mutex_ held
   void count(std::uint64_t EchoCounters::*field);
 
-  std::map<std::string, Peer> peers_;  // UDP sources; mutex_ guards
+  EchoOptions options_;
+  // UDP state, all guarded by mutex_: per source socket (probe counts, recent
+  // plain replies), per address or /64 (rate limit), and for all (budget).
+  SourceTable<Peer> peers_;
+  SourceTable<TokenBucket> limits_;
+  TokenBucket total_;
 
   std::optional<Poco::Net::DatagramSocket> udp_;
-  std::unique_ptr<transport::Listener> tcp_;
-  EchoOptions options_;
+  std::unique_ptr<transport::Listener> tcp_;       // tcp or rudp
+  transport::TcpListener* tcpListener_ = nullptr;  // tcp_ when it is tcp: its socket is polled
   mutable std::mutex mutex_;
   EchoCounters counters_;
   std::atomic<std::size_t> activeConnections_{0};

@@ -16,7 +16,9 @@ TcpListener::TcpListener(const Poco::Net::SocketAddress& local, TcpOptions optio
     } else {
       socket_.bind(local, /*reuseAddress=*/true, /*reusePort=*/false);
     }
-    socket_.listen(16);
+    // Room for a burst of connections (an echo serves a thousand at once);
+    // the kernel caps it at net.core.somaxconn.
+    socket_.listen(1024);
   } catch (const Poco::Exception& e) {
     throw translateSocketError(e, "bind tcp " + formatAddress(local));
   }

@@ -25,6 +25,8 @@ class TcpListener : public Listener {
   std::unique_ptr<TcpTransport> acceptTcp(Poco::Timespan timeout);
 
   Poco::Net::SocketAddress localAddress() const override { return socket_.address(); }
+  // The listening socket, for a server's own poll set (readable: a connection waits).
+  int nativeHandle() const { return socket_.impl()->sockfd(); }
   void close();
 
  private:

@@ -46,7 +46,10 @@ inline constexpr std::size_t kMaxStreamPayload = 1u << 20;
 
 namespace flags {
 inline constexpr std::uint16_t kCrc = 0x0001;  // a CRC-32 trailer follows the payload
-inline constexpr std::uint16_t kKnown = kCrc;  // every flag this version defines
+// The frame answers another (an echo's reply). A reflector never answers a
+// frame with this flag, so two reflectors cannot bounce one frame forever.
+inline constexpr std::uint16_t kReply = 0x0002;
+inline constexpr std::uint16_t kKnown = kCrc | kReply;  // every flag this version defines
 }  // namespace flags
 
 enum class MessageType : std::uint8_t {

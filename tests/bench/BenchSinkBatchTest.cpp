@@ -125,7 +125,8 @@ TEST(BenchSinkBatched, ReportsEverySocketBufferDropAsASocketDrop) {
   // A receive buffer of a few datagrams, flooded before the sink reads: what
   // did not fit is dropped by the kernel, and socket_drops must say exactly
   // that many.
-  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback), sinkOptions(/*receiveBufferBytes=*/1));
+  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback),
+                 sinkOptions(/*receiveBufferBytes=*/1));
   RawSender sender(sink.localAddress());
   constexpr std::uint64_t kSent = 2000;
   for (std::uint64_t s = 0; s < kSent; ++s) sender.send(dataFrame(s));
@@ -203,7 +204,8 @@ TEST_P(BenchSenderBatchedBothWays, SendsEveryMessageOnceAndTheSinkAccountsForEac
   settings.ratePerS = 0;  // as fast as possible: whole batches
   settings.count = 20'000;
   settings.udpSegmentation = GetParam();
-  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback), sinkOptions(8 << 20));
+  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback),
+                 sinkOptions(8 << 20));
   std::atomic<bool> stop{false};
   std::thread running([&] { sink.run(stop); });
 
@@ -235,7 +237,8 @@ TEST(BenchSenderBatched, SendsBurstsInBatchesWithoutLosingCount) {
   settings.ratePerS = 0;     // bursts 10 ms apart
   settings.burstSize = 150;  // more than one batch per burst
   settings.count = 1000;
-  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback), sinkOptions(8 << 20));
+  BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback),
+                 sinkOptions(8 << 20));
   std::atomic<bool> stop{false};
   std::thread running([&] { sink.run(stop); });
 
