@@ -18,3 +18,6 @@ echo "=== tsan: configure, build, end-to-end tests ==="
 cmake --preset tsan >/dev/null
 cmake --build --preset tsan --target pigeon pigeon_e2e_tests
 ctest --preset tsan -L e2e
+
+echo "=== fuzz: every libFuzzer target for a short smoke run (docs/fuzzing.md) ==="
+./scripts/fuzz.sh 3
