@@ -4,6 +4,8 @@
 #include "app/ChatCommand.h"
 #include "app/EchoCommand.h"
 #include "app/LinkCommand.h"
+#include "app/ReceiveCommand.h"
+#include "app/SendCommand.h"
 
 namespace pigeon::app {
 
@@ -17,6 +19,10 @@ const std::vector<SubcommandEntry>& subcommands() {
        [] { return std::make_unique<BenchCommand>(); }},
       {"link", "relay between two udp endpoints that loses, delays, reorders, duplicates",
        [] { return std::make_unique<LinkCommand>(); }},
+      {"send", "one file to `pigeon receive`, checked by SHA-256",
+       [] { return std::make_unique<SendCommand>(); }},
+      {"receive", "stores files from `pigeon send` only when the SHA-256 matches",
+       [] { return std::make_unique<ReceiveCommand>(); }},
   };
   return table;
 }
