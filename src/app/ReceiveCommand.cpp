@@ -141,16 +141,13 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
         filexfer::FileReceiveSession session(options);
         const auto outcome = session.run(*connection, receiver, stop);
         if (stop && !receiver.hasOffer()) break;
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         std::cerr << "* receive: " << outcome.message << std::endl;
         if (receiver.hasOffer()) {
           std::cerr << "* receive: " << receiver.chunksReceived() << " of "
                     << receiver.currentOffer().chunkCount() << " chunks, "
-                    << receiver.bytesReceived() << " bytes in " << seconds << " s ("
-                    << filexfer::megabytesPerSecond(receiver.bytesReceived(), seconds)
-                    << " MB/s), duplicates " << receiver.duplicates() << ", strays "
-                    << receiver.strays() << ", malformed " << session.malformed() << std::endl;
+                    << receiver.bytesReceived() << " bytes, duplicates " << receiver.duplicates()
+                    << ", strays " << receiver.strays() << ", malformed " << session.malformed()
+                    << std::endl;
         }
         exitCode = exitCodeFor(outcome.verdict);
         if (once) break;

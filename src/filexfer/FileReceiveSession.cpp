@@ -12,6 +12,7 @@ namespace {
 const Poco::Timespan kPoll(0, 100'000);
 constexpr std::uint64_t kProgressEveryChunks = 64;
 constexpr int kVerdictCopiesOnLossyTransport = 3;
+constexpr std::int64_t kDrainAfterRefusalNs = 3'000'000'000;
 
 }  // namespace
 
@@ -115,6 +116,15 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
       transport.sendMessage(header, verdict);
     }
     transport.flush(Poco::Timespan(2, 0));
+    if (!lossy && outcome.verdict != Verdict::kStored) {
+      // The sender may still be sending: closing now would reset the
+      // connection before it reads the verdict. It stops at its next
+      // look (every 64 chunks) and closes; until then, read and discard.
+      const std::int64_t untilNs = wire::steadyNowNs() + kDrainAfterRefusalNs;
+      while (wire::steadyNowNs() < untilNs &&
+             transport.receive(kPoll).kind != transport::Incoming::Kind::kClosed) {
+      }
+    }
   } catch (const transport::TransportError&) {
     // The sender is gone; the verdict here stands without it.
   }

@@ -63,7 +63,7 @@ struct Transfer {
 // One receive --once and one send; through a `pigeon link` with `spec`
 // when it is not empty.
 Transfer transfer(const std::string& transport, const std::string& dir, const std::string& file,
-             const std::string& spec = "") {
+                  const std::string& spec = "") {
   ChildProcess receiver({PIGEON_BINARY, "receive", "--port", "0", "--bind", "127.0.0.1", "--dir",
                          dir, "--transport", transport, "--once", "--idle", "2"});
   int port = receiver.listeningPort("* receive: listening on " + transport + " ");
@@ -137,6 +137,8 @@ TEST_F(FileTransfer, RefusesToOverwriteAnExistingFile) {
   EXPECT_NE(run.receiveExit, 0);
   EXPECT_NE(run.sendExit, 0);
   EXPECT_NE(run.receiveErr.find("already exists"), std::string::npos) << run.receiveErr;
+  // The sender hears why rather than a reset connection.
+  EXPECT_NE(run.sendErr.find("receiver says: refused"), std::string::npos) << run.sendErr;
   EXPECT_EQ(fs::file_size(root_ / "out" / "random.bin"), 7u);
   EXPECT_EQ(received().size(), 1u);  // no partial file left
 }
