@@ -106,7 +106,8 @@ int SendCommand::execute(const std::vector<std::string>& args) {
             << " MB/s) over " << name << ", SHA-256 " << filexfer::toHex(result.offer.sha256)
             << std::endl;
   if (!result.verdict) {
-    report("no verdict from the receiver (over udp it may have been lost)");
+    report("no verdict from the receiver within " +
+           std::to_string(options.verdictTimeout.totalSeconds()) + " s");
     return EXIT_UNAVAILABLE;
   }
   std::cerr << "* send: receiver says: " << filexfer::verdictText(*result.verdict) << std::endl;

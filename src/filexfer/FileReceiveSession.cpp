@@ -12,7 +12,7 @@ namespace {
 const Poco::Timespan kPoll(0, 100'000);
 constexpr std::uint64_t kProgressEveryChunks = 64;
 constexpr int kVerdictCopiesOnLossyTransport = 3;
-constexpr std::int64_t kDrainAfterRefusalNs = 3'000'000'000;
+constexpr std::int64_t kWaitForSenderCloseNs = 10'000'000'000;  // the sender's verdict timeout
 
 }  // namespace
 
@@ -116,11 +116,13 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
       transport.sendMessage(header, verdict);
     }
     transport.flush(Poco::Timespan(2, 0));
-    if (!lossy && outcome.verdict != Verdict::kStored) {
-      // The sender may still be sending: closing now would reset the
-      // connection before it reads the verdict. It stops at its next
-      // look (every 64 chunks) and closes; until then, read and discard.
-      const std::int64_t untilNs = wire::steadyNowNs() + kDrainAfterRefusalNs;
+    if (!lossy) {
+      // Let the sender close first: it may still be sending (closing now
+      // would reset a tcp connection before it reads the verdict), and over
+      // rudp a verdict lost on the way is resent only while the connection
+      // lives, however long the backoff. The sender closes once it has the
+      // verdict; until then, read and discard, bounded in time.
+      const std::int64_t untilNs = wire::steadyNowNs() + kWaitForSenderCloseNs;
       while (wire::steadyNowNs() < untilNs &&
              transport.receive(kPoll).kind != transport::Incoming::Kind::kClosed) {
       }
