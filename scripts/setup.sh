@@ -9,6 +9,7 @@ packages=(
   libpoco-dev            # Foundation, Net, Util, JSON
   libgtest-dev libgmock-dev googletest
   libbenchmark-dev
+  libssl-dev             # OpenSSL EVP SHA-256 for send/receive
   python3                # the raw-UTF-8 peer in the end-to-end tests
   netcat-openbsd socat   # plain peers in the end-to-end tests
   sockperf iperf3        # peer tools that bench/compare measures against

@@ -3,11 +3,14 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <utility>
 
 namespace pigeon::app {
 
-ProgressLine::ProgressLine()
-    : enabled_(::isatty(STDERR_FILENO) != 0), start_(std::chrono::steady_clock::now()) {
+ProgressLine::ProgressLine(std::string label)
+    : label_(std::move(label)),
+      enabled_(::isatty(STDERR_FILENO) != 0),
+      start_(std::chrono::steady_clock::now()) {
   if (!enabled_) return;
   thread_.startFunc([this] {
     while (!stop_.tryWait(500)) tick();
@@ -32,7 +35,7 @@ void ProgressLine::tick() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (elapsed < 2.0) return;
   std::lock_guard lock(mutex_);
-  std::fprintf(stderr, "\r\033[Kbench: %s (%.0f s)", what_.c_str(), elapsed);
+  std::fprintf(stderr, "\r\033[K%s: %s (%.0f s)", label_.c_str(), what_.c_str(), elapsed);
   std::fflush(stderr);
   shown_ = true;
 }

@@ -15,7 +15,8 @@ namespace pigeon::app {
 // nothing, so logs and pipes stay clean. Thread safe.
 class ProgressLine {
  public:
-  ProgressLine();
+  // `label` starts the line: "bench", "send".
+  explicit ProgressLine(std::string label = "bench");
   ~ProgressLine();
   ProgressLine(const ProgressLine&) = delete;
   ProgressLine& operator=(const ProgressLine&) = delete;
@@ -26,6 +27,7 @@ class ProgressLine {
  private:
   void tick();
 
+  std::string label_;
   bool enabled_;
   std::chrono::steady_clock::time_point start_;
   std::mutex mutex_;

@@ -5,6 +5,8 @@
 #include "app/EchoCommand.h"
 #include "app/LabCommand.h"
 #include "app/LinkCommand.h"
+#include "app/ReceiveCommand.h"
+#include "app/SendCommand.h"
 
 namespace pigeon::app {
 
@@ -20,6 +22,10 @@ const std::vector<SubcommandEntry>& subcommands() {
        [] { return std::make_unique<LinkCommand>(); }},
       {"lab", "runs programs across one emulated link: tcp, udp and icmp alike (root)",
        [] { return std::make_unique<LabCommand>(); }},
+      {"send", "one file to `pigeon receive`, checked by SHA-256",
+       [] { return std::make_unique<SendCommand>(); }},
+      {"receive", "stores files from `pigeon send` only when the SHA-256 matches",
+       [] { return std::make_unique<ReceiveCommand>(); }},
   };
   return table;
 }

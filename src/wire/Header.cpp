@@ -13,6 +13,8 @@ std::optional<PayloadLimits> payloadLimits(std::uint8_t type) {
       return PayloadLimits{0, any};
     case MessageType::kHello:
       return PayloadLimits{0, 256};
+    case MessageType::kFileOffer:
+      return PayloadLimits{46, 46 + 255};  // fixed fields, then a name of 1..255 bytes
     case MessageType::kBye:
       return PayloadLimits{8, 8};  // how many data messages the sender sent
     case MessageType::kReport:
@@ -42,6 +44,8 @@ std::string_view messageTypeName(MessageType type) {
       return "echo";
     case MessageType::kEchoReply:
       return "echo-reply";
+    case MessageType::kFileOffer:
+      return "file-offer";
     case MessageType::kRudpConnect:
       return "rudp-connect";
     case MessageType::kRudpChallenge:

@@ -53,12 +53,13 @@ inline constexpr std::uint16_t kKnown = kCrc | kReply;  // every flag this versi
 }  // namespace flags
 
 enum class MessageType : std::uint8_t {
-  kData = 1,       // a message: chat text, bench probe, file chunk
-  kHello = 2,      // a session opens; payload: sender's nickname (UTF-8)
-  kBye = 3,        // a session ends; payload 8 bytes: data messages sent
-  kReport = 4,     // sender's final count for a stream (bench): payload 8 bytes
-  kEcho = 5,       // a probe to reflect (echo); payload any
-  kEchoReply = 6,  // the reflected probe
+  kData = 1,        // a message: chat text, bench probe, file chunk
+  kHello = 2,       // a session opens; payload: sender's nickname (UTF-8)
+  kBye = 3,         // a session ends; payload 8 bytes: data messages sent
+  kReport = 4,      // sender's final count for a stream (bench): payload 8 bytes
+  kEcho = 5,        // a probe to reflect (echo); payload any
+  kEchoReply = 6,   // the reflected probe
+  kFileOffer = 12,  // a file follows: size, chunk size, SHA-256, name (filexfer/FileOffer.h)
   // Reliable UDP (rudp) control and data.
   kRudpConnect = 16,    // client asks to connect
   kRudpChallenge = 17,  // listener answers with a stateless cookie

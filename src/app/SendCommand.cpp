@@ -1,0 +1,117 @@
+#include "app/SendCommand.h"
+
+#include "app/OptionValues.h"
+#include "app/ProgressLine.h"
+#include "app/ReceiveCommand.h"
+#include "filexfer/FileSender.h"
+#include "filexfer/ProgressText.h"
+#include "transport/Endpoint.h"
+#include "transport/TransportError.h"
+#include "transport/TransportFactory.h"
+
+#include <Poco/Util/Option.h>
+
+#include <unistd.h>
+
+#include <chrono>
+#include <iostream>
+#include <stdexcept>
+
+namespace pigeon::app {
+
+using Poco::Util::Option;
+
+namespace {
+
+const Poco::Timespan kConnectTimeout(5, 0);
+// Plain udp has no flow control: unpaced, a loopback sender overruns the
+// receiver's socket buffer and the loss is the sender's, not the network's.
+constexpr double kDefaultUdpRateMBps = 50;
+
+}  // namespace
+
+SendCommand::SendCommand()
+    : Subcommand("send",
+                 "FILE --to HOST:PORT [--transport tcp|udp|rudp] [--chunk BYTES] [--rate MBPS]",
+                 "Sends FILE to `pigeon receive`: its name, size and SHA-256 first, then the "
+                 "chunks, then an end marker; the receiver keeps the file only when the SHA-256 "
+                 "matches, and says so. Exit 0 when it was stored, 65 (EX_DATAERR) when chunks "
+                 "were lost or the hash did not match.") {}
+
+void SendCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
+  options.addOption(
+      Option("to", "", "where `pigeon receive` listens").argument("HOST:PORT").binding("send.to"));
+  options.addOption(Option("transport", "t", "tcp, udp or rudp (default tcp)")
+                        .argument("NAME")
+                        .binding("send.transport"));
+  options.addOption(Option("chunk", "c",
+                           "bytes per chunk, 512..1048576 (default 32768; at most what one "
+                           "message of the transport carries)")
+                        .argument("BYTES")
+                        .binding("send.chunk"));
+  options.addOption(
+      Option("rate", "r", "megabytes (10^6) per second, 0 unpaced (default: udp 50, else 0)")
+          .argument("MBPS")
+          .binding("send.rate"));
+}
+
+int SendCommand::execute(const std::vector<std::string>& args) {
+  if (args.size() != 1) throw UsageError("give exactly one FILE to send");
+  const std::string& path = args.front();
+  if (::access(path.c_str(), R_OK) != 0) {
+    report("cannot read '" + path + "'");
+    return EXIT_NOINPUT;
+  }
+  if (!hasSetting("send.to")) throw UsageError("--to HOST:PORT is required");
+  const std::string name = setting("send.transport", "tcp");
+  const auto kind = transport::parseTransportKind(name);
+  if (!kind) throw UsageError("--transport must be tcp, udp or rudp, not '" + name + "'");
+  filexfer::SendOptions options;
+  if (hasSetting("send.chunk")) {
+    options.chunkBytes = parseCount("--chunk", setting("send.chunk", ""), filexfer::kMinChunkBytes,
+                                    filexfer::kMaxChunkBytes);
+  }
+  const double defaultRate = transport::traitsOf(*kind).reliable ? 0 : kDefaultUdpRateMBps;
+  options.rateBytesPerSecond =
+      (hasSetting("send.rate") ? parseNumber("--rate", setting("send.rate", ""), 0, 1e6)
+                               : defaultRate) *
+      1e6;
+
+  const auto endpoint = transport::Endpoint::parse(setting("send.to", ""));
+  if (endpoint.port == 0) throw UsageError("--to needs a port from 1 to 65535, not 0");
+  auto connection = transport::connectTo(*kind, endpoint.resolve(), {}, kConnectTimeout);
+
+  ProgressLine progress("send");
+  const auto start = std::chrono::steady_clock::now();
+  options.progress = [&progress, &path, start](std::uint64_t sent, std::uint64_t total) {
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    progress.set(path + ": " + filexfer::progressText(sent, total, seconds));
+  };
+  filexfer::FileSender sender(options);
+  filexfer::SendResult result;
+  try {
+    result = sender.send(*connection, path);
+  } catch (const transport::TransportError&) {
+    throw;
+  } catch (const std::runtime_error& e) {
+    report(e.what());
+    return EXIT_NOINPUT;
+  }
+  connection->close();
+  std::cerr << "* send: " << result.offer.name << ": " << result.chunksSent << " chunks of "
+            << result.offer.chunkBytes << " bytes, " << result.offer.sizeBytes << " bytes in "
+            << result.seconds << " s ("
+            << filexfer::megabytesPerSecond(result.offer.sizeBytes, result.seconds)
+            << " MB/s) over " << name << ", SHA-256 " << filexfer::toHex(result.offer.sha256)
+            << std::endl;
+  if (!result.verdict) {
+    report("no verdict from the receiver within " +
+           std::to_string(options.verdictTimeout.totalSeconds()) + " s");
+    return EXIT_UNAVAILABLE;
+  }
+  std::cerr << "* send: receiver says: " << filexfer::verdictText(*result.verdict) << std::endl;
+  return ReceiveCommand::exitCodeFor(*result.verdict);
+}
+
+}  // namespace pigeon::app

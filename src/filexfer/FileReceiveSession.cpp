@@ -1,0 +1,136 @@
+#include "filexfer/FileReceiveSession.h"
+
+#include "transport/TransportError.h"
+#include "wire/Clock.h"
+
+#include <optional>
+
+namespace pigeon::filexfer {
+
+namespace {
+
+const Poco::Timespan kPoll(0, 100'000);
+constexpr std::uint64_t kProgressEveryChunks = 64;
+constexpr int kVerdictCopiesOnLossyTransport = 3;
+constexpr std::int64_t kWaitForSenderCloseNs = 10'000'000'000;  // the sender's verdict timeout
+
+}  // namespace
+
+bool FileReceiveSession::handle(transport::Transport& transport, FileReceiver& receiver,
+                                const transport::Incoming& in) {
+  (void)transport;
+  switch (in.kind) {
+    case transport::Incoming::Kind::kClosed:
+      closed_ = true;
+      return false;
+    case transport::Incoming::Kind::kMalformed:
+    case transport::Incoming::Kind::kPlain:
+      ++malformed_;
+      return true;
+    case transport::Incoming::Kind::kTimeout:
+      return true;
+    case transport::Incoming::Kind::kMessage:
+      break;
+  }
+  if (in.header.streamId != kFileStreamId && in.header.type != wire::MessageType::kFileOffer) {
+    return true;  // not part of a file transfer
+  }
+  switch (in.header.type) {
+    case wire::MessageType::kFileOffer: {
+      std::string why;
+      const auto offer = decodeOffer(in.payload, why);
+      if (!offer) {
+        if (!receiver.hasOffer()) receiver.refuse(why);
+        return !receiver.failed();
+      }
+      receiver.offer(*offer);
+      return !receiver.failed();
+    }
+    case wire::MessageType::kData:
+      receiver.chunk(in.header.sequence, in.payload);
+      if (options_.progress && receiver.chunksReceived() % kProgressEveryChunks == 0) {
+        options_.progress(receiver);
+      }
+      return !receiver.failed();
+    case wire::MessageType::kBye:
+      if (in.payload.size() == 8 && receiver.hasOffer()) {
+        receiver.end(wire::getU64(in.payload.data()));
+      }
+      return true;
+    default:
+      return true;
+  }
+}
+
+FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
+                                              FileReceiver& receiver,
+                                              const std::atomic<bool>& stop) {
+  const bool lossy = !transport.traits().reliable;
+  const std::int64_t idleNs = options_.idleTimeout.totalMicroseconds() * 1000;
+  const std::int64_t settleNs = options_.settleAfterEnd.totalMicroseconds() * 1000;
+  std::optional<std::int64_t> lastFrameNs;
+  std::optional<std::int64_t> settleUntilNs;
+  bool interrupted = false;
+  for (;;) {
+    if (stop) {
+      interrupted = true;
+      break;
+    }
+    const transport::Incoming in = transport.receive(kPoll);
+    const std::int64_t now = wire::steadyNowNs();
+    const bool wasOffered = receiver.hasOffer();
+    if (!handle(transport, receiver, in)) break;
+    if (in.kind == transport::Incoming::Kind::kMessage && (wasOffered || receiver.hasOffer())) {
+      lastFrameNs = now;
+    }
+    if (receiver.ended() && !settleUntilNs) {
+      if (!lossy) break;  // everything sent has arrived, in order
+      settleUntilNs = now + settleNs;
+    }
+    if (settleUntilNs && now >= *settleUntilNs) break;
+    if (lossy && lastFrameNs && now - *lastFrameNs >= idleNs) break;
+  }
+  if (options_.progress) options_.progress(receiver);
+  if (interrupted && !receiver.failed() && receiver.hasOffer() && !receiver.ended()) {
+    receiver.refuse("interrupted before the end");
+  }
+  FileReceiver::Outcome outcome = receiver.finish();
+  if (closed_ && outcome.verdict != Verdict::kStored) {
+    // Over tcp and rudp a missing chunk means the sender went away.
+    if (!lossy && outcome.verdict == Verdict::kChunksMissing) {
+      outcome.verdict = Verdict::kIncomplete;
+      outcome.message = "the sender went away after " + std::to_string(receiver.chunksReceived()) +
+                        " of " + std::to_string(receiver.currentOffer().chunkCount()) +
+                        " chunks; no file stored";
+    }
+    return outcome;
+  }
+  if (!receiver.hasOffer() && outcome.verdict != Verdict::kRefused) return outcome;
+  wire::Header header;
+  header.type = wire::MessageType::kReport;
+  header.streamId = kFileStreamId;
+  header.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
+  const wire::Bytes verdict = encodeU64(static_cast<std::uint64_t>(outcome.verdict));
+  try {
+    for (int i = 0; i < (lossy ? kVerdictCopiesOnLossyTransport : 1); ++i) {
+      transport.sendMessage(header, verdict);
+    }
+    transport.flush(Poco::Timespan(2, 0));
+    if (!lossy) {
+      // Let the sender close first: it may still be sending (closing now
+      // would reset a tcp connection before it reads the verdict), and over
+      // rudp a verdict lost on the way is resent only while the connection
+      // lives, however long the backoff. The sender closes once it has the
+      // verdict; until then, read and discard, bounded in time.
+      const std::int64_t untilNs = wire::steadyNowNs() + kWaitForSenderCloseNs;
+      while (wire::steadyNowNs() < untilNs &&
+             transport.receive(kPoll).kind != transport::Incoming::Kind::kClosed) {
+      }
+    }
+  } catch (const transport::TransportError&) {
+    // The sender is gone; the verdict here stands without it.
+  }
+  return outcome;
+}
+
+}  // namespace pigeon::filexfer

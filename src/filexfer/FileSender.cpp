@@ -1,0 +1,156 @@
+#include "filexfer/FileSender.h"
+
+#include "filexfer/FileName.h"
+#include "filexfer/Sha256.h"
+#include "wire/Clock.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+#include <stdexcept>
+#include <thread>
+#include <vector>
+
+namespace pigeon::filexfer {
+
+namespace {
+
+constexpr int kControlCopiesOnLossyTransport = 3;
+constexpr std::uint64_t kVerdictPollEveryChunks = 64;
+
+class FileHandle {
+ public:
+  explicit FileHandle(const std::string& path) : fd_(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    if (fd_ < 0) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
+  }
+  ~FileHandle() { ::close(fd_); }
+  FileHandle(const FileHandle&) = delete;
+  FileHandle& operator=(const FileHandle&) = delete;
+  int fd() const { return fd_; }
+
+ private:
+  int fd_;
+};
+
+void readExactly(int fd, std::uint8_t* out, std::size_t length, const std::string& path) {
+  std::size_t done = 0;
+  while (done < length) {
+    const ssize_t n = ::read(fd, out + done, length - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
+    if (n == 0) throw std::runtime_error("'" + path + "' shrank while it was being sent");
+    done += static_cast<std::size_t>(n);
+  }
+}
+
+wire::Header fileHeader(wire::MessageType type, std::uint64_t sequence) {
+  wire::Header header;
+  header.type = type;
+  header.streamId = kFileStreamId;
+  header.sequence = sequence;
+  header.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
+  return header;
+}
+
+}  // namespace
+
+std::optional<Verdict> FileSender::pollVerdict(transport::Transport& transport,
+                                               Poco::Timespan timeout) {
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(timeout.totalMicroseconds());
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
+        deadline - std::chrono::steady_clock::now());
+    const transport::Incoming in =
+        transport.receive(Poco::Timespan(std::max<std::int64_t>(left.count(), 0)));
+    if (in.kind == transport::Incoming::Kind::kMessage &&
+        in.header.type == wire::MessageType::kReport && in.header.streamId == kFileStreamId) {
+      if (const auto verdict = decodeVerdict(in.payload)) return verdict;
+    }
+    if (in.kind == transport::Incoming::Kind::kClosed) return std::nullopt;
+    if (in.kind == transport::Incoming::Kind::kTimeout || left.count() <= 0) return std::nullopt;
+  }
+}
+
+SendResult FileSender::send(transport::Transport& transport, const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) {
+    throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
+  }
+  if (!S_ISREG(info.st_mode)) throw std::runtime_error("'" + path + "' is not a regular file");
+  SendResult result;
+  FileOffer& offer = result.offer;
+  const auto slash = path.find_last_of('/');
+  offer.name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (const auto problem = fileNameProblem(offer.name)) {
+    throw std::runtime_error("cannot send '" + path + "': " + *problem);
+  }
+  offer.sizeBytes = static_cast<std::uint64_t>(info.st_size);
+  std::size_t chunk = options_.chunkBytes == 0 ? kDefaultChunkBytes : options_.chunkBytes;
+  chunk = std::min(chunk, transport.maxPayload());
+  if (chunk < kMinChunkBytes || chunk > kMaxChunkBytes) {
+    throw std::runtime_error("chunk size " + std::to_string(chunk) + " outside " +
+                             std::to_string(kMinChunkBytes) + ".." +
+                             std::to_string(kMaxChunkBytes));
+  }
+  offer.chunkBytes = static_cast<std::uint32_t>(chunk);
+  if (offer.sizeBytes > kMaxFileBytes || offer.chunkCount() > kMaxChunks) {
+    throw std::runtime_error("'" + path + "' is too large for " + std::to_string(chunk) +
+                             "-byte chunks (at most " + std::to_string(kMaxChunks) +
+                             " chunks; try a larger --chunk)");
+  }
+  offer.sha256 = Sha256::ofFile(path);
+
+  const bool lossy = !transport.traits().reliable;
+  const int copies = lossy ? kControlCopiesOnLossyTransport : 1;
+  const auto start = std::chrono::steady_clock::now();
+  const wire::Bytes offerBytes = encodeOffer(offer);
+  for (int i = 0; i < copies; ++i) {
+    transport.sendMessage(fileHeader(wire::MessageType::kFileOffer, 0), offerBytes);
+  }
+
+  FileHandle file(path);
+  std::vector<std::uint8_t> buffer(chunk);
+  std::uint64_t sentBytes = 0;
+  const std::uint64_t count = offer.chunkCount();
+  for (std::uint64_t i = 0; i < count; ++i) {
+    const std::size_t length = offer.chunkLength(i);
+    readExactly(file.fd(), buffer.data(), length, path);
+    if (options_.rateBytesPerSecond > 0) {
+      // Paced by schedule, not by sleeping a fixed gap, so the rate holds
+      // whatever each send costs.
+      const auto due = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                   std::chrono::duration<double>(static_cast<double>(sentBytes) /
+                                                                 options_.rateBytesPerSecond));
+      std::this_thread::sleep_until(due);
+    }
+    transport.sendMessage(fileHeader(wire::MessageType::kData, i),
+                          wire::ByteSpan(buffer.data(), length));
+    sentBytes += length;
+    ++result.chunksSent;
+    if ((i + 1) % kVerdictPollEveryChunks == 0) {
+      if (options_.progress) options_.progress(sentBytes, offer.sizeBytes);
+      // A receiver that refused or failed says so at once; stop sending.
+      if (auto early = pollVerdict(transport, Poco::Timespan(0))) {
+        result.verdict = early;
+        result.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        return result;
+      }
+    }
+  }
+  if (options_.progress) options_.progress(sentBytes, offer.sizeBytes);
+  const wire::Bytes countBytes = encodeU64(result.chunksSent);
+  for (int i = 0; i < copies; ++i) {
+    transport.sendMessage(fileHeader(wire::MessageType::kBye, result.chunksSent), countBytes);
+  }
+  result.verdict = pollVerdict(transport, options_.verdictTimeout);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace pigeon::filexfer
