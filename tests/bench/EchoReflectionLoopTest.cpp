@@ -2,6 +2,7 @@
 // the bounce must die out within a handful of reflections. The spoofed
 // sender needs a raw socket (root); without it those tests skip and say why.
 
+#include "RunningEcho.h"
 #include "bench/EchoReflector.h"
 #include "wire/Codec.h"
 
@@ -29,26 +30,7 @@ using Poco::Net::SocketAddress;
 
 namespace {
 
-// An echo on 127.0.0.1 served on its own thread for the test's lifetime.
-class RunningEcho {
- public:
-  explicit RunningEcho(EchoOptions options = {})
-      : echo_(pigeon::transport::TransportKind::kUdp, SocketAddress("127.0.0.1", 0), options),
-        thread_("test-echo") {
-    thread_.startFunc([this] { echo_.run(stop_); });
-  }
-  ~RunningEcho() {
-    stop_ = true;
-    thread_.join();
-  }
-  EchoReflector& operator*() { return echo_; }
-  EchoReflector* operator->() { return &echo_; }
-
- private:
-  EchoReflector echo_;
-  std::atomic<bool> stop_{false};
-  Poco::Thread thread_;
-};
+using pigeon::testing::RunningEcho;
 
 // Sends `payload` to `to` as if it came from `from`, with a hand-built IPv4
 // and UDP header (IP_HDRINCL). Empty if it was sent; otherwise why not.

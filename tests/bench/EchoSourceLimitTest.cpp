@@ -2,6 +2,7 @@
 // and its tables stay bounded whatever the number of sources (issue 10,
 // item 5).
 
+#include "RunningEcho.h"
 #include "bench/EchoReflector.h"
 #include "bench/SourceKey.h"
 
@@ -22,24 +23,7 @@ using Poco::Net::SocketAddress;
 
 namespace {
 
-class RunningEcho {
- public:
-  explicit RunningEcho(EchoOptions options)
-      : echo_(pigeon::transport::TransportKind::kUdp, SocketAddress("127.0.0.1", 0), options),
-        thread_("test-echo") {
-    thread_.startFunc([this] { echo_.run(stop_); });
-  }
-  ~RunningEcho() {
-    stop_ = true;
-    thread_.join();
-  }
-  EchoReflector* operator->() { return &echo_; }
-
- private:
-  EchoReflector echo_;
-  std::atomic<bool> stop_{false};
-  Poco::Thread thread_;
-};
+using pigeon::testing::RunningEcho;
 
 // Waits (bounded) until the echo has dealt with `n` datagrams one way or
 // another: answered or dropped for its rate.
