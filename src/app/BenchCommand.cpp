@@ -50,28 +50,33 @@ std::size_t largestMessageBytes(transport::TransportKind kind) {
 constexpr int kExitInterrupted = 130;
 
 // Blocks SIGINT, SIGTERM and SIGQUIT for every thread started after it and
-// waits for them on a thread of its own: one arriving removes this
-// process's lab namespaces and exits 128 + the signal, as the default
-// action would but without leaving the lab behind.
+// waits for them on a thread of its own. The first one stops the run as a
+// Ctrl-C does without a lab (raised(): what finished is printed, and the
+// lab is taken down on the way out); a second one removes this process's
+// lab namespaces and exits 128 + the signal at once, as the default action
+// would but without leaving the lab behind.
 class LabSignalGuard {
  public:
   LabSignalGuard()
       : watcher_([this] {
           while (!done_) {
-            if (const int signal = signals_.waitFor(100); signal != 0) {
-              lab::LabLink::removeOwn(lab::LabOptions{}.prefix);
-              std::_Exit(128 + signal);
-            }
+            const int signal = signals_.waitFor(100);
+            if (signal == 0) continue;
+            if (!raised_.exchange(true)) continue;  // the first: stop the run
+            lab::LabLink::removeOwn(lab::LabOptions{}.prefix);
+            std::_Exit(128 + signal);
           }
         }) {}
   ~LabSignalGuard() {
     done_ = true;
     watcher_.join();
   }
+  const std::atomic<bool>& raised() const { return raised_; }
 
  private:
   TerminationSignals signals_;
   std::atomic<bool> done_{false};
+  std::atomic<bool> raised_{false};
   std::thread watcher_;
 };
 
@@ -307,7 +312,7 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     ProgressLine progress;
     runner.setProgress([&progress](const std::string& what) { progress.set(what); });
     try {
-      cases = runner.run(ctrlC.raised());
+      cases = runner.run(labGuard ? labGuard->raised() : ctrlC.raised());
     } catch (const lab::LabUnavailable& e) {
       report(std::string("--lab not possible here: ") + e.what());
       return e.reason() == lab::LabUnavailable::Reason::kNoPermission ? EXIT_NOPERM

@@ -132,7 +132,7 @@ void LabLink::checkAvailable() {
   if (::geteuid() != 0) {
     throw LabUnavailable(LabUnavailable::Reason::kNoPermission,
                          "needs root: network namespaces and TUN devices need CAP_NET_ADMIN "
-                         "(run it with sudo)");
+                         "(run it as root)");
   }
   if (::access("/dev/net/tun", F_OK) != 0) {
     throw LabUnavailable(LabUnavailable::Reason::kMissing,

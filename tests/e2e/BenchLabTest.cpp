@@ -151,7 +151,7 @@ std::string labNamespaceOf(const std::string& marker) {
   return "";
 }
 
-TEST(BenchLab, CtrlCRemovesTheLabBeforeExiting) {
+TEST(BenchLab, CtrlCPrintsWhatFinishedAndRemovesTheLabBeforeExiting) {
   SKIP_WITHOUT_LAB();
   const std::string marker = "987654321";  // a seed no other test uses
   ChildProcess bench({PIGEON_BINARY, "bench", "--lab", "delay=1ms", "--seed", marker, "--duration",
@@ -160,6 +160,8 @@ TEST(BenchLab, CtrlCRemovesTheLabBeforeExiting) {
   ASSERT_FALSE(prefix.empty()) << bench.err();
   bench.signal(SIGINT);
   EXPECT_EQ(bench.wait(ChildProcess::Duration(10'000)), 128 + SIGINT) << bench.err();
+  // What finished is printed, and the run says it was cut short.
+  EXPECT_NE(bench.out().find("INTERRUPTED (Ctrl-C)"), std::string::npos) << bench.out();
   std::FILE* list = ::popen("ip netns list", "r");
   std::string names;
   char line[256];
