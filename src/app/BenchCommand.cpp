@@ -294,7 +294,7 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   // With a lab, Ctrl-C and SIGTERM remove its namespaces before the exit.
   std::optional<LabSignalGuard> labGuard;
   if (!settings.labSpec.empty()) labGuard.emplace();
-  std::vector<bench::BenchCase> cases;
+  std::vector<bench::CaseResult> cases;
   std::map<std::string, std::string> describe;
   std::string interrupted;
   {
