@@ -11,6 +11,7 @@
 #include "link/LinkSpec.h"
 #include "metrics/CsvReport.h"
 #include "metrics/JsonReport.h"
+#include "metrics/RunHeadline.h"
 #include "metrics/RunInfo.h"
 #include "metrics/TableReport.h"
 #include "transport/Endpoint.h"
@@ -250,35 +251,30 @@ bench::BenchSettings BenchCommand::readSettings() const {
   return s;
 }
 
-void BenchCommand::writeLinkHeader(std::ostream& out, const bench::BenchSettings& settings) const {
+metrics::RunHeadline::ImpairedLink BenchCommand::linkHeadline(
+    const bench::BenchSettings& settings) const {
   const link::LinkSpec& spec = *settings.link;
   const link::LinkSpec asGiven = link::LinkSpec::parse(settings.linkSpec);
   const auto seedSource = [&](const link::DirectionSpec& given) {
     return std::string(given.seed ? "the spec" : hasSetting("bench.seed") ? "--seed" : "default");
   };
-  out << "impaired link: " << settings.linkSpec << " (applies to";
-  bool any = false;
-  bool tcp = false;
+  metrics::RunHeadline::ImpairedLink headline;
+  headline.spec = settings.linkSpec;
   for (const transport::TransportKind t : settings.transports) {
     if (!transport::traitsOf(t).carriedByUdp) {
-      tcp = true;
+      headline.tcpBeside = true;
     } else {
-      out << ' ' << transport::transportKindName(t);
-      any = true;
+      headline.udpTransports.emplace_back(transport::transportKindName(t));
     }
   }
-  out << (any ? "" : " none") << ")\n"
-      << "  up:   " << link::describe(spec.up) << " (seed from " << seedSource(asGiven.up) << ")\n"
-      << "  down: " << link::describe(spec.down) << " (seed from " << seedSource(asGiven.down)
-      << ")\n";
+  headline.up = link::describe(spec.up);
+  headline.down = link::describe(spec.down);
+  headline.upSeedSource = seedSource(asGiven.up);
+  headline.downSeedSource = seedSource(asGiven.down);
   if (hasSetting("bench.seed") && asGiven.fullySeeded()) {
-    out << "  --seed " << settings.seed
-        << " not used: the spec seeds both directions (a seed in the spec wins)\n";
+    headline.unusedSeed = std::to_string(settings.seed);
   }
-  if (tcp) {
-    out << "  tcp cannot cross a UDP relay: its column is a clean loopback, not a comparison on "
-           "the same link\n";
-  }
+  return headline;
 }
 
 int BenchCommand::execute(const std::vector<std::string>& args) {
@@ -303,7 +299,7 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   // With a lab, Ctrl-C and SIGTERM remove its namespaces before the exit.
   std::optional<LabSignalGuard> labGuard;
   if (!settings.labSpec.empty()) labGuard.emplace();
-  std::vector<bench::BenchCase> cases;
+  std::vector<bench::CaseResult> cases;
   std::map<std::string, std::string> describe;
   std::string interrupted;
   {
@@ -326,30 +322,19 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   std::vector<metrics::TransportResult> results;
   for (const auto& c : cases) results.push_back(c.result);
 
-  const std::string pace = settings.ratePerS > 0 ? " at " + describe.at("rate_per_s") + "/s"
-                           : settings.pattern == bench::Pattern::kPingPong
-                               ? ", one in flight"
-                               : ", as fast as possible";
-  std::cout << "pigeon bench: " << describe.at("pattern") << ", "
-            << (settings.durationS ? describe.at("duration_s") + " s"
-                                   : describe.at("count") + " messages")
-            << pace << ", target " << describe.at("target") << "\n"
-            << "one-way latency clock: " << describe.at("one_way_clock") << "\n";
+  metrics::RunHeadline::Facts headline;
+  headline.describe = describe;
+  headline.timed = settings.durationS.has_value();
+  headline.paced = settings.ratePerS > 0;
+  headline.pingPong = settings.pattern == bench::Pattern::kPingPong;
   if (!settings.labSpec.empty()) {
-    std::cout << "impaired link: " << settings.labSpec
-              << " (lab, engine tun: every transport crosses the same emulated link, near "
-              << lab::LabLink::kNearAddress << " -> far " << lab::LabLink::kFarAddress << ")\n";
+    headline.lab = metrics::RunHeadline::Lab{settings.labSpec, lab::LabLink::kNearAddress,
+                                             lab::LabLink::kFarAddress};
   }
-  if (describe.count("probe_timeout")) {
-    std::cout << "lost probe: no reply within the timeout, " << describe.at("probe_timeout")
-              << "\n";
-  }
-  if (settings.link) writeLinkHeader(std::cout, settings);
-  if (!interrupted.empty()) {
-    std::cout << "INTERRUPTED (Ctrl-C) " << interrupted << ": "
-              << (cases.empty() ? "nothing had finished" : "below is only what finished before it")
-              << "\n";
-  }
+  if (settings.link) headline.link = linkHeadline(settings);
+  headline.interrupted = interrupted;
+  headline.anyFinished = !cases.empty();
+  metrics::RunHeadline::write(std::cout, headline);
   for (std::size_t size : settings.sizesBytes) {
     std::vector<metrics::TransportResult> sized;
     for (const auto& c : cases) {

@@ -2,8 +2,7 @@
 
 #include "app/Subcommand.h"
 #include "bench/BenchSettings.h"
-
-#include <ostream>
+#include "metrics/RunHeadline.h"
 
 namespace pigeon::app {
 
@@ -20,9 +19,9 @@ class BenchCommand : public Subcommand {
 
  private:
   bench::BenchSettings readSettings() const;
-  // The link lines of the header: what each direction runs with, where each
+  // The facts of the link lines of the headline: what each direction runs with, where each
   // seed came from, and whether tcp is left out of the comparison.
-  void writeLinkHeader(std::ostream& out, const bench::BenchSettings& settings) const;
+  metrics::RunHeadline::ImpairedLink linkHeadline(const bench::BenchSettings& settings) const;
 };
 
 }  // namespace pigeon::app

@@ -2,20 +2,16 @@
 
 #include "app/OptionValues.h"
 #include "app/TerminationSignals.h"
-#include "bench/EchoReflector.h"
+#include "bench/EchoServer.h"
 #include "transport/Endpoint.h"
 #include "transport/TransportFactory.h"
 
-#include <Poco/Net/IPAddress.h>
-#include <Poco/Thread.h>
 #include <Poco/Util/Option.h>
 
 #include <sys/resource.h>
 
 #include <algorithm>
-#include <atomic>
 #include <iostream>
-#include <memory>
 #include <vector>
 
 namespace pigeon::app {
@@ -55,7 +51,7 @@ void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
 
 int EchoCommand::execute(const std::vector<std::string>& args) {
   if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
-  std::uint16_t port = transport::parsePort(setting("echo.listen", "9000"));
+  const std::uint16_t port = transport::parsePort(setting("echo.listen", "9000"));
   bench::EchoOptions options;
   if (hasSetting("echo.max-rate")) {
     options.maxRatePerSource = parseNumber("--max-rate", setting("echo.max-rate", ""), 1, 1e8);
@@ -65,7 +61,7 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
         parseNumber("--max-total-rate", setting("echo.max-total-rate", ""), 1, 1e9);
   }
   const std::string bind = setting("echo.bind", "");
-  Poco::Net::SocketAddress local = transport::bindAddress(bind, port);
+  transport::bindAddress(bind, port);  // a bad --bind is an error before anything else
 
   std::vector<transport::TransportKind> kinds;
   for (const auto& name : splitList("--transport", setting("echo.transport", "udp,tcp"))) {
@@ -94,39 +90,19 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   // Before the "serving" lines: a Ctrl-C right after them must still end
   // the echo with its counters, not kill it. No thread exists yet.
   TerminationSignals signals;
-  std::vector<std::unique_ptr<bench::EchoReflector>> reflectors;
-  for (const transport::TransportKind kind : kinds) {
-    if (reflectors.empty()) {
-      reflectors.push_back(transport::listenWithFallback(bind, port, [&](const auto& at) {
-        local = at;
-        return std::make_unique<bench::EchoReflector>(kind, at, options);
-      }));
-    } else {
-      reflectors.push_back(std::make_unique<bench::EchoReflector>(kind, local, options));
-    }
-    // With port 0 the first transport's port is shared with the rest.
-    if (port == 0) {
-      port = reflectors.back()->localAddress().port();
-      local = Poco::Net::SocketAddress(local.host(), port);
-    }
-    std::cerr << "* echo: serving " << transport::transportKindName(kind) << " on "
-              << transport::formatAddress(reflectors.back()->localAddress()) << std::endl;
-  }
-
-  std::atomic<bool> stop{false};
-  std::vector<std::unique_ptr<Poco::Thread>> threads;
-  for (auto& reflector : reflectors) {
-    threads.push_back(std::make_unique<Poco::Thread>("echo"));
-    threads.back()->startFunc([&stop, r = reflector.get()] { r->run(stop); });
-  }
+  bench::EchoServer server(kinds, bind, port, options,
+                           [](transport::TransportKind kind, const auto& at) {
+                             std::cerr << "* echo: serving " << transport::transportKindName(kind)
+                                       << " on " << transport::formatAddress(at) << std::endl;
+                           });
+  server.start();
   signals.wait();
-  stop = true;
-  for (auto& t : threads) t->join();
-  for (std::size_t i = 0; i < reflectors.size(); ++i) {
-    const auto c = reflectors[i]->counters();
+  server.stop();
+  for (const transport::TransportKind kind : server.kinds()) {
+    const auto c = server.counters(kind);
     // Two transports share one port: the name says which line is which.
-    std::cerr << "* echo " << transport::transportKindName(kinds[i]) << ' '
-              << transport::formatAddress(reflectors[i]->localAddress()) << ": reflected "
+    std::cerr << "* echo " << transport::transportKindName(kind) << ' '
+              << transport::formatAddress(server.localAddress(kind)) << ": reflected "
               << c.reflected << ", malformed " << c.malformed << ", rate-limited " << c.rateLimited
               << ", ignored " << c.ignored << ", peers " << c.peers << ", refused " << c.refused
               << ", looped " << c.looped << ", closed idle " << c.closedIdle << ", closed stalled "

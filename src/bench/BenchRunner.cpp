@@ -257,12 +257,12 @@ namespace {
 struct CaseInterrupted {};
 }  // namespace
 
-std::vector<BenchCase> BenchRunner::run() {
+std::vector<CaseResult> BenchRunner::run() {
   const std::atomic<bool> never{false};
   return run(never);
 }
 
-std::vector<BenchCase> BenchRunner::run(const std::atomic<bool>& stop) {
+std::vector<CaseResult> BenchRunner::run(const std::atomic<bool>& stop) {
   stop_ = &stop;
   interrupted_.clear();
   std::optional<Poco::Net::SocketAddress> target;
@@ -278,7 +278,7 @@ std::vector<BenchCase> BenchRunner::run(const std::atomic<bool>& stop) {
 
   if (!settings_.labSpec.empty() && !lab_) lab_ = std::make_unique<LabPath>(settings_.labSpec);
 
-  std::vector<BenchCase> cases;
+  std::vector<CaseResult> cases;
   for (std::size_t size : settings_.sizesBytes) {
     for (const transport::TransportKind transport : settings_.transports) {
       const std::string what = std::string(transport::transportKindName(transport)) + ", " +
@@ -322,7 +322,7 @@ std::vector<BenchCase> BenchRunner::run(const std::atomic<bool>& stop) {
   return cases;
 }
 
-void BenchRunner::failed(std::vector<BenchCase>& cases, transport::TransportKind transport,
+void BenchRunner::failed(std::vector<CaseResult>& cases, transport::TransportKind transport,
                          std::size_t size, const std::string& why) const {
   TransportResult result;
   result.transport = std::string(transport::transportKindName(transport));
@@ -396,7 +396,7 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
     return stats;
   };
 
-  metrics::SenderFacts facts;
+  metrics::RunFacts facts;
   // SO_RXQ_OVFL-style drops mean something only for datagrams.
   if (!traits.byteStream) facts.socketDrops = sink.socketDrops();
   facts.corrupted = sink.corrupted();
@@ -441,7 +441,7 @@ TransportResult BenchRunner::runEcho(transport::TransportKind kind, std::size_t 
   echo.run(*stop_);
   if (*stop_) throw CaseInterrupted{};
 
-  metrics::SenderFacts facts;
+  metrics::RunFacts facts;
   facts.roundTrip = true;
   facts.reflectorReceived = echo.reflectorReceived();
   TransportResult result = TransportResult::fromStream(name, echo.roundTrip(), facts);

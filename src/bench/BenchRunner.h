@@ -20,7 +20,7 @@
 namespace pigeon::bench {
 
 // One result of a run: a transport at a message size.
-struct BenchCase {
+struct CaseResult {
   std::size_t sizeBytes;
   metrics::TransportResult result;  // result.error set when the run failed
   std::exception_ptr failure;       // what it failed with, for the exit code
@@ -46,8 +46,8 @@ class BenchRunner {
   // Runs every case. When `stop` becomes true (Ctrl-C) the case in progress
   // is abandoned and the cases that finished are returned; interrupted()
   // then says where it stopped.
-  std::vector<BenchCase> run(const std::atomic<bool>& stop);
-  std::vector<BenchCase> run();
+  std::vector<CaseResult> run(const std::atomic<bool>& stop);
+  std::vector<CaseResult> run();
 
   // "rudp, 64-byte messages" when run() was stopped during that case (or
   // "between cases"); empty when it ran to the end.
@@ -63,7 +63,7 @@ class BenchRunner {
   metrics::TransportResult runLocalEcho(transport::TransportKind kind, std::size_t sizeBytes);
   bool impaired(transport::TransportKind kind) const;
   // Records the case that just threw (call from its catch block).
-  void failed(std::vector<BenchCase>& cases, transport::TransportKind transport, std::size_t size,
+  void failed(std::vector<CaseResult>& cases, transport::TransportKind transport, std::size_t size,
               const std::string& why) const;
   transport::TransportOptions transportOptions() const;
 

@@ -13,7 +13,7 @@ std::uint64_t minus(std::uint64_t a, std::uint64_t b) { return a > b ? a - b : 0
 }  // namespace
 
 TransportResult TransportResult::fromStream(std::string transport, const StreamStats& stats,
-                                            const SenderFacts& facts) {
+                                            const RunFacts& facts) {
   TransportResult r;
   r.transport = std::move(transport);
   r.sent = stats.sent();

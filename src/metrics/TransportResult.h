@@ -1,7 +1,7 @@
 #pragma once
 
 #include "metrics/LatencySummary.h"
-#include "metrics/SenderFacts.h"
+#include "metrics/RunFacts.h"
 
 #include <cstdint>
 #include <map>
@@ -49,7 +49,7 @@ struct TransportResult {
   // stream's tooOld arrivals, if any, appear as counter "too_old", its
   // implausible ones as "implausible_seq", facts.malformed as "malformed".
   static TransportResult fromStream(std::string transport, const StreamStats& stats,
-                                    const SenderFacts& facts = {});
+                                    const RunFacts& facts = {});
 
   bool operator==(const TransportResult&) const = default;
 };

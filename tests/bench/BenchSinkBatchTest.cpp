@@ -211,8 +211,8 @@ TEST_P(BenchSenderBatchedBothWays, SendsEveryMessageOnceAndTheSinkAccountsForEac
 
   auto client = transport::connectTo(transport::TransportKind::kUdp, sink.localAddress());
   bench::BenchSender sender(*client, settings, 64);
-  const std::atomic<bool> keepGoing{false};
-  sender.run(keepGoing);
+  const std::atomic<bool> neverStopped{false};  // the stop flag, never raised
+  sender.run(neverStopped);
   const bool reported = sender.deliverReports(5'000'000'000);
   if (!reported) stop = true;
   running.join();
@@ -244,8 +244,8 @@ TEST(BenchSenderBatched, SendsBurstsInBatchesWithoutLosingCount) {
 
   auto client = transport::connectTo(transport::TransportKind::kUdp, sink.localAddress());
   bench::BenchSender sender(*client, settings, 100);
-  const std::atomic<bool> keepGoing{false};
-  sender.run(keepGoing);
+  const std::atomic<bool> neverStopped{false};  // the stop flag, never raised
+  sender.run(neverStopped);
   const bool reported = sender.deliverReports(5'000'000'000);
   if (!reported) stop = true;
   running.join();

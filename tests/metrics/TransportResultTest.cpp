@@ -5,7 +5,7 @@
 #include <gtest/gtest.h>
 
 using pigeon::metrics::LatencyHistogram;
-using pigeon::metrics::SenderFacts;
+using pigeon::metrics::RunFacts;
 using pigeon::metrics::StreamStats;
 using pigeon::metrics::TransportResult;
 
@@ -77,7 +77,7 @@ TEST(TransportResult, LeavesLatencyNullWhenNothingArrived) {
 }
 
 TEST(TransportResult, PutsAnEchoStreamsLatencyUnderRttAndSplitsItsLoss) {
-  SenderFacts facts;
+  RunFacts facts;
   facts.roundTrip = true;
   facts.reflectorReceived = 9;
   const auto r = TransportResult::fromStream("udp", sampleStream(), facts);
@@ -89,8 +89,8 @@ TEST(TransportResult, PutsAnEchoStreamsLatencyUnderRttAndSplitsItsLoss) {
   EXPECT_EQ(*r.lostOutbound + *r.lostReturn, r.lost);
 }
 
-TEST(TransportResult, CarriesTheSenderFacts) {
-  SenderFacts facts;
+TEST(TransportResult, CarriesTheRunFacts) {
+  RunFacts facts;
   facts.retransmits = 12;
   facts.congestionControl = "cubic";
   facts.socketDrops = 0;

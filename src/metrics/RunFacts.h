@@ -10,9 +10,11 @@
 namespace pigeon::metrics {
 
 // What goes into a TransportResult besides the receiver's StreamStats: facts
-// from the sender, the transport and the sockets. Unknown stays nullopt and
-// is reported as null. A plain value.
-struct SenderFacts {
+// of the run from both ends, the transport and the sockets (the receiving
+// socket's drops, the receiver's CRC and malformed counts, the sender's
+// retransmits, the reflector's count). Unknown stays nullopt and is reported
+// as null. A plain value.
+struct RunFacts {
   // Datagrams the receiving socket dropped for a full buffer (SO_RXQ_OVFL),
   // where the kernel says it.
   std::optional<std::uint64_t> socketDrops;
