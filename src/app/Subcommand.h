@@ -27,7 +27,6 @@ class Subcommand : public Poco::Util::Application {
   // Parses options; returns EXIT_OK, or EXIT_USAGE after printing why not.
   int parse(const std::vector<std::string>& args);
 
-
  protected:
   Subcommand(std::string name, std::string usage, std::string purpose);
 

@@ -5,8 +5,8 @@
 // altered, so the cookie check is reached too.
 
 #include "FuzzInput.h"
-#include "transport/rudp/RudpCodec.h"
 #include "transport/rudp/HandshakeResponder.h"
+#include "transport/rudp/RudpCodec.h"
 
 #include <cstdlib>
 #include <optional>

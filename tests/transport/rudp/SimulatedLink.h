@@ -5,9 +5,9 @@
 // Nothing here touches a socket or the real time.
 
 #include "link/ImpairmentModel.h"
+#include "transport/rudp/HandshakeResponder.h"
 #include "transport/rudp/RudpConnection.h"
 #include "transport/rudp/RudpConnector.h"
-#include "transport/rudp/HandshakeResponder.h"
 
 #include <Poco/Net/SocketAddress.h>
 
