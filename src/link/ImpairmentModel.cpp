@@ -56,6 +56,10 @@ void ImpairmentModel::onPacket(std::int64_t nowNs, std::size_t sizeBytes,
       continue;
     }
     delivery.deliverAtNs += *sentNs;
+    if (spec_.keepOrder) {
+      delivery.deliverAtNs = std::max(delivery.deliverAtNs, lastDeliverAtNs_);
+      lastDeliverAtNs_ = delivery.deliverAtNs;
+    }
     ++counters_.passed;
     counters_.corrupted += delivery.corrupt ? 1 : 0;
     counters_.reordered += delivery.heldBack ? 1 : 0;

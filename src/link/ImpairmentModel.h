@@ -90,7 +90,8 @@ class ImpairmentModel {
   bool bad_ = false;  // Gilbert-Elliott state; starts good
   std::int64_t lastNowNs_ = INT64_MIN;
   std::int64_t linkFreeAtNs_ = INT64_MIN;
-  std::deque<OnLink> onLink_;  // copies the rate limiter has not finished
+  std::int64_t lastDeliverAtNs_ = INT64_MIN;  // jitter=.../noreorder: none leaves before it
+  std::deque<OnLink> onLink_;                 // copies the rate limiter has not finished
   std::size_t onLinkBytes_ = 0;
 };
 

@@ -181,6 +181,19 @@ void parseReorder(const std::string& name, std::string_view text, DirectionSpec&
   if (spec.reorderHoldNs <= 0) fail(name + " hold must be above 0, not " + quote(text));
 }
 
+// DURATION, or DURATION/noreorder: the jitter never lets a copy overtake
+// an earlier one (each leaves no sooner than the copy before it).
+void parseJitter(const std::string& name, std::string_view text, DirectionSpec& spec) {
+  const auto slash = text.find('/');
+  spec.jitterNs = parseDuration(name, text.substr(0, slash));
+  spec.keepOrder = false;
+  if (slash == std::string_view::npos) return;
+  if (text.substr(slash + 1) != "noreorder") {
+    fail(name + ": after the duration only /noreorder may follow, not " + quote(text));
+  }
+  spec.keepOrder = true;
+}
+
 struct Item {
   std::string name;  // as written, e.g. "up.loss"
   std::string key;   // e.g. "loss"
@@ -199,7 +212,7 @@ void apply(const Item& item, DirectionSpec& spec) {
   } else if (key == "delay") {
     spec.delayNs = parseDuration(name, item.value);
   } else if (key == "jitter") {
-    spec.jitterNs = parseDuration(name, item.value);
+    parseJitter(name, item.value, spec);
   } else if (key == "reorder") {
     parseReorder(name, item.value, spec);
   } else if (key == "duplicate") {
@@ -240,7 +253,11 @@ Item parseItem(std::string_view text) {
   return item;
 }
 
-void checkQueue(const DirectionSpec& spec, const std::string& direction) {
+void checkDirection(const DirectionSpec& spec, const std::string& direction) {
+  if (spec.keepOrder && spec.reorderProbability > 0.0) {
+    fail("jitter=.../noreorder keeps the order, reorder=... breaks it: not both in the " +
+         direction + " direction");
+  }
   if (spec.rateBitsPerSecond == 0 && (spec.queuePackets > 0 || spec.queueBytes > 0)) {
     fail("queue belongs to the rate limiter, but the " + direction +
          " direction has no rate (add rate=... or " + direction + ".rate=...)");
@@ -283,7 +300,7 @@ LinkSpec LinkSpec::parse(std::string_view text) {
     }
   }
   for (auto* direction : {&spec.up, &spec.down}) {
-    checkQueue(*direction, direction == &spec.up ? "up" : "down");
+    checkDirection(*direction, direction == &spec.up ? "up" : "down");
     if (direction->rateBitsPerSecond > 0 && direction->queuePackets == 0 &&
         direction->queueBytes == 0) {
       direction->queuePackets = DirectionSpec::kDefaultQueuePackets;
@@ -335,7 +352,9 @@ std::string describe(const DirectionSpec& spec) {
                     percent(b.lossInGoodProbability));
   }
   if (spec.delayNs > 0) parts.push_back("delay=" + duration(spec.delayNs));
-  if (spec.jitterNs > 0) parts.push_back("jitter=" + duration(spec.jitterNs));
+  if (spec.jitterNs > 0) {
+    parts.push_back("jitter=" + duration(spec.jitterNs) + (spec.keepOrder ? "/noreorder" : ""));
+  }
   if (spec.reorderProbability > 0.0) {
     parts.push_back("reorder=" + percent(spec.reorderProbability) + "/" +
                     duration(spec.reorderHoldNs));

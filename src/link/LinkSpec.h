@@ -40,11 +40,12 @@ struct DirectionSpec {
   static constexpr std::size_t kDefaultQueuePackets = 1000;
   static constexpr std::uint64_t kDefaultSeed = 1;
 
-  double lossProbability = 0.0;                        // independent (Bernoulli) loss
-  std::optional<GilbertElliott> burst;                 // burst loss, on top of `loss`
-  std::int64_t delayNs = 0;                            // added to every packet
-  std::int64_t jitterNs = 0;                           // standard deviation around delayNs
-  double reorderProbability = 0.0;                     // a packet is held back ...
+  double lossProbability = 0.0;         // independent (Bernoulli) loss
+  std::optional<GilbertElliott> burst;  // burst loss, on top of `loss`
+  std::int64_t delayNs = 0;             // added to every packet
+  std::int64_t jitterNs = 0;            // standard deviation around delayNs
+  bool keepOrder = false;               // jitter=D/noreorder: no copy leaves before an earlier one
+  double reorderProbability = 0.0;      // a packet is held back ...
   std::int64_t reorderHoldNs = kDefaultReorderHoldNs;  // ... this much longer
   double duplicateProbability = 0.0;                   // a second copy is sent
   double corruptProbability = 0.0;                     // one byte of a copy is flipped
@@ -70,6 +71,7 @@ struct DirectionSpec {
 //   rate         500kbit, 10mbit, 1gbit, 1.5mbit (1kbit..100gbit)
 //   queue        100 or 100p (packets), 64kb, 1500b, 1mib (bytes)
 //   burst        P/R[/BAD[/GOOD]], each a probability; R above 0
+//   jitter       a duration, or DURATION/noreorder: copies keep their order
 //   reorder      P[/HOLD]: probability, and a duration (default 10ms)
 //   seed         0..2^64-1
 // A queue needs a rate in its direction; a rate without a queue gets

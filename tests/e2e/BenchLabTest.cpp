@@ -175,3 +175,64 @@ TEST(BenchLab, RefusesALabTogetherWithALinkOrATarget) {
   EXPECT_EQ(both.wait(), 64);
   EXPECT_NE(both.err().find("give --lab or --link, not both"), std::string::npos) << both.err();
 }
+
+namespace {
+
+// Goodput of `pigeon bench --lab rate=10mbit,queue=50` over TCP with the
+// given congestion control: 2 s of 8,000-byte messages offered at 16 Mbit/s.
+void expectTcpFillsTenMegabits(const std::string& cc) {
+  const auto json =
+      benchJson({"--lab", "rate=10mbit,queue=50", "--transport", "tcp", "--cc", cc, "--size",
+                 "8000", "--rate", "250", "--duration", "2", "--drain", "300"});
+  const auto tcp = resultOf(json, "tcp");
+  EXPECT_EQ(tcp->getValue<std::string>("congestion_control"), cc);
+  EXPECT_EQ(tcp->getValue<std::uint64_t>("lost"), 0u);
+  // 10 Mbit/s of IP packets carry 10 x 1448/1500 = 9.65 Mbit/s of TCP payload.
+  const double goodput = tcp->getValue<double>("goodput_mbps");
+  EXPECT_GE(goodput, 9.0) << cc;
+  EXPECT_LE(goodput, 10.0) << cc;
+}
+
+}  // namespace
+
+TEST(BenchLab, TcpWithCubicFillsATenMegabitLinkWithAFiftyPacketQueue) {
+  SKIP_WITHOUT_LAB();
+  expectTcpFillsTenMegabits("cubic");
+}
+
+TEST(BenchLab, TcpWithBbrFillsATenMegabitLinkWithAFiftyPacketQueue) {
+  SKIP_WITHOUT_LAB();
+  std::ifstream available("/proc/sys/net/ipv4/tcp_available_congestion_control");
+  std::string list((std::istreambuf_iterator<char>(available)), std::istreambuf_iterator<char>());
+  if (list.find("bbr") == std::string::npos) {
+    std::system("modprobe tcp_bbr >/dev/null 2>&1");  // load it where it is a module
+    std::ifstream again("/proc/sys/net/ipv4/tcp_available_congestion_control");
+    list.assign(std::istreambuf_iterator<char>(again), std::istreambuf_iterator<char>());
+  }
+  if (list.find("bbr") == std::string::npos) {
+    GTEST_SKIP() << "this kernel has no BBR (tcp_available_congestion_control: " << list
+                 << "; modprobe tcp_bbr did not add it)";
+  }
+  expectTcpFillsTenMegabits("bbr");
+}
+
+TEST(BenchLab, UdpOfferedAtTwentyMegabitsGetsTenThroughAndTheRestAreQueueDrops) {
+  SKIP_WITHOUT_LAB();
+  // 2,500 1,000-byte messages a second for 2 s: 20 Mbit/s into 10.
+  const auto json = benchJson({"--lab", "rate=10mbit,queue=50", "--transport", "udp", "--size",
+                               "1000", "--rate", "2500", "--duration", "2", "--drain", "300"});
+  const auto udp = resultOf(json, "udp");
+  const double throughput = udp->getValue<double>("throughput_mbps");
+  EXPECT_GE(throughput, 9.0);
+  EXPECT_LE(throughput, 10.0);  // 1,000 of the link's 1,032 bytes a datagram are the message
+  const auto sent = udp->getValue<std::uint64_t>("sent");
+  const auto lost = udp->getValue<std::uint64_t>("lost");
+  EXPECT_NEAR(static_cast<double>(lost), sent / 2.0, sent * 0.06);
+  // Every loss is a queue drop (the final count crosses too, and may be one).
+  const auto queueDrops = counter(udp, "lab_up_udp_queue_drops");
+  const auto extra = counter(udp, "lab_up_udp_seen") - sent;
+  EXPECT_EQ(counter(udp, "lab_up_udp_dropped"), 0u);
+  EXPECT_EQ(udp->getValue<std::uint64_t>("socket_drops"), 0u);
+  EXPECT_GE(queueDrops, lost);
+  EXPECT_LE(queueDrops, lost + extra);
+}

@@ -199,3 +199,17 @@ TEST(LinkSpec, AFallbackSeedFillsOnlyTheDirectionsTheSpecLeavesUnseeded) {
   EXPECT_EQ(none.up.seed, 11u);
   EXPECT_EQ(none.down.seed, 11u);
 }
+
+TEST(LinkSpec, ReadsJitterWithTheNoReorderOptionAndDescribesIt) {
+  const LinkSpec spec = LinkSpec::parse("delay=20ms,jitter=5ms/noreorder,down.jitter=1ms");
+  EXPECT_EQ(spec.up.jitterNs, 5'000'000);
+  EXPECT_TRUE(spec.up.keepOrder);
+  EXPECT_FALSE(spec.down.keepOrder);  // down's own jitter has no option
+  EXPECT_EQ(LinkSpec::parse(describe(spec.up)).up, spec.up);
+  EXPECT_NE(describe(spec.up).find("jitter=5ms/noreorder"), std::string::npos) << describe(spec.up);
+  EXPECT_EQ(refusal("jitter=5ms/keep"),
+            "link spec: jitter: after the duration only /noreorder may follow, not '5ms/keep'");
+  EXPECT_EQ(refusal("jitter=5ms/noreorder,up.reorder=1%"),
+            "link spec: jitter=.../noreorder keeps the order, reorder=... breaks it: not both in "
+            "the up direction");
+}
