@@ -8,6 +8,7 @@
 #include "bench/BenchRunner.h"
 #include "lab/LabLink.h"
 #include "lab/LabUnavailable.h"
+#include "lab/Netem.h"
 #include "link/LinkSpec.h"
 #include "metrics/CsvReport.h"
 #include "metrics/JsonReport.h"
@@ -118,6 +119,7 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
       "run every transport across one emulated link between two network namespaces "
       "(engine tun, root; docs/lab.md), e.g. loss=2%,delay=10ms",
       "SPEC");
+  add("engine", "", "with --lab: tun (default, seeded) or netem (where the kernel has it)", "NAME");
   add("seed", "", "seed of the link's impairments (default 1)", "N");
   add("drain", "", "wait MS after the last message for stragglers (default 500)", "MS");
   add("timeout", "",
@@ -228,6 +230,20 @@ bench::BenchSettings BenchCommand::readSettings() const {
     } catch (const link::LinkSpecError& e) {
       throw UsageError(std::string("--lab: ") + e.what());
     }
+    if (given("engine")) {
+      s.labEngine = text("engine");
+      try {
+        if (lab::parseEngine(s.labEngine) == lab::Engine::kNetem) {
+          const auto spec = link::LinkSpec::parse(s.labSpec);
+          lab::netemArguments(spec.up);
+          lab::netemArguments(spec.down);
+        }
+      } catch (const std::invalid_argument& e) {
+        throw UsageError(std::string("--engine: ") + e.what());
+      }
+    }
+  } else if (given("engine")) {
+    throw UsageError("--engine belongs to --lab");
   }
   s.logPath = text("log");
   s.nagle = flag("bench.nagle");
@@ -329,7 +345,7 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   headline.pingPong = settings.pattern == bench::Pattern::kPingPong;
   if (!settings.labSpec.empty()) {
     headline.lab = metrics::RunHeadline::Lab{settings.labSpec, lab::LabLink::kNearAddress,
-                                             lab::LabLink::kFarAddress};
+                                             lab::LabLink::kFarAddress, settings.labEngine};
   }
   if (settings.link) headline.link = linkHeadline(settings);
   headline.interrupted = interrupted;

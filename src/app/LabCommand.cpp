@@ -4,6 +4,7 @@
 #include "lab/CounterFields.h"
 #include "lab/LabLink.h"
 #include "lab/LabUnavailable.h"
+#include "lab/Netem.h"
 
 #include <Poco/Util/Option.h>
 
@@ -126,6 +127,11 @@ void LabCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                         .binding("lab.mtu"));
   options.addOption(
       Option("ipv6", "", "keep IPv6 on the lab's devices (off by default)").binding("lab.ipv6"));
+  options.addOption(Option("engine", "",
+                           "tun (default: pigeon's seeded emulator) or netem (a veth pair with "
+                           "the kernel's netem, where it has it; not seeded)")
+                        .argument("NAME")
+                        .binding("lab.engine"));
 }
 
 int LabCommand::execute(const std::vector<std::string>& args) {
@@ -143,20 +149,30 @@ int LabCommand::execute(const std::vector<std::string>& args) {
   lab::LabOptions options;
   options.mtuBytes = static_cast<std::size_t>(integerSetting("lab.mtu", 1500, 576, 65535));
   options.ipv6 = flag("lab.ipv6");
+  try {
+    options.engine = lab::parseEngine(setting("lab.engine", "tun"));
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--engine: ") + e.what());
+  }
 
   TerminationSignals signals;  // before any thread exists
   std::optional<lab::LabLink> lab;
   try {
     lab.emplace(spec, options);
+  } catch (const lab::NetemUnsupported& e) {
+    throw UsageError(std::string("--engine netem: ") + e.what());
   } catch (const lab::LabUnavailable& e) {
     report(std::string("not possible here: ") + e.what());
     return e.reason() == lab::LabUnavailable::Reason::kNoPermission ? EXIT_NOPERM
                                                                     : EXIT_UNAVAILABLE;
   }
   lab->start();
-  std::cerr << ("* lab: engine tun; near " + std::string(lab::LabLink::kNearAddress) + " (netns " +
-                lab->nearName() + ") <-> far " + lab::LabLink::kFarAddress + " (netns " +
-                lab->farName() + ")\n* lab: PIGEON_LAB_PEER=" + lab::LabLink::kFarAddress +
+  const bool netem = options.engine == lab::Engine::kNetem;
+  std::cerr << ("* lab: engine " + std::string(lab::engineName(options.engine)) +
+                (netem ? " (the kernel's netem decides, not pigeon's seeded model)" : "") +
+                "; near " + std::string(lab::LabLink::kNearAddress) + " (netns " + lab->nearName() +
+                ") <-> far " + lab::LabLink::kFarAddress + " (netns " + lab->farName() +
+                ")\n* lab: PIGEON_LAB_PEER=" + lab::LabLink::kFarAddress +
                 "\n* lab: up (near -> far): " + describe(spec.up) +
                 "\n* lab: down (far -> near): " + describe(spec.down) + "\n")
             << std::flush;
@@ -189,9 +205,11 @@ int LabCommand::execute(const std::vector<std::string>& args) {
   if (far) endChild(*far);
   lab->stop();
   using Direction = lab::Emulator::Direction;
-  std::cerr << ("* lab: up: " + lab::describe(lab->counters(Direction::kUp)) +
-                "\n* lab: down: " + lab::describe(lab->counters(Direction::kDown)) +
-                "\n* lab: device queue drops: " + std::to_string(lab->deviceDrops()) + "\n")
+  if (!netem) {
+    std::cerr << ("* lab: up: " + lab::describe(lab->counters(Direction::kUp)) +
+                  "\n* lab: down: " + lab::describe(lab->counters(Direction::kDown)) + "\n");
+  }
+  std::cerr << ("* lab: device queue drops: " + std::to_string(lab->deviceDrops()) + "\n")
             << std::flush;
   if (const std::string error = lab->error(); !error.empty()) report(error);
   return status;

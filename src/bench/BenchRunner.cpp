@@ -226,7 +226,10 @@ std::map<std::string, std::string> BenchRunner::describe() const {
                                            : settings_.target;
   d["link"] = settings_.link ? settings_.linkSpec : "none";
   if (!settings_.labSpec.empty()) {
-    d["lab_engine"] = "tun";
+    d["lab_engine"] = settings_.labEngine;
+    d["lab_decisions"] = settings_.labEngine == "netem"
+                             ? "the kernel's netem (not seeded by pigeon)"
+                             : "pigeon's seeded model (the same SPEC and seed decide alike)";
     d["lab_spec"] = settings_.labSpec;
     d["lab_mtu"] =
         std::to_string(lab_ ? lab_->link().options().mtuBytes : lab::LabOptions{}.mtuBytes);
@@ -276,7 +279,9 @@ std::vector<CaseResult> BenchRunner::run(const std::atomic<bool>& stop) {
     clockNote_ = "shared (same host)";
   }
 
-  if (!settings_.labSpec.empty() && !lab_) lab_ = std::make_unique<LabPath>(settings_.labSpec);
+  if (!settings_.labSpec.empty() && !lab_) {
+    lab_ = std::make_unique<LabPath>(settings_.labSpec, lab::parseEngine(settings_.labEngine));
+  }
 
   std::vector<CaseResult> cases;
   for (std::size_t size : settings_.sizesBytes) {

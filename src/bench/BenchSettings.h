@@ -34,7 +34,8 @@ struct BenchSettings {
   std::string linkSpec;                // the --link text as given, for the report
   std::optional<link::LinkSpec> link;  // parsed and seeded (withFallbackSeed); none: no relay
   std::uint64_t seed = 1;              // --seed: seeds what the spec leaves unseeded
-  std::string labSpec;                 // a lab link (engine tun) for every transport
+  std::string labSpec;                 // a lab link for every transport
+  std::string labEngine = "tun";       // --engine: tun or netem (lab::parseEngine)
   bool nagle = false;                  // TCP: keep Nagle's algorithm on
   std::string congestionControl;       // TCP: empty = the kernel's default
   bool udpSegmentation = true;         // UDP: batches as one GSO send (docs/bench.md)

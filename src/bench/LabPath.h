@@ -19,7 +19,7 @@ namespace pigeon::bench {
 // Throws lab::LabUnavailable where a lab cannot be built. Not thread safe.
 class LabPath {
  public:
-  explicit LabPath(const std::string& spec);
+  explicit LabPath(const std::string& spec, lab::Engine engine = lab::Engine::kTun);
 
   // Where the receiving side listens: the far address, a kernel-chosen port.
   Poco::Net::SocketAddress farAddress() const;

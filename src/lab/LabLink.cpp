@@ -1,6 +1,7 @@
 #include "lab/LabLink.h"
 
 #include "lab/LabUnavailable.h"
+#include "lab/Netem.h"
 #include "lab/NetnsScope.h"
 #include "lab/RunTool.h"
 #include "wire/Clock.h"
@@ -126,15 +127,28 @@ std::uint64_t txDropped(const char* device) {
   return 0;
 }
 
+std::string trimmed(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
 }  // namespace
 
-void LabLink::checkAvailable() {
+const char* engineName(Engine engine) { return engine == Engine::kNetem ? "netem" : "tun"; }
+
+Engine parseEngine(const std::string& name) {
+  if (name == "tun") return Engine::kTun;
+  if (name == "netem") return Engine::kNetem;
+  throw std::invalid_argument("unknown lab engine '" + name + "' (tun or netem)");
+}
+
+void LabLink::checkAvailable(Engine engine) {
   if (::geteuid() != 0) {
     throw LabUnavailable(LabUnavailable::Reason::kNoPermission,
                          "needs root: network namespaces and TUN devices need CAP_NET_ADMIN "
                          "(run it as root)");
   }
-  if (::access("/dev/net/tun", F_OK) != 0) {
+  if (engine == Engine::kTun && ::access("/dev/net/tun", F_OK) != 0) {
     throw LabUnavailable(LabUnavailable::Reason::kMissing,
                          "no /dev/net/tun: load the tun module (modprobe tun) or, in a "
                          "container, pass the device in (--device /dev/net/tun)");
@@ -178,7 +192,7 @@ void LabLink::removeOwn(const std::string& prefix) {
 
 LabLink::LabLink(const link::LinkSpec& spec, LabOptions options)
     : spec_(spec), options_(std::move(options)), emulator_(spec) {
-  checkAvailable();
+  checkAvailable(options_.engine);
   removeStale(options_.prefix);
   const int index = labsInProcess++;
   const std::string base = options_.prefix + "-" + std::to_string(::getpid()) +
@@ -200,31 +214,78 @@ LabLink::~LabLink() {
 }
 
 void LabLink::build() {
+  if (options_.engine == Engine::kNetem) {
+    buildNetem();
+    return;
+  }
   wake_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
   if (wake_ < 0) throwErrno("eventfd");
   buildSide(nearName_, nearNs_, nearTun_, kNearAddress, kFarAddress);
   buildSide(farName_, farNs_, farTun_, kFarAddress, kNearAddress);
 }
 
-void LabLink::buildSide(const std::string& name, int& nsFd, int& tunFd, const char* local,
-                        const char* peer) {
+void LabLink::makeNamespace(const std::string& name, int& nsFd) {
   const ToolResult added = runTool({"ip", "netns", "add", name});
   if (added.exitCode != 0) {
-    std::string why = added.output;
-    while (!why.empty() && why.back() == '\n') why.pop_back();
     throw LabUnavailable(LabUnavailable::Reason::kMissing,
-                         "cannot create network namespace " + name + ": " + why);
+                         "cannot create network namespace " + name + ": " + trimmed(added.output));
   }
   made_.push_back(name);
   const std::string path = std::string(kNetnsDir) + "/" + name;
   nsFd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (nsFd < 0) throwErrno("open " + path);
+}
+
+void LabLink::buildSide(const std::string& name, int& nsFd, int& tunFd, const char* local,
+                        const char* peer) {
+  makeNamespace(name, nsFd);
   {
     NetnsScope inside(nsFd);
     tunFd = openTun(kDeviceName);
-    if (!options_.ipv6) {
-      writeSysctl(std::string("/proc/sys/net/ipv6/conf/") + kDeviceName + "/disable_ipv6", "1");
+  }
+  configureDevice(name, nsFd, local, peer);
+}
+
+// The veth engine: near and far namespaces joined by a veth pair whose two
+// ends (both pigeon0) carry a netem qdisc each, up's on near's end (it
+// delays what near sends), down's on far's.
+void LabLink::buildNetem() {
+  // What netem cannot do is refused before anything is made.
+  const std::vector<std::string> up = netemArguments(spec_.up);
+  const std::vector<std::string> down = netemArguments(spec_.down);
+  if (runTool({"tc", "-V"}).exitCode != 0) {
+    throw LabUnavailable(LabUnavailable::Reason::kMissing,
+                         "the netem engine needs the 'tc' tool of iproute2 (apt-get install "
+                         "iproute2)");
+  }
+  makeNamespace(nearName_, nearNs_);
+  makeNamespace(farName_, farNs_);
+  runToolOrThrow({"ip", "-n", nearName_, "link", "add", kDeviceName, "type", "veth", "peer", "name",
+                  kDeviceName, "netns", farName_});
+  for (const auto& [name, args] : {std::pair{nearName_, up}, std::pair{farName_, down}}) {
+    std::vector<std::string> argv = {"tc",  "-n",        name,   "qdisc", "add",
+                                     "dev", kDeviceName, "root", "netem"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    const ToolResult added = runTool(argv);
+    if (added.exitCode == 0) continue;
+    if (added.output.find("nknown") != std::string::npos ||
+        added.output.find("not supported") != std::string::npos) {
+      throw LabUnavailable(LabUnavailable::Reason::kNoNetem,
+                           "this kernel has no netem qdisc (tc: " + trimmed(added.output) +
+                               "): load it (modprobe sch_netem, or a kernel with "
+                               "CONFIG_NET_SCH_NETEM), or use the default engine, tun");
     }
+    throw std::runtime_error("tc qdisc add ... netem failed: " + trimmed(added.output));
+  }
+  configureDevice(nearName_, nearNs_, kNearAddress, kFarAddress);
+  configureDevice(farName_, farNs_, kFarAddress, kNearAddress);
+}
+
+void LabLink::configureDevice(const std::string& name, int nsFd, const char* local,
+                              const char* peer) {
+  if (!options_.ipv6) {
+    NetnsScope inside(nsFd);
+    writeSysctl(std::string("/proc/sys/net/ipv6/conf/") + kDeviceName + "/disable_ipv6", "1");
   }
   runToolOrThrow({"ip", "-n", name, "link", "set", "lo", "up"});
   runToolOrThrow({"ip", "-n", name, "link", "set", "dev", kDeviceName, "mtu",
@@ -255,6 +316,7 @@ void LabLink::remove() noexcept {
 
 void LabLink::start() {
   if (thread_.joinable()) throw std::logic_error("lab link: started twice");
+  if (options_.engine == Engine::kNetem) return;  // the kernel's qdiscs do the work
   stopRequested_ = false;
   thread_ = std::thread([this] { run(); });
 }

@@ -13,7 +13,18 @@
 
 namespace pigeon::lab {
 
+// What carries the packets between the two namespaces: pigeon's own seeded
+// emulator between two TUN devices, or a veth pair with the kernel's netem
+// qdisc on each end (only where the kernel has netem; its random decisions
+// are the kernel's, not pigeon's seeded ones, and the emulator's counters
+// stay 0).
+enum class Engine { kTun, kNetem };
+const char* engineName(Engine engine);
+// "tun" or "netem"; throws std::invalid_argument for anything else.
+Engine parseEngine(const std::string& name);
+
 struct LabOptions {
+  Engine engine = Engine::kTun;
   std::string prefix = "pigeon";        // namespaces are PREFIX-PID-near / -far
   std::size_t mtuBytes = 1500;          // of both TUN devices
   std::size_t txQueuePackets = 10'000;  // the TUN's kernel queue, ahead of the emulator
@@ -67,8 +78,9 @@ class LabLink {
   // the emulator: both devices together.
   std::uint64_t deviceDrops() const;
 
-  // Throws LabUnavailable saying what is missing: root, /dev/net/tun, `ip`.
-  static void checkAvailable();
+  // Throws LabUnavailable saying what is missing: root, /dev/net/tun (tun
+  // engine), `ip`.
+  static void checkAvailable(Engine engine = Engine::kTun);
   // Removes the namespaces PREFIX-PID-* whose PID is not running (and
   // kills what still runs in them); returns their names.
   static std::vector<std::string> removeStale(const std::string& prefix);
@@ -82,6 +94,9 @@ class LabLink {
   void build();
   void buildSide(const std::string& name, int& nsFd, int& tunFd, const char* local,
                  const char* peer);
+  void makeNamespace(const std::string& name, int& nsFd);
+  void configureDevice(const std::string& name, int nsFd, const char* local, const char* peer);
+  void buildNetem();
   void remove() noexcept;
   void run();
   void loop();

@@ -12,6 +12,7 @@ class LabUnavailable : public std::runtime_error {
   enum class Reason {
     kNoPermission,  // not root / no CAP_NET_ADMIN
     kMissing,       // no /dev/net/tun, no `ip`, no network namespaces
+    kNoNetem,       // --engine netem on a kernel without the netem qdisc
   };
   LabUnavailable(Reason reason, const std::string& what)
       : std::runtime_error(what), reason_(reason) {}

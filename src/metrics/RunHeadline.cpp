@@ -12,9 +12,11 @@ void RunHeadline::write(std::ostream& out, const Facts& facts) {
       << ", target " << d.at("target") << "\n"
       << "one-way latency clock: " << d.at("one_way_clock") << "\n";
   if (facts.lab) {
-    out << "impaired link: " << facts.lab->spec
-        << " (lab, engine tun: every transport crosses the same emulated link, near "
-        << facts.lab->nearAddress << " -> far " << facts.lab->farAddress << ")\n";
+    out << "impaired link: " << facts.lab->spec << " (lab, engine " << facts.lab->engine
+        << (facts.lab->engine == "netem" ? ", the kernel's netem: not pigeon's seeded decisions"
+                                         : "")
+        << ": every transport crosses the same emulated link, near " << facts.lab->nearAddress
+        << " -> far " << facts.lab->farAddress << ")\n";
   }
   if (const auto probe = d.find("probe_timeout"); probe != d.end()) {
     out << "lost probe: no reply within the timeout, " << probe->second << "\n";

@@ -19,6 +19,7 @@ class RunHeadline {
     std::string spec;  // as the run used it, seed included
     std::string nearAddress;
     std::string farAddress;
+    std::string engine = "tun";  // or "netem": the kernel's decisions, not pigeon's seeded ones
   };
 
   // A --link run: a UDP relay impairs the UDP-carried transports.

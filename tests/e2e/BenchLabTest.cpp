@@ -76,6 +76,10 @@ TEST(BenchLab, FivePercentLossUdpLosesWhatTheLinkDroppedTcpAndRudpDeliverAll) {
   constexpr std::uint64_t kCount = 4000;
   const auto json = benchJson({"--lab", "loss=5%,seed=3", "--count", "4000", "--rate", "5000"});
   EXPECT_EQ(json->getObject("settings")->getValue<std::string>("lab_engine"), "tun");
+  EXPECT_EQ(json->getObject("settings")->getValue<std::string>("lab_spec"), "loss=5%,seed=3");
+  EXPECT_EQ(json->getObject("settings")->getValue<std::string>("lab_mtu"), "1500");
+  EXPECT_NE(json->getObject("settings")->getValue<std::string>("lab_decisions").find("seeded"),
+            std::string::npos);
 
   const auto udp = resultOf(json, "udp");
   EXPECT_TRUE(udp->getValue<bool>("met_impaired_link"));
