@@ -9,6 +9,7 @@
 #include "lab/LabLink.h"
 #include "lab/LabUnavailable.h"
 #include "lab/Netem.h"
+#include "lab/UserNamespace.h"
 #include "link/LinkSpec.h"
 #include "metrics/CsvReport.h"
 #include "metrics/JsonReport.h"
@@ -314,7 +315,16 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
 
   // With a lab, Ctrl-C and SIGTERM remove its namespaces before the exit.
   std::optional<LabSignalGuard> labGuard;
-  if (!settings.labSpec.empty()) labGuard.emplace();
+  if (!settings.labSpec.empty()) {
+    try {
+      // A normal user: into a user namespace of its own, while single-threaded.
+      lab::enterUserNamespaceUnlessRoot(settings.labEngine == "tun");
+    } catch (const lab::LabUnavailable& e) {
+      report(std::string("--lab not possible here: ") + e.what());
+      return EXIT_NOPERM;
+    }
+    labGuard.emplace();
+  }
   std::vector<bench::CaseResult> cases;
   std::map<std::string, std::string> describe;
   std::string interrupted;

@@ -5,6 +5,7 @@
 #include "lab/LabLink.h"
 #include "lab/LabUnavailable.h"
 #include "lab/Netem.h"
+#include "lab/UserNamespace.h"
 
 #include <Poco/Util/Option.h>
 
@@ -155,8 +156,15 @@ int LabCommand::execute(const std::vector<std::string>& args) {
     throw UsageError(std::string("--engine: ") + e.what());
   }
 
-  TerminationSignals signals;  // before any thread exists
   std::optional<lab::LabLink> lab;
+  try {
+    // A normal user: into a user namespace of its own, while single-threaded.
+    lab::enterUserNamespaceUnlessRoot(options.engine == lab::Engine::kTun);
+  } catch (const lab::LabUnavailable& e) {
+    report(std::string("not possible here: ") + e.what());
+    return EXIT_NOPERM;
+  }
+  TerminationSignals signals;  // before any thread exists
   try {
     lab.emplace(spec, options);
   } catch (const lab::NetemUnsupported& e) {

@@ -4,6 +4,7 @@
 #include "lab/Netem.h"
 #include "lab/NetnsScope.h"
 #include "lab/RunTool.h"
+#include "lab/UserNamespace.h"
 #include "wire/Clock.h"
 
 #include <dirent.h>
@@ -76,15 +77,16 @@ void deleteNamespace(const std::string& name) {
 }
 
 int openTun(const char* name) {
-  const int fd = ::open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
+  const std::string path = tunDevicePath();
+  const int fd = ::open(path.c_str(), O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) {
     if (errno == EACCES || errno == EPERM) {
       throw LabUnavailable(
           LabUnavailable::Reason::kNoPermission,
-          "cannot open /dev/net/tun: " + std::string(std::strerror(errno)) + " (run as root)");
+          "cannot open " + path + ": " + std::string(std::strerror(errno)) + " (run as root)");
     }
     throw LabUnavailable(LabUnavailable::Reason::kMissing,
-                         "cannot open /dev/net/tun: " + std::string(std::strerror(errno)) +
+                         "cannot open " + path + ": " + std::string(std::strerror(errno)) +
                              " (load the tun module: modprobe tun)");
   }
   ifreq request{};
@@ -148,7 +150,7 @@ void LabLink::checkAvailable(Engine engine) {
                          "needs root: network namespaces and TUN devices need CAP_NET_ADMIN "
                          "(run it as root)");
   }
-  if (engine == Engine::kTun && ::access("/dev/net/tun", F_OK) != 0) {
+  if (engine == Engine::kTun && ::access(tunDevicePath().c_str(), F_OK) != 0) {
     throw LabUnavailable(LabUnavailable::Reason::kMissing,
                          "no /dev/net/tun: load the tun module (modprobe tun) or, in a "
                          "container, pass the device in (--device /dev/net/tun)");
@@ -225,13 +227,18 @@ void LabLink::build() {
 }
 
 void LabLink::makeNamespace(const std::string& name, int& nsFd) {
+  const std::string path = std::string(kNetnsDir) + "/" + name;
+  if (inOwnUserNamespace()) {
+    nsFd = makeHeldNamespace(path);
+    made_.push_back(name);
+    return;
+  }
   const ToolResult added = runTool({"ip", "netns", "add", name});
   if (added.exitCode != 0) {
     throw LabUnavailable(LabUnavailable::Reason::kMissing,
                          "cannot create network namespace " + name + ": " + trimmed(added.output));
   }
   made_.push_back(name);
-  const std::string path = std::string(kNetnsDir) + "/" + name;
   nsFd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (nsFd < 0) throwErrno("open " + path);
 }

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <csignal>
@@ -117,15 +119,81 @@ TEST(LabCommand, ALabKilledWithSigkillIsRemovedByTheNextOne) {
   EXPECT_EQ(outputOf("ip -o link show").find("pigeon0"), std::string::npos);
 }
 
-TEST(LabCommand, WithoutRootSaysWhatIsMissingWithItsOwnExitCode) {
-  if (::geteuid() != 0 || outputOf("command -v setpriv").empty()) {
-    GTEST_SKIP() << "needs root and setpriv to run pigeon lab as another user";
+namespace {
+
+// A TUN node of the given mode in a fresh directory that `nobody` can pass
+// through: the same device as /dev/net/tun (10, 200), for PIGEON_LAB_TUN.
+// Removed with the object.
+struct TunNode {
+  explicit TunNode(mode_t mode) {
+    std::string pattern = ::testing::TempDir() + "/pigeon-tun-XXXXXX";
+    if (!::mkdtemp(pattern.data())) return;
+    dir = pattern;
+    ::chmod(dir.c_str(), 0711);
+    path = dir + "/tun";
+    if (::mknod(path.c_str(), S_IFCHR | 0600, ::makedev(10, 200)) != 0) path.clear();
+    if (!path.empty()) ::chmod(path.c_str(), mode);
   }
-  ChildProcess lab({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", PIGEON_BINARY,
-                    "lab", "", "--", "true"});
+  ~TunNode() {
+    if (!path.empty()) ::unlink(path.c_str());
+    if (!dir.empty()) ::rmdir(dir.c_str());
+  }
+  std::string dir;
+  std::string path;
+};
+
+std::vector<std::string> asNobody(const std::string& tun, std::vector<std::string> args) {
+  std::vector<std::string> argv = {"setpriv",        "--reuid=65534", "--regid=65534",
+                                   "--clear-groups", "env",           "PIGEON_LAB_TUN=" + tun,
+                                   PIGEON_BINARY};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+#define SKIP_UNLESS_ROOT_WITH_SETPRIV()                           \
+  if (::geteuid() != 0 || outputOf("command -v setpriv").empty()) \
+  GTEST_SKIP() << "needs root and setpriv to run pigeon lab as another user"
+
+bool unprivilegedUserNamespacesAllowed() {
+  return std::system(
+             "setpriv --reuid=65534 --regid=65534 --clear-groups unshare -Urn true "
+             ">/dev/null 2>&1") == 0;
+}
+
+}  // namespace
+
+TEST(LabCommand, AsANormalUserRunsThroughAnUnprivilegedUserNamespace) {
+  SKIP_UNLESS_ROOT_WITH_SETPRIV();
+  SKIP_WITHOUT_LAB();
+  if (!unprivilegedUserNamespacesAllowed()) {
+    GTEST_SKIP() << "this kernel refuses unprivileged user namespaces (unshare -Urn failed)";
+  }
+  // /dev/net/tun is 0600 here: the test's own node of the device, 0666.
+  TunNode tun(0666);
+  ASSERT_FALSE(tun.path.empty()) << "mknod failed";
+  ChildProcess lab(asNobody(tun.path, {"lab", "delay=5ms,seed=1", "--", "ping", "-n", "-c", "2",
+                                       "-i", "0.2", "$PIGEON_LAB_PEER"}));
+  ASSERT_EQ(lab.wait(kLabTimeout), 0) << lab.out() << lab.err();
+  EXPECT_NE(lab.out().find("2 received"), std::string::npos) << lab.out();
+  EXPECT_NE(lab.err().find("* lab: up: other: seen=2 dropped=0"), std::string::npos) << lab.err();
+  // Held by the process in its own mount namespace: nothing on the host.
+  for (const auto& name : namespacesIn(lab.err())) EXPECT_FALSE(namespaceExists(name)) << name;
+}
+
+TEST(LabCommand, AsANormalUserWithoutAUsableTunSaysWhatIsMissingWithItsOwnExitCode) {
+  SKIP_UNLESS_ROOT_WITH_SETPRIV();
+  TunNode tun(0600);  // as /dev/net/tun is on this project's VM
+  ASSERT_FALSE(tun.path.empty()) << "mknod failed";
+  ChildProcess lab(asNobody(tun.path, {"lab", "", "--", "true"}));
   EXPECT_EQ(lab.wait(kLabTimeout), kExitNoPerm) << lab.err();
-  EXPECT_EQ(lab.err().rfind("pigeon lab: not possible here: needs root", 0), 0u) << lab.err();
-  EXPECT_EQ(lab.err().find('\n'), lab.err().size() - 1) << "one line: " << lab.err();
+  EXPECT_EQ(lab.err(), "pigeon lab: not possible here: not root, and " + tun.path +
+                           " is not usable by this user (mode 0600 here): make it so (as root: "
+                           "chmod 0666 " +
+                           tun.path + ", as most distributions ship it) or run as root\n");
+  ChildProcess bench(asNobody(tun.path, {"bench", "--lab", "", "-c", "10"}));
+  EXPECT_EQ(bench.wait(kLabTimeout), kExitNoPerm) << bench.err();
+  EXPECT_EQ(bench.err().rfind("pigeon bench: --lab not possible here: not root, and ", 0), 0u)
+      << bench.err();
 }
 
 TEST(LabCommand, NetemEngineCarriesTheSpecWhereTheKernelHasItOrSaysInOneLineWhatIsMissing) {
