@@ -33,7 +33,8 @@ std::string describe(const DirectionCounters& c) {
     any = true;
   }
   if (!any) return "nothing seen";
-  out << "; delay p50=" << milliseconds(c.delayP50Ns) << " p99=" << milliseconds(c.delayP99Ns);
+  out << "; delay p50=" << milliseconds(c.delayP50Ns) << " p99=" << milliseconds(c.delayP99Ns)
+      << "; late p99=" << milliseconds(c.lateP99Ns);
   return out.str();
 }
 
@@ -55,6 +56,7 @@ std::vector<std::pair<std::string, std::uint64_t>> counterFields(const Direction
   }
   fields.emplace_back("delay_p50_us", static_cast<std::uint64_t>(c.delayP50Ns / 1000));
   fields.emplace_back("delay_p99_us", static_cast<std::uint64_t>(c.delayP99Ns / 1000));
+  fields.emplace_back("late_p99_us", static_cast<std::uint64_t>(c.lateP99Ns / 1000));
   return fields;
 }
 

@@ -66,8 +66,8 @@ const ProtocolCounters& DirectionCounters::of(Protocol protocol) const {
 
 Emulator::Emulator(const link::LinkSpec& spec)
     : spec_(spec),
-      up_{link::ImpairmentModel(spec.up, 0), {}, {}},
-      down_{link::ImpairmentModel(spec.down, 1), {}, {}} {}
+      up_{link::ImpairmentModel(spec.up, 0), {}, {}, {}},
+      down_{link::ImpairmentModel(spec.down, 1), {}, {}, {}} {}
 
 void Emulator::onPacket(Direction direction, std::int64_t nowNs, const unsigned char* data,
                         std::size_t sizeBytes) {
@@ -114,7 +114,9 @@ void Emulator::deliverDue(std::int64_t nowNs, const Deliver& deliver) {
     Pending pending = std::move(heap_.back());
     heap_.pop_back();
     heapBytes_ -= pending.bytes.size();
-    ++side(pending.direction).byProtocol[indexOf(pending.protocol)].delivered;
+    Side& s = side(pending.direction);
+    ++s.byProtocol[indexOf(pending.protocol)].delivered;
+    s.late.record(nowNs - pending.dueNs);
     deliver(pending.direction, pending.bytes);
   }
 }
@@ -123,6 +125,7 @@ void Emulator::resetCounters() {
   for (Side* s : {&up_, &down_}) {
     for (auto& c : s->byProtocol) c = {};
     s->delay = metrics::LatencyHistogram();
+    s->late = metrics::LatencyHistogram();
   }
 }
 
@@ -136,6 +139,11 @@ DirectionCounters Emulator::counters(Direction direction) const {
     out.delayP50Ns = s.delay.percentile(50);
     out.delayP99Ns = s.delay.percentile(99);
     out.delayMaxNs = s.delay.maxNs();
+  }
+  if (s.late.count() > 0) {
+    out.lateP50Ns = s.late.percentile(50);
+    out.lateP99Ns = s.late.percentile(99);
+    out.lateMaxNs = s.late.maxNs();
   }
   return out;
 }

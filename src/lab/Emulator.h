@@ -44,6 +44,11 @@ struct DirectionCounters {
   std::int64_t delayP50Ns = 0;  // 0 when nothing passed
   std::int64_t delayP99Ns = 0;
   std::int64_t delayMaxNs = 0;
+  // How late the copies left against their due time (deliverDue's now -
+  // due): the emulator's own timing error, 0 when nothing left.
+  std::int64_t lateP50Ns = 0;
+  std::int64_t lateP99Ns = 0;
+  std::int64_t lateMaxNs = 0;
 
   ProtocolCounters total() const;
   const ProtocolCounters& of(Protocol protocol) const;
@@ -94,6 +99,7 @@ class Emulator {
     link::ImpairmentModel model;
     ProtocolCounters byProtocol[3];
     metrics::LatencyHistogram delay;
+    metrics::LatencyHistogram late;
   };
 
   Side& side(Direction direction) { return direction == Direction::kUp ? up_ : down_; }

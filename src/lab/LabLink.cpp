@@ -12,6 +12,8 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
+#include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
@@ -36,6 +38,9 @@ constexpr std::size_t kMaxPacketBytes = 65536;
 // way or the writing of due copies.
 constexpr int kMaxReadsPerTurn = 64;
 constexpr std::int64_t kMaxWaitNs = 100'000'000;
+// SCHED_FIFO priority of the emulator thread: the lowest real-time one,
+// above every normal thread (the builds and tests beside it).
+constexpr int kEmulatorPriority = 1;
 
 std::atomic<int> labsInProcess{0};
 // Held while a lab builds or removes its namespaces, so removeOwn() (from a
@@ -321,6 +326,13 @@ void LabLink::remove() noexcept {
   made_.clear();
 }
 
+void LabLink::writeCopy(Emulator::Direction direction, const std::vector<unsigned char>& packet) {
+  const int fd = direction == Emulator::Direction::kUp ? farTun_ : nearTun_;
+  if (::write(fd, packet.data(), packet.size()) != static_cast<ssize_t>(packet.size())) {
+    ++writeErrors_;
+  }
+}
+
 void LabLink::start() {
   if (thread_.joinable()) throw std::logic_error("lab link: started twice");
   if (options_.engine == Engine::kNetem) return;  // the kernel's qdiscs do the work
@@ -363,6 +375,11 @@ std::uint64_t LabLink::deviceDrops() const {
 }
 
 void LabLink::run() {
+  // A real-time priority where allowed (root; RLIMIT_RTPRIO), so a busy
+  // machine does not delay the copies' departures; the kernel's RT
+  // throttling still leaves the rest 5 % of each second. Best effort.
+  const sched_param priority{kEmulatorPriority};
+  realtime_ = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &priority) == 0;
   try {
     loop();
   } catch (const std::exception& e) {
@@ -373,10 +390,7 @@ void LabLink::run() {
 
 void LabLink::loop() {
   std::vector<unsigned char> buffer(kMaxPacketBytes);
-  const auto deliver = [this](Emulator::Direction direction, const std::vector<unsigned char>& p) {
-    const int fd = direction == Emulator::Direction::kUp ? farTun_ : nearTun_;
-    if (::write(fd, p.data(), p.size()) != static_cast<ssize_t>(p.size())) ++writeErrors_;
-  };
+  const Emulator::Deliver& deliver = deliver_;
   while (!stopRequested_) {
     std::int64_t waitNs = kMaxWaitNs;
     {
@@ -413,7 +427,12 @@ void LabLink::readFrom(int fd, Emulator::Direction direction, std::vector<unsign
     }
     if (n == 0) return;
     std::lock_guard lock(mutex_);
-    emulator_.onPacket(direction, wire::steadyNowNs(), buffer.data(), static_cast<std::size_t>(n));
+    const std::int64_t now = wire::steadyNowNs();
+    emulator_.onPacket(direction, now, buffer.data(), static_cast<std::size_t>(n));
+    // A copy that fell due while this batch is read leaves now, not after it.
+    if (const auto next = emulator_.nextDueNs(); next && *next <= now) {
+      emulator_.deliverDue(now, deliver_);
+    }
   }
 }
 

@@ -62,6 +62,9 @@ class LabLink {
   // Starts the emulator thread. stop() ends it (within milliseconds).
   void start();
   void stop() noexcept;
+  // Whether the emulator thread runs at a real-time priority (SCHED_FIFO,
+  // where allowed), which keeps its timing on a busy machine.
+  bool realtime() const { return realtime_; }
   // Why the emulator thread ended early; empty if it did not.
   std::string error() const;
 
@@ -101,6 +104,8 @@ class LabLink {
   void run();
   void loop();
   void readFrom(int fd, Emulator::Direction direction, std::vector<unsigned char>& buffer);
+  // Writes a due copy to the device of the other side (holding mutex_).
+  void writeCopy(Emulator::Direction direction, const std::vector<unsigned char>& packet);
 
   link::LinkSpec spec_;
   LabOptions options_;
@@ -116,10 +121,15 @@ class LabLink {
   mutable std::mutex mutex_;  // guards emulator_, writeErrors_ and error_
   Emulator emulator_;
   std::uint64_t writeErrors_ = 0;
+  const Emulator::Deliver deliver_ = [this](Emulator::Direction direction,
+                                            const std::vector<unsigned char>& packet) {
+    writeCopy(direction, packet);
+  };
   std::string error_;
 
   std::thread thread_;
   std::atomic<bool> stopRequested_{false};
+  std::atomic<bool> realtime_{false};
 };
 
 }  // namespace pigeon::lab

@@ -110,7 +110,9 @@ TEST(LabCommand, ALabKilledWithSigkillIsRemovedByTheNextOne) {
     lab.wait(kLabTimeout);
   }
   ASSERT_EQ(names.size(), 2u);
-  for (const auto& name : names) EXPECT_TRUE(namespaceExists(name)) << "left by SIGKILL: " << name;
+  // Left by SIGKILL, unless a lab of a test running beside this one (ctest
+  // -j) has already removed them as stale: either way the next lab must
+  // leave none.
 
   ChildProcess next({PIGEON_BINARY, "lab", "", "--", "true"});
   EXPECT_EQ(next.wait(kLabTimeout), 0) << next.err();

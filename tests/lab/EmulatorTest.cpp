@@ -189,3 +189,19 @@ TEST(LabEmulator, UdpOfferedAtTwiceTheRateGetsTheRateThroughAndTheRestIsQueueDro
   // A full 50-packet queue at 1 ms each is 50 ms of waiting.
   EXPECT_NEAR(static_cast<double>(emulator.counters(Direction::kUp).delayP99Ns), 50e6, 1e6);
 }
+
+TEST(LabEmulator, CountsHowLateCopiesLeftAgainstTheirDueTime) {
+  Emulator emulator(LinkSpec::parse("up.delay=20ms"));
+  const auto a = ipv4(17, 1);
+  emulator.onPacket(Direction::kUp, 0, a.data(), a.size());
+  emulator.onPacket(Direction::kUp, 0, a.data(), a.size());
+  std::size_t written = 0;
+  emulator.deliverDue(20 * kMs + 70'000,
+                      [&](Direction, const std::vector<unsigned char>&) { ++written; });
+  ASSERT_EQ(written, 2u);
+  const auto up = emulator.counters(Direction::kUp);
+  EXPECT_EQ(up.delayP99Ns, 20 * kMs);              // what the model decided
+  EXPECT_EQ(up.lateMaxNs, 70'000);                 // how late the copies left: 70 us
+  EXPECT_NEAR(up.lateP99Ns, 70'000, 70'000 / 50);  // a bucket's midpoint
+  EXPECT_EQ(emulator.counters(Direction::kDown).lateP99Ns, 0);
+}
