@@ -3,7 +3,8 @@
 // existing network namespaces, gives them the lab's addresses (near
 // 10.77.0.1, far 10.77.0.2, /32 point to point, MTU 1500, txqueuelen
 // 10000, IPv6 off), then only reads a packet from one and writes it to the
-// other, nothing else, until SIGTERM or SIGINT. On the way out it prints one
+// other, nothing else, until SIGTERM or SIGINT, at the real-time priority
+// pigeon's emulator thread asks for (SCHED_FIFO 1). On the way out it prints one
 // line: packets forwarded each way, the device queue drops, and its own CPU
 // time (user and system, from getrusage), so the script can set CPU per
 // packet beside pigeon's emulator.
@@ -15,6 +16,7 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
+#include <pthread.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/ioctl.h>
@@ -87,7 +89,11 @@ int main(int argc, char** argv) {
   ::sigaction(SIGINT, &action, nullptr);
   const int near = openIn(argv[1], "10.77.0.1", "10.77.0.2");
   const int far = openIn(argv[2], "10.77.0.2", "10.77.0.1");
-  std::printf("ready\n");
+  // The same real-time priority as pigeon's emulator thread (SCHED_FIFO 1),
+  // so a busy machine slows both alike.
+  const sched_param priority{1};
+  const bool realtime = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &priority) == 0;
+  std::printf("ready%s\n", realtime ? " (SCHED_FIFO 1)" : "");
   std::fflush(stdout);
   static unsigned char buffer[65536];
   unsigned long long up = 0;

@@ -1,0 +1,198 @@
+#!/usr/bin/env bash
+# scripts/docs-samples.sh: every sample output in the docs below comes from
+# a real run of the command it shows. In a doc, a sample is
+#
+#   <!-- sample: NAME -->
+#   ```
+#   (written by this script: "$ COMMAND" lines and what they printed)
+#   ```
+#   <!-- /sample -->
+#
+# and sample_NAME below runs it. `scripts/docs-samples.sh` runs every
+# sample and rewrites the blocks in place (as root, with pigeon from
+# build/release, or PIGEON_DIR=DIR; about 1 minute, most of it the bench
+# runs; `scripts/docs-samples.sh NAME...` runs only those). `--check` runs
+# nothing: it fails when a marker names no sample here, a sample is used
+# by no marker, a marker is not closed, a block does not start with the
+# "$ COMMAND" its sample runs, a `pigeon SUBCOMMAND` a sample runs does not
+# exist, or a covered doc has a "$ pigeon" block outside the markers (a
+# hand-written sample). ctest runs the check (DocsSamplesCheck).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PIGEON_DIR="${PIGEON_DIR:-$root/build/release}"
+export PATH="$PIGEON_DIR:$PATH"
+DOCS=(docs/lab.md docs/lab-guide.md docs/files.md)
+
+work=""
+cleanup() { [[ -n "$work" ]] && rm -rf "$work"; }
+trap cleanup EXIT
+
+# run "COMMAND": shows it as typed, then runs it with bash (stdout and
+# stderr together, as a terminal shows them); a non-zero exit is shown too.
+run() {
+  printf '$ %s\n' "$1"
+  local rc=0
+  bash -c "$1" 2>&1 || rc=$?
+  [[ $rc -eq 0 ]] || printf '$ echo $?\n%s\n' "$rc"
+}
+# bg NAME "COMMAND": starts COMMAND in the background (output to NAME.out).
+bg() {
+  printf '%s\n' "$2" >"$work/$1.cmd"
+  bash -c "$2" >"$work/$1.out" 2>&1 &
+  echo $! >"$work/$1.pid"
+}
+# shown NAME: waits for a background command, then shows it and its output.
+shown() {
+  wait "$(cat "$work/$1.pid")" || true
+  printf '$ %s\n' "$(cat "$work/$1.cmd")"
+  cat "$work/$1.out"
+}
+# files: a fresh directory with in/random.bin (8 MiB of random bytes).
+files() {
+  rm -rf "$work/files"
+  mkdir -p "$work/files/in" "$work/files/out"
+  head -c 8388608 /dev/urandom >"$work/files/in/random.bin"
+  cd "$work/files"
+}
+
+# ---- docs/lab.md ----
+sample_lab_ping() { run "pigeon lab delay=25ms,seed=7 -- ping -n -c 5 -i 0.2 '\$PIGEON_LAB_PEER'"; }
+sample_lab_iperf3() {
+  run "pigeon lab rate=10mbit,queue=50,seed=1 --far 'iperf3 -s -1 >/dev/null' -- sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do iperf3 -c \$PIGEON_LAB_PEER -t 3 -f m 2>/dev/null | grep -E \"sender|receiver\" && break; sleep 0.2; done'"
+}
+sample_lab_bench() { run "pigeon bench --lab loss=2%,delay=10ms"; }
+sample_lab_netem() { run "pigeon lab --engine netem delay=10ms -- true"; }
+sample_lab_user() {
+  run "setpriv --reuid=nobody --regid=nogroup --clear-groups pigeon lab delay=10ms -- true"
+}
+
+# ---- docs/lab-guide.md ----
+sample_guide_lossy() {
+  run "pigeon bench --lab loss=5%,delay=10ms,jitter=3ms,seed=7 --count 5000 --rate 5000 --deadline 20"
+}
+sample_guide_noreorder() {
+  run "pigeon bench --lab loss=5%,delay=10ms,jitter=3ms/noreorder,seed=7 --count 5000 --rate 5000 --deadline 20 -t udp | grep -E 'lost|reordered|latency (min|p50|p99 )|late'"
+}
+sample_guide_pingpong() {
+  run "pigeon bench --lab delay=5ms --pattern pingpong --count 200 -t udp,tcp | grep -E '^metric|^---|rtt|lost'"
+}
+sample_guide_hol() {
+  run "pigeon bench --lab rate=20mbit,queue=100,delay=5ms --pattern under-load --duration 2 --rate 0 --probe-rate 200 -t udp,tcp --deadline 20"
+}
+
+# ---- docs/files.md ----
+sample_files_tcp() {
+  files
+  bg receive "pigeon receive --port 9300 --dir out --once"
+  sleep 0.5
+  bg send "pigeon send in/random.bin --to 127.0.0.1:9300"
+  shown receive
+  echo
+  shown send
+}
+sample_files_udp() {
+  files
+  bg receive "pigeon receive --port 9301 --dir out --transport udp --once"
+  bg link "pigeon link --listen 9302 --forward 127.0.0.1:9301 loss=20%,seed=3"
+  sleep 0.5
+  bg send "pigeon send in/random.bin --to 127.0.0.1:9302 --transport udp"
+  wait "$(cat "$work/send.pid")" || true
+  wait "$(cat "$work/receive.pid")" || true
+  kill -INT "$(cat "$work/link.pid")"
+  wait "$(cat "$work/link.pid")" || true
+  for name in receive link send; do printf '$ %s\n' "$(cat "$work/$name.cmd")"; done
+  cat "$work/receive.out" "$work/send.out" "$work/link.out"
+}
+sample_files_rudp() {
+  files
+  bg receive "pigeon receive --port 9301 --dir out --transport rudp --once"
+  bg link "pigeon link --listen 9302 --forward 127.0.0.1:9301 loss=20%,seed=3"
+  sleep 0.5
+  bg send "pigeon send in/random.bin --to 127.0.0.1:9302 --transport rudp"
+  wait "$(cat "$work/send.pid")" || true
+  wait "$(cat "$work/receive.pid")" || true
+  kill -INT "$(cat "$work/link.pid")"
+  wait "$(cat "$work/link.pid")" || true
+  for name in receive link send; do printf '$ %s\n' "$(cat "$work/$name.cmd")"; done
+  cat "$work/receive.out" "$work/send.out"
+}
+sample_files_exists() {
+  files
+  cp in/random.bin out/random.bin
+  bg receive "pigeon receive --port 9300 --dir out --once"
+  sleep 0.5
+  bg send "pigeon send in/random.bin --to 127.0.0.1:9300"
+  shown receive
+  echo
+  shown send
+}
+
+samples() { declare -F | awk '{print $3}' | sed -n 's/^sample_//p'; }
+markers() { grep -ho '<!-- sample: [a-z0-9_]* -->' "${DOCS[@]/#/$root/}" | sed 's/<!-- sample: \(.*\) -->/\1/'; }
+
+check() {
+  local failed=0 name sub
+  for name in $(markers); do
+    declare -F "sample_$name" >/dev/null || { echo "docs-samples: marker '$name' has no sample_$name"; failed=1; }
+  done
+  for name in $(samples); do
+    markers | grep -qx "$name" || { echo "docs-samples: sample_$name is used by no marker"; failed=1; }
+    for sub in $(declare -f "sample_$name" | grep -o 'pigeon [a-z]*' | awk '{print $2}' | sort -u); do
+      pigeon "$sub" --help >/dev/null 2>&1 || { echo "docs-samples: sample_$name runs 'pigeon $sub', which does not exist"; failed=1; }
+    done
+  done
+  python3 - "$root" "$1" "${DOCS[@]}" <<'EOF' || failed=1
+import re, sys
+root, content, docs = sys.argv[1], sys.argv[2] == "content", sys.argv[3:]
+bad = 0
+for doc in docs:
+    text = open(f"{root}/{doc}").read()
+    opens = re.findall(r"<!-- sample: ([a-z0-9_]+) -->", text)
+    blocks = re.findall(r"<!-- sample: ([a-z0-9_]+) -->\n```\n(.*?)```\n<!-- /sample -->", text, re.S)
+    if len(blocks) != len(opens) or text.count("<!-- /sample -->") != len(opens):
+        print(f"docs-samples: {doc}: a marker is not closed, or its block is not ``` ... ```"); bad = 1
+    for name, body in blocks:
+        if content and not body.startswith("$ "):
+            print(f"docs-samples: {doc}: sample {name} does not start with the command it ran"); bad = 1
+    outside = re.sub(r"<!-- sample: [a-z0-9_]+ -->.*?<!-- /sample -->", "", text, flags=re.S)
+    for fence in re.findall(r"```[a-z]*\n(.*?)```", outside, re.S):
+        if re.search(r"^\$ pigeon", fence, re.M):
+            print(f"docs-samples: {doc}: a '$ pigeon' sample outside the markers:\n{fence[:200]}"); bad = 1
+sys.exit(bad)
+EOF
+  return $failed
+}
+
+if [[ "${1:-}" == "--check" ]]; then
+  check content && echo "docs-samples: $(markers | wc -l) samples, all generated by this script"
+  exit $?
+fi
+[[ $(id -u) -eq 0 ]] || { echo "docs-samples: run as root (the lab samples build namespaces)" >&2; exit 2; }
+command -v pigeon >/dev/null || { echo "docs-samples: no pigeon in $PIGEON_DIR" >&2; exit 2; }
+check structure
+work="$(mktemp -d "${TMPDIR:-/tmp}/docs-samples.XXXXXX")"
+wanted=("$@")
+[[ ${#wanted[@]} -gt 0 ]] || mapfile -t wanted < <(markers)
+for name in "${wanted[@]}"; do
+  echo "docs-samples: $name" >&2
+  (cd "$root" && "sample_$name") >"$work/$name.sample" 2>&1
+  sed -i 's/[[:space:]]*$//' "$work/$name.sample"  # no trailing blanks
+done
+python3 - "$root" "$work" "${wanted[*]}" "${DOCS[@]}" <<'EOF'
+import re, sys
+root, work, wanted, docs = sys.argv[1], sys.argv[2], sys.argv[3].split(), sys.argv[4:]
+for doc in docs:
+    path = f"{root}/{doc}"
+    text = open(path).read()
+    def fill(m):
+        name = m.group(1)
+        if name not in wanted:
+            return m.group(0)
+        body = open(f"{work}/{name}.sample").read().rstrip("\n")
+        return f"<!-- sample: {name} -->\n```\n{body}\n```\n<!-- /sample -->"
+    new = re.sub(r"<!-- sample: ([a-z0-9_]+) -->\n```\n.*?```\n<!-- /sample -->", fill, text, flags=re.S)
+    if new != text:
+        open(path, "w").write(new)
+        print(f"docs-samples: rewrote {doc}", file=sys.stderr)
+EOF
