@@ -13,8 +13,8 @@
 # build/release, or PIGEON_DIR=DIR; about 1 minute, most of it the bench
 # runs; `scripts/docs-samples.sh NAME...` runs only those). `--check` runs
 # nothing: it fails when a marker names no sample here, a sample is used
-# by no marker, a marker is not closed, a block does not start with the
-# "$ COMMAND" its sample runs, a `pigeon SUBCOMMAND` a sample runs does not
+# by no marker, a marker is not closed, a block's "$ COMMAND" lines are not
+# the commands its sample runs (an edited command or sample shows), a `pigeon SUBCOMMAND` a sample runs does not
 # exist, or a covered doc has a "$ pigeon" block outside the markers (a
 # hand-written sample). ctest runs the check (DocsSamplesCheck).
 set -euo pipefail
@@ -25,13 +25,16 @@ export PATH="$PIGEON_DIR:$PATH"
 DOCS=(docs/lab.md docs/lab-guide.md docs/files.md)
 
 work=""
-cleanup() { [[ -n "$work" ]] && rm -rf "$work"; }
+cleanup() { if [[ -n "$work" ]]; then rm -rf "$work"; fi; }
 trap cleanup EXIT
 
 # run "COMMAND": shows it as typed, then runs it with bash (stdout and
 # stderr together, as a terminal shows them); a non-zero exit is shown too.
+# With DRY=1 (the check), run, bg and shown only show the commands.
+DRY=0
 run() {
   printf '$ %s\n' "$1"
+  [[ $DRY -eq 0 ]] || return 0
   local rc=0
   bash -c "$1" 2>&1 || rc=$?
   [[ $rc -eq 0 ]] || printf '$ echo $?\n%s\n' "$rc"
@@ -39,6 +42,7 @@ run() {
 # bg NAME "COMMAND": starts COMMAND in the background (output to NAME.out).
 bg() {
   printf '%s\n' "$2" >"$work/$1.cmd"
+  if [[ $DRY -eq 1 ]]; then : >"$work/$1.out"; true & echo $! >"$work/$1.pid"; return; fi
   bash -c "$2" >"$work/$1.out" 2>&1 &
   echo $! >"$work/$1.pid"
 }
@@ -50,6 +54,7 @@ shown() {
 }
 # files: a fresh directory with in/random.bin (8 MiB of random bytes).
 files() {
+  if [[ $DRY -eq 1 ]]; then mkdir -p "$work/files"; cd "$work/files"; return; fi
   rm -rf "$work/files"
   mkdir -p "$work/files/in" "$work/files/out"
   head -c 8388608 /dev/urandom >"$work/files/in/random.bin"
@@ -85,43 +90,34 @@ sample_guide_hol() {
 sample_files_tcp() {
   files
   bg receive "pigeon receive --port 9300 --dir out --once"
-  sleep 0.5
+  [[ $DRY -eq 1 ]] || sleep 0.5
   bg send "pigeon send in/random.bin --to 127.0.0.1:9300"
   shown receive
   echo
   shown send
 }
-sample_files_udp() {
+# through_link TRANSPORT OUTPUTS: receive, link (20 % loss) and send; shows
+# the three commands, then the OUTPUTS named (of receive, send, link).
+through_link() {
   files
-  bg receive "pigeon receive --port 9301 --dir out --transport udp --once"
+  bg receive "pigeon receive --port 9301 --dir out --transport $1 --once"
   bg link "pigeon link --listen 9302 --forward 127.0.0.1:9301 loss=20%,seed=3"
-  sleep 0.5
-  bg send "pigeon send in/random.bin --to 127.0.0.1:9302 --transport udp"
+  [[ $DRY -eq 1 ]] || sleep 0.5
+  bg send "pigeon send in/random.bin --to 127.0.0.1:9302 --transport $1"
   wait "$(cat "$work/send.pid")" || true
   wait "$(cat "$work/receive.pid")" || true
-  kill -INT "$(cat "$work/link.pid")"
+  kill -INT "$(cat "$work/link.pid")" 2>/dev/null || true
   wait "$(cat "$work/link.pid")" || true
   for name in receive link send; do printf '$ %s\n' "$(cat "$work/$name.cmd")"; done
-  cat "$work/receive.out" "$work/send.out" "$work/link.out"
+  for name in $2; do cat "$work/$name.out"; done
 }
-sample_files_rudp() {
-  files
-  bg receive "pigeon receive --port 9301 --dir out --transport rudp --once"
-  bg link "pigeon link --listen 9302 --forward 127.0.0.1:9301 loss=20%,seed=3"
-  sleep 0.5
-  bg send "pigeon send in/random.bin --to 127.0.0.1:9302 --transport rudp"
-  wait "$(cat "$work/send.pid")" || true
-  wait "$(cat "$work/receive.pid")" || true
-  kill -INT "$(cat "$work/link.pid")"
-  wait "$(cat "$work/link.pid")" || true
-  for name in receive link send; do printf '$ %s\n' "$(cat "$work/$name.cmd")"; done
-  cat "$work/receive.out" "$work/send.out"
-}
+sample_files_udp() { through_link udp "receive send link"; }
+sample_files_rudp() { through_link rudp "receive send"; }
 sample_files_exists() {
   files
-  cp in/random.bin out/random.bin
+  [[ $DRY -eq 1 ]] || cp in/random.bin out/random.bin
   bg receive "pigeon receive --port 9300 --dir out --once"
-  sleep 0.5
+  [[ $DRY -eq 1 ]] || sleep 0.5
   bg send "pigeon send in/random.bin --to 127.0.0.1:9300"
   shown receive
   echo
@@ -142,9 +138,14 @@ check() {
       pigeon "$sub" --help >/dev/null 2>&1 || { echo "docs-samples: sample_$name runs 'pigeon $sub', which does not exist"; failed=1; }
     done
   done
-  python3 - "$root" "$1" "${DOCS[@]}" <<'EOF' || failed=1
-import re, sys
-root, content, docs = sys.argv[1], sys.argv[2] == "content", sys.argv[3:]
+  local dry
+  dry="$(mktemp -d "${TMPDIR:-/tmp}/docs-samples-check.XXXXXX")"
+  for name in $(samples); do
+    (work="$dry"; DRY=1; "sample_$name") | grep '^\$ ' >"$dry/$name.commands" || true
+  done
+  python3 - "$root" "$1" "$dry" "${DOCS[@]}" <<'EOF' || failed=1
+import os, re, sys
+root, content, dry, docs = sys.argv[1], sys.argv[2] == "content", sys.argv[3], sys.argv[4:]
 bad = 0
 for doc in docs:
     text = open(f"{root}/{doc}").read()
@@ -153,14 +154,20 @@ for doc in docs:
     if len(blocks) != len(opens) or text.count("<!-- /sample -->") != len(opens):
         print(f"docs-samples: {doc}: a marker is not closed, or its block is not ``` ... ```"); bad = 1
     for name, body in blocks:
-        if content and not body.startswith("$ "):
-            print(f"docs-samples: {doc}: sample {name} does not start with the command it ran"); bad = 1
+        f = f"{dry}/{name}.commands"
+        want = open(f).read().splitlines() if os.path.exists(f) else []
+        have = [l for l in body.splitlines() if l.startswith("$ ") and l != "$ echo $?"]
+        if content and have != want:
+            print(f"docs-samples: {doc}: sample {name} does not show the commands sample_{name} "
+                  f"runs (shows {have[:3]}, runs {want[:3]}): run scripts/docs-samples.sh {name}")
+            bad = 1
     outside = re.sub(r"<!-- sample: [a-z0-9_]+ -->.*?<!-- /sample -->", "", text, flags=re.S)
     for fence in re.findall(r"```[a-z]*\n(.*?)```", outside, re.S):
         if re.search(r"^\$ pigeon", fence, re.M):
             print(f"docs-samples: {doc}: a '$ pigeon' sample outside the markers:\n{fence[:200]}"); bad = 1
 sys.exit(bad)
 EOF
+  rm -rf "$dry"
   return $failed
 }
 
