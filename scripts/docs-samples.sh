@@ -87,14 +87,18 @@ sample_guide_hol() {
 }
 
 # ---- docs/files.md ----
-sample_files_tcp() {
-  files
+# over_tcp: receive --once on 9300 and send to it; shows both.
+over_tcp() {
   bg receive "pigeon receive --port 9300 --dir out --once"
   [[ $DRY -eq 1 ]] || sleep 0.5
   bg send "pigeon send in/random.bin --to 127.0.0.1:9300"
   shown receive
   echo
   shown send
+}
+sample_files_tcp() {
+  files
+  over_tcp
 }
 # through_link TRANSPORT OUTPUTS: receive, link (20 % loss) and send; shows
 # the three commands, then the OUTPUTS named (of receive, send, link).
@@ -116,12 +120,7 @@ sample_files_rudp() { through_link rudp "receive send"; }
 sample_files_exists() {
   files
   [[ $DRY -eq 1 ]] || cp in/random.bin out/random.bin
-  bg receive "pigeon receive --port 9300 --dir out --once"
-  [[ $DRY -eq 1 ]] || sleep 0.5
-  bg send "pigeon send in/random.bin --to 127.0.0.1:9300"
-  shown receive
-  echo
-  shown send
+  over_tcp
 }
 
 samples() { declare -F | awk '{print $3}' | sed -n 's/^sample_//p'; }
