@@ -29,6 +29,17 @@ using wire::MessageType;
 namespace {
 const Poco::Timespan kPoll(0, 20'000);
 
+// The rudp echo's per-connection limits (EchoOptions).
+transport::rudp::RudpOptions rudpOptions(const EchoOptions& options) {
+  transport::rudp::RudpOptions o;
+  o.maxConnections = options.maxRudpConnections;
+  o.sendWindowMessages = EchoReflector::kRudpWindowMessages;
+  o.receiveWindowMessages = EchoReflector::kRudpWindowMessages;
+  o.sendTimeoutMs = options.stalledTimeoutNs / 1'000'000;  // replies never acknowledged
+  o.closeTimeoutMs = 200;  // the echo stops within a second, whatever its clients do
+  return o;
+}
+
 // A bucket allows a tenth of a second's worth, and never less than 64, at once.
 TokenBucket bucketFor(double ratePerS, std::int64_t nowNs) {
   return TokenBucket(ratePerS, ratePerS / 10 + 64, nowNs);
@@ -51,7 +62,9 @@ EchoReflector::EchoReflector(transport::TransportKind kind, const Poco::Net::Soc
       tcpListener_ = listener.get();
       tcp_ = std::move(listener);
     } else {
-      tcp_ = transport::listenOn(kind, local);
+      auto listener = std::make_unique<transport::rudp::RudpAcceptor>(local, rudpOptions(options));
+      rudpListener_ = listener.get();
+      tcp_ = std::move(listener);
     }
   }
 }
@@ -83,7 +96,7 @@ void EchoReflector::run(const std::atomic<bool>& stop) {
   } else if (tcpListener_ != nullptr) {
     serveTcpEvents(stop);
   } else {
-    serveTcp(stop);
+    serveRudp(stop);
   }
 }
 
@@ -208,6 +221,8 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
 void EchoReflector::serveConnection(transport::Transport& connection,
                                     const std::atomic<bool>& stop) {
   Peer peer;
+  const Poco::Net::SocketAddress from = connection.peerAddress();
+  std::int64_t lastMessageNs = wire::steadyNowNs();
   try {
     while (!stop) {
       const auto in = connection.receive(kPoll);
@@ -217,7 +232,22 @@ void EchoReflector::serveConnection(transport::Transport& connection,
         if (in.kind == transport::Incoming::Kind::kMalformed) count(&EchoCounters::malformed);
         break;
       }
-      if (in.kind == transport::Incoming::Kind::kTimeout) continue;
+      if (in.kind == transport::Incoming::Kind::kTimeout) {
+        // Keepalives hold a connection open, not a slot: no probe, no connection.
+        if (now - lastMessageNs > options_.idleTimeoutNs) {
+          count(&EchoCounters::closedIdle);
+          break;
+        }
+        continue;
+      }
+      lastMessageNs = now;
+      {
+        std::lock_guard lock(mutex_);
+        if (!takeBudget(from, now)) {
+          ++counters_.rateLimited;
+          continue;
+        }
+      }
       if (in.kind == transport::Incoming::Kind::kPlain) {
         connection.sendPlain(in.payload);
         count(&EchoCounters::reflected);
@@ -238,25 +268,36 @@ void EchoReflector::serveConnection(transport::Transport& connection,
   connection.close();
 }
 
-void EchoReflector::serveTcp(const std::atomic<bool>& stop) {
+void EchoReflector::serveRudp(const std::atomic<bool>& stop) {
   std::list<Poco::Thread> workers;
+  std::uint64_t refusedSeen = 0;
+  std::int64_t lastRefusalLogNs = 0;
   while (!stop) {
     // Join the workers whose connection ended, so a long-lived server does
     // not pile them up.
     workers.remove_if([](Poco::Thread& worker) { return worker.tryJoin(0); });
+    // A full table refuses the newest client's cookie (it gets no Accept).
+    const std::uint64_t refused = rudpListener_->counters().refusedFull;
+    if (refused > refusedSeen) {
+      {
+        std::lock_guard lock(mutex_);
+        counters_.refused += refused - refusedSeen;
+      }
+      refusedSeen = refused;
+      const std::int64_t now = wire::steadyNowNs();
+      if (now - lastRefusalLogNs > 1'000'000'000) {  // at most once a second
+        lastRefusalLogNs = now;
+        std::cerr << "* echo: refusing rudp clients: serving the most connections allowed ("
+                  << options_.maxRudpConnections << ")" << std::endl;
+      }
+    }
     auto connection = tcp_->accept(kPoll);
     if (!connection) continue;
-    if (activeConnections_ >= options_.maxConnections) {
-      connection->close();
-      continue;
-    }
     count(&EchoCounters::peers);
-    ++activeConnections_;
     workers.emplace_back("echo-connection");
     workers.back().startFunc(
         [this, &stop, c = std::shared_ptr<transport::Transport>(std::move(connection))] {
           serveConnection(*c, stop);
-          --activeConnections_;
         });
   }
   for (auto& worker : workers) worker.join();
