@@ -7,6 +7,7 @@
 #include "transport/SocketStats.h"
 #include "transport/TransportFactory.h"
 #include "transport/UdpTransport.h"
+#include "transport/rudp/RudpCodec.h"
 #include "wire/Clock.h"
 #include "wire/Crc32.h"
 #include "wire/StreamFramer.h"
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <iostream>
 #include <list>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -67,6 +69,18 @@ EchoReflector::EchoReflector(transport::TransportKind kind, const Poco::Net::Soc
       tcp_ = std::move(listener);
     }
   }
+}
+
+EchoReflector::EchoReflector(EchoReflector& udp, EchoOptions options)
+    : options_(options),
+      peers_(options.maxSources),
+      limits_(options.maxSources),
+      total_(bucketFor(options.maxRateTotal, wire::steadyNowNs())) {
+  if (!udp.udp_) throw std::invalid_argument("echo: rudp can share only a udp reflector's socket");
+  auto listener = std::make_unique<transport::rudp::RudpAcceptor>(*udp.udp_, rudpOptions(options));
+  rudpListener_ = listener.get();
+  udp.rudpOnUdp_ = rudpListener_;
+  tcp_ = std::move(listener);
 }
 
 EchoReflector::~EchoReflector() = default;
@@ -170,6 +184,10 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
     }
     const std::int64_t now = wire::steadyNowNs();
     const auto datagram = wire::ByteSpan(buffer).first(static_cast<std::size_t>(n));
+    if (rudpOnUdp_ != nullptr && transport::rudp::isRudpDatagram(datagram)) {
+      rudpOnUdp_->input(datagram, transport::SourceAddress(from), now);  // rudp's, on our port
+      continue;
+    }
     std::optional<wire::Bytes> reply;
     {
       std::lock_guard lock(mutex_);

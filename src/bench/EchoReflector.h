@@ -69,6 +69,11 @@ class EchoReflector {
   // Binds to `local` (port 0: the kernel picks). Throws TransportError.
   EchoReflector(transport::TransportKind kind, const Poco::Net::SocketAddress& local,
                 EchoOptions options = {});
+  // An rudp reflector on the UDP socket of `udp`, a UDP reflector, which from
+  // then on hands it every rudp datagram it reads (transport::rudp::
+  // isRudpDatagram) and serves the rest itself: both on one port. `udp`
+  // must not run longer than this one lives.
+  EchoReflector(EchoReflector& udp, EchoOptions options = {});
   ~EchoReflector();
 
   // Serves until `stop` becomes true. A UDP reflector serves every source
@@ -126,6 +131,7 @@ class EchoReflector {
   std::unique_ptr<transport::Listener> tcp_;       // tcp or rudp
   transport::TcpListener* tcpListener_ = nullptr;  // tcp_ when it is tcp: its socket is polled
   transport::rudp::RudpAcceptor* rudpListener_ = nullptr;  // tcp_ when it is rudp
+  transport::rudp::RudpAcceptor* rudpOnUdp_ = nullptr;     // udp_'s rudp datagrams go there
   mutable std::mutex mutex_;
   EchoCounters counters_;
   std::atomic<std::size_t> activeConnections_{0};

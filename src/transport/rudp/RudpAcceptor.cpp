@@ -8,23 +8,39 @@
 namespace pigeon::transport::rudp {
 
 namespace {
+
 std::uint64_t randomU64() {
   std::random_device device;
   return (std::uint64_t{device()} << 32) | device();
 }
+
+std::shared_ptr<RudpIoThread> listening(Poco::Net::DatagramSocket socket,
+                                        const RudpOptions& options, RudpIoThread::Reading reading) {
+  auto io = std::make_shared<RudpIoThread>(
+      std::move(socket), options,
+      [&options](RudpEndpoint::Transmit transmit) {
+        return std::make_unique<RudpEndpoint>(options, CookieMinter::randomSecret(),
+                                              std::move(transmit), randomU64);
+      },
+      reading);
+  io->start();
+  return io;
+}
+
+Poco::Net::DatagramSocket boundTo(const Poco::Net::SocketAddress& local) {
+  Poco::Net::DatagramSocket socket(local.family());
+  bindDatagramSocket(socket, local);
+  return socket;
+}
+
 }  // namespace
 
 RudpAcceptor::RudpAcceptor(const Poco::Net::SocketAddress& local, const RudpOptions& options)
-    : options_(options) {
-  Poco::Net::DatagramSocket socket(local.family());
-  bindDatagramSocket(socket, local);
-  io_ = std::make_shared<RudpIoThread>(
-      std::move(socket), options, [&options](RudpEndpoint::Transmit transmit) {
-        return std::make_unique<RudpEndpoint>(options, CookieMinter::randomSecret(),
-                                              std::move(transmit), randomU64);
-      });
-  io_->start();
-}
+    : options_(options),
+      io_(listening(boundTo(local), options, RudpIoThread::Reading::kOwnSocket)) {}
+
+RudpAcceptor::RudpAcceptor(const Poco::Net::DatagramSocket& shared, const RudpOptions& options)
+    : options_(options), io_(listening(shared, options, RudpIoThread::Reading::kHandedIn)) {}
 
 RudpAcceptor::~RudpAcceptor() { io_->stopListening(); }
 

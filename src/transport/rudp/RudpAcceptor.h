@@ -23,6 +23,14 @@ class RudpAcceptor : public Listener {
   // Binds to `local` (port 0: the kernel picks) and answers handshakes at
   // once. Throws TransportError.
   RudpAcceptor(const Poco::Net::SocketAddress& local, const RudpOptions& options);
+  // On `shared`, a bound socket whose reader serves plain UDP and hands
+  // rudp's datagrams (isRudpDatagram) to input(); sends on it, never reads it.
+  RudpAcceptor(const Poco::Net::DatagramSocket& shared, const RudpOptions& options);
+
+  // One datagram for rudp from the shared socket's reader, read at `nowNs`.
+  void input(wire::ByteSpan datagram, const SourceAddress& from, std::int64_t nowNs) {
+    io_->input(datagram, from, nowNs);
+  }
   // No new connections; those completed but not accepted are dropped.
   ~RudpAcceptor() override;
 

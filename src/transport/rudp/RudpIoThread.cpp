@@ -23,9 +23,10 @@ thread_local std::vector<SourceAddress> tSendingTo;
 }  // namespace
 
 RudpIoThread::RudpIoThread(Poco::Net::DatagramSocket socket, const RudpOptions& options,
-                           const MakeEndpoint& makeEndpoint)
+                           const MakeEndpoint& makeEndpoint, Reading reading)
     : socket_(std::move(socket)),
       local_(socket_.address()),
+      reading_(reading),
       received_(kReceiveSlots, wire::kMaxDatagramSize + 1) {
   if (options.socketBufferBytes > 0) {
     try {
@@ -41,6 +42,7 @@ RudpIoThread::RudpIoThread(Poco::Net::DatagramSocket socket, const RudpOptions& 
 
 RudpIoThread::~RudpIoThread() {
   stop();
+  if (reading_ == Reading::kHandedIn) return;  // its reader's socket
   try {
     socket_.close();
   } catch (const Poco::Exception&) {
@@ -201,8 +203,9 @@ void RudpIoThread::run() {
     constexpr std::int64_t kMaxWaitMs = 1000;
     const int waitMs = static_cast<int>(
         std::clamp<std::int64_t>(waitNs / 1'000'000 + (waitNs % 1'000'000 > 0), 0, kMaxWaitMs));
-    pollfd fds[2] = {{socket_.impl()->sockfd(), POLLIN, 0}, {wakeup_.readFd(), POLLIN, 0}};
-    if (::poll(fds, 2, waitMs) < 0 && errno != EINTR) {
+    pollfd fds[2] = {{wakeup_.readFd(), POLLIN, 0}, {socket_.impl()->sockfd(), POLLIN, 0}};
+    const nfds_t polled = reading_ == Reading::kOwnSocket ? 2 : 1;
+    if (::poll(fds, polled, waitMs) < 0 && errno != EINTR) {
       const std::string reason = std::system_category().message(errno);
       std::lock_guard lock(mutex_);
       failed_.emplace(Code::kOther, "rudp: poll failed: " + reason);
@@ -213,8 +216,8 @@ void RudpIoThread::run() {
       established_.notify_all();
       return;
     }
-    if ((fds[1].revents & POLLIN) != 0) wakeup_.drain();
-    if ((fds[0].revents & (POLLIN | POLLERR)) != 0) readDatagrams();
+    if ((fds[0].revents & POLLIN) != 0) wakeup_.drain();
+    if (polled == 2 && (fds[1].revents & (POLLIN | POLLERR)) != 0) readDatagrams();
   }
 }
 
@@ -241,6 +244,17 @@ void RudpIoThread::readDatagrams() {
     if (static_cast<std::size_t>(n) < kReceiveSlots) break;  // drained
   }
   endpoint_->flushAcks();
+  wakeOwners(withAcked);
+  sendQueuedAndUnlock(lock);
+  dispatch(withAcked);
+}
+
+void RudpIoThread::input(wire::ByteSpan datagram, const SourceAddress& from, std::int64_t nowNs) {
+  std::vector<std::shared_ptr<Waiters>> withAcked;
+  Lock lock(mutex_);
+  endpoint_->input(datagram, from, nowNs);
+  endpoint_->flushAcks();
+  wakeIfSooner(endpoint_->nextTimeoutNs());  // a new connection's timers
   wakeOwners(withAcked);
   sendQueuedAndUnlock(lock);
   dispatch(withAcked);

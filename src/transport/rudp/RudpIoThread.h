@@ -57,11 +57,19 @@ class RudpIoThread {
     ConnectionParams params;
   };
 
+  // Whether the thread reads the socket itself, or another reader of a
+  // socket shared with plain UDP hands it rudp's datagrams (input()).
+  enum class Reading { kOwnSocket, kHandedIn };
+
   // Takes the socket (bound; a client's connected to its peer) and asks for
   // `socketBufferBytes` of kernel buffer. start() runs the thread.
   RudpIoThread(Poco::Net::DatagramSocket socket, const RudpOptions& options,
-               const MakeEndpoint& makeEndpoint);
-  ~RudpIoThread();  // stop(), then closes the socket
+               const MakeEndpoint& makeEndpoint, Reading reading = Reading::kOwnSocket);
+  ~RudpIoThread();  // stop(), then closes the socket if it reads it
+
+  // Reading::kHandedIn: one datagram its reader took for rudp's
+  // (isRudpDatagram), from `from`, read at `nowNs`. mutex() NOT held.
+  void input(wire::ByteSpan datagram, const SourceAddress& from, std::int64_t nowNs);
   RudpIoThread(const RudpIoThread&) = delete;
   RudpIoThread& operator=(const RudpIoThread&) = delete;
 
@@ -110,6 +118,7 @@ class RudpIoThread {
 
   Poco::Net::DatagramSocket socket_;
   Poco::Net::SocketAddress local_;
+  Reading reading_;
   Outbox outbox_;  // mutex_
   std::unique_ptr<RudpEndpoint> endpoint_;
   WakeupPipe wakeup_;
