@@ -14,7 +14,8 @@ seconds="${1:-5}"
 shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
-  targets=(datagram_decoder stream_framer rudp_parsers handshake link_spec terminal_text)
+  targets=(datagram_decoder stream_framer rudp_parsers handshake rudp_connections link_spec
+    terminal_text)
 fi
 
 cmake --preset fuzz >/dev/null

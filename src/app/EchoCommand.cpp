@@ -19,9 +19,10 @@ namespace pigeon::app {
 using Poco::Util::Option;
 
 EchoCommand::EchoCommand()
-    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp|rudp] [--bind ADDR]",
+    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp,rudp] [--bind ADDR]",
                  "Reflects pigeon probes for round-trip measurements: run it on one host and "
-                 "`pigeon bench --target HOST:PORT` on another. Each probe comes back the same "
+                 "`pigeon bench --target HOST:PORT` on another: udp, tcp and rudp are served on "
+                 "the one port. Each probe comes back the same "
                  "size, stamped with this host's receive time; each source is rate limited; "
                  "malformed datagrams are counted and dropped; plain text is echoed as is. "
                  "Runs until interrupted (Ctrl-C), then prints its counters.") {}
@@ -32,7 +33,8 @@ void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                         .binding("echo.listen"));
   options.addOption(Option("transport", "t",
                            "transports to serve on that port: udp, tcp, rudp "
-                           "(default udp,tcp; rudp needs a port of its own)")
+                           "(default all three, what `pigeon bench --target` asks for; udp "
+                           "and rudp share the UDP socket, told apart per datagram)")
                         .argument("LIST")
                         .binding("echo.transport"));
   options.addOption(Option("bind", "b", "local address (default: all, IPv6 and IPv4)")
@@ -64,21 +66,13 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   transport::bindAddress(bind, port);  // a bad --bind is an error before anything else
 
   std::vector<transport::TransportKind> kinds;
-  for (const auto& name : splitList("--transport", setting("echo.transport", "udp,tcp"))) {
+  for (const auto& name : splitList("--transport", setting("echo.transport", "udp,tcp,rudp"))) {
     const auto kind = transport::parseTransportKind(name);
     if (!kind) {
       throw UsageError("--transport: unknown transport '" + name +
                        "' (known: " + std::string(transport::transportKindList()) + ")");
     }
     if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) kinds.push_back(*kind);
-  }
-  const auto serves = [&kinds](transport::TransportKind kind) {
-    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
-  };
-  if (serves(transport::TransportKind::kUdp) && serves(transport::TransportKind::kRudp)) {
-    throw UsageError(
-        "udp and rudp both need the UDP port: serve rudp from a second echo on "
-        "another port (pigeon echo -t rudp --listen PORT)");
   }
   // A TCP echo serves a thousand connections at once: more descriptors than
   // the usual soft limit of 1024, so take what the hard limit allows.

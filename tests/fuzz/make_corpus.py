@@ -55,3 +55,19 @@ write("terminal_text", "escapes", b"\x03\x05\x07\x0bhello \x1b[31mred\x1b]0;titl
 write("terminal_text", "invisible", b"\x01\x02\x03\x04alice\xe2\x80\x8b \xef\xbb\xbf \xf3\xa0\x81\x81 \xe3\x85\xa4")
 write("terminal_text", "emoji", b"\x00\x00\x00\x00\xe2\x9d\xa4\xef\xb8\x8f \xf0\x9f\x91\xa8\xe2\x80\x8d\xf0\x9f\x91\xa9")
 write("terminal_text", "invalid-utf8", b"\x02\x02\x02\x02\xc0\xaf\xed\xa0\x80\xf4\x90\x80\x80\xe2\x82")
+
+# rudp_connections: mode (arq, delivery, receive window), send window, then
+# one byte per step: 0 client sends, 1 listener sends, 2-3 deliver, 4 drop,
+# 5 duplicate, 6 reorder (+k), 7 corrupt (+position, +mask), 8 forged
+# (0x10: to the listener, 0x20: a replayed datagram), 9 time (+ 5 ms units).
+handshake_steps = bytes([2, 2, 2, 2, 9, 10])
+write("rudp_connections", "clean-selective-repeat",
+      bytes([0x02, 8]) + handshake_steps + bytes([0, 1, 0, 1, 2, 2, 2, 2, 2, 2, 9, 1] * 4))
+write("rudp_connections", "lossy-go-back-n",
+      bytes([0x01, 4]) + handshake_steps
+      + bytes([0, 0, 0, 4, 2, 5, 2, 2, 6, 1, 2, 9, 60, 7, 40, 0x10, 2, 2, 9, 100]) * 3)
+write("rudp_connections", "forged-unordered",
+      bytes([0x06 | 0x80, 16]) + handshake_steps
+      + bytes([0, 1, 18, 16, 1, 2, 3, 4, 38, 2, 48, 2, 2, 2, 0, 6, 2, 2, 2, 9, 40]) * 3)
+write("rudp_connections", "stop-and-wait-timeouts",
+      bytes([0x00, 1]) + handshake_steps + bytes([0, 4, 9, 250, 9, 250, 2, 2, 0, 2, 2, 9, 200]) * 4)
