@@ -16,6 +16,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <iostream>
 #include <list>
@@ -125,7 +126,12 @@ std::optional<EchoReflector::Reply> EchoReflector::answer(Peer& peer, const wire
     peer.probes.record(frame.header.sequence);
     reply.header.type = MessageType::kEchoReply;
     reply.payload.assign(frame.payload.begin(), frame.payload.end());
-    stampEcho(reply.payload, nowNs);
+    EchoStamps stamps;
+    stamps.receivedNs = nowNs;
+    stamps.received = peer.probes.unique();
+    stamps.seenBelow = peer.seen.record(frame.header.sequence);
+    stamps.repliedNs = std::max<std::int64_t>(nowNs, wire::steadyNowNs());
+    stampEcho(reply.payload, stamps);
     return reply;
   }
   if (frame.header.type == MessageType::kReport) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "bench/EchoStamp.h"
 #include "bench/SourceTable.h"
 #include "bench/TokenBucket.h"
 #include "metrics/SequenceTracker.h"
@@ -86,6 +87,7 @@ class EchoReflector {
   };
   struct Peer {
     metrics::SequenceTracker probes;
+    SeenWindow seen;  // for the replies' seenBelow (EchoStamp.h)
     std::array<SentPlain, 4> sentPlain{};
     std::size_t nextSent = 0;
   };
