@@ -145,6 +145,18 @@ void PingPongClient::collect(std::optional<std::uint64_t> sequence, std::int64_t
       throw transport::TransportError(transport::TransportError::Code::kPeerClosed,
                                       "the echo at " + where() + " closed the connection");
     }
+    if (in.kind == Incoming::Kind::kPlain) {
+      // Text, not frames: whatever is there is no echo (a `pigeon link`
+      // says it relays UDP only). Shown printable only, and short.
+      std::string text;
+      for (const std::uint8_t c : in.payload) {
+        if (text.size() >= 160) break;
+        if (c >= 0x20 && c < 0x7f) text += static_cast<char>(c);
+      }
+      throw transport::TransportError(
+          transport::TransportError::Code::kProtocol,
+          "the peer at " + where() + " is no echo, it answered: \"" + text + "\"");
+    }
     if (in.kind != Incoming::Kind::kMessage) continue;
     const bool fromPigeon = (in.header.flags & wire::flags::kReply) != 0;
     if (in.header.type == MessageType::kEchoReply && fromPigeon) {

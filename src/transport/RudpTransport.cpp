@@ -99,6 +99,11 @@ std::unique_ptr<RudpTransport> RudpTransport::connect(
                                             "; is a pigeon rudp listener there?");
 }
 
+std::optional<Poco::Net::SocketAddress> RudpTransport::nonRudpSource() const {
+  std::lock_guard lock(mutex_);
+  return nonRudpSource_;
+}
+
 RudpTransport::~RudpTransport() {
   try {
     close(Poco::Timespan(0));

@@ -60,6 +60,9 @@ class RudpTransport : public Transport {
 
   // Listener: waits until a peer has connected; false on timeout.
   bool waitForPeer(Poco::Timespan timeout);
+  // Listener: the last source that sent pigeon frames of no rudp type before
+  // a connection existed (a udp peer at an rudp port), if any.
+  std::optional<Poco::Net::SocketAddress> nonRudpSource() const;
 
   // Blocks while the window is full, up to options.sendTimeoutMs. Throws
   // TransportError: kMessageTooLong, kTimedOut (window stayed full, or the
@@ -142,6 +145,7 @@ class RudpTransport : public Transport {
   bool stopping_ = false;
   std::int64_t plannedWakeNs_ = rudp::kNever;
   rudp::RudpCounters handshake_;  // datagrams before the connection existed
+  std::optional<Poco::Net::SocketAddress> nonRudpSource_;  // mutex_
   std::vector<rudp::AckedMessage> acked_;
   AckedHandler onAcked_;
   std::mutex handlerMutex_;

@@ -13,6 +13,10 @@ RudpAcceptor::RudpAcceptor(const Poco::Net::SocketAddress& local, const RudpOpti
       transport_(RudpTransport::listen(local, options)),
       address_(transport_->localAddress()) {}
 
+std::optional<Poco::Net::SocketAddress> RudpAcceptor::wrongProtocolPeer() const {
+  return transport_ ? transport_->nonRudpSource() : std::nullopt;
+}
+
 std::unique_ptr<Transport> RudpAcceptor::accept(Poco::Timespan timeout) {
   if (!transport_) {
     try {

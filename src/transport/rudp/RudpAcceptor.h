@@ -21,6 +21,7 @@ class RudpAcceptor : public Listener {
 
   std::unique_ptr<Transport> accept(Poco::Timespan timeout) override;
   Poco::Net::SocketAddress localAddress() const override { return address_; }
+  std::optional<Poco::Net::SocketAddress> wrongProtocolPeer() const override;
 
  private:
   RudpOptions options_;

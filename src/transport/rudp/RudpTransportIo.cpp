@@ -8,6 +8,7 @@
 #include "transport/Endpoint.h"
 #include "transport/SocketErrors.h"
 #include "wire/Clock.h"
+#include "wire/Codec.h"
 
 #include <poll.h>
 #include <sys/socket.h>
@@ -178,6 +179,14 @@ void RudpTransport::handleDatagram(wire::ByteSpan datagram, const Poco::Net::Soc
   } else if (listener_) {
     const rudp::HandshakeResponder::Result r = listener_->input(datagram, from, nowNs);
     result = r.input;
+    // A pigeon frame of no rudp type: a peer speaking plain udp (chat, bench).
+    if (!result.taken() && result.drop != rudp::DropReason::kBadChecksum) {
+      const auto plain = wire::decodeDatagram(datagram);
+      if (plain.ok() && (plain.frame.header.type < wire::MessageType::kRudpConnect ||
+                         plain.frame.header.type > wire::MessageType::kRudpCloseAck)) {
+        nonRudpSource_ = from;
+      }
+    }
     if (r.accepted) {
       peer_ = from;
       try {
