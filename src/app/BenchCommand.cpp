@@ -129,6 +129,7 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
       "pingpong: give up on a probe's reply after MS (default: adaptive, 3 x the round "
       "trips seen, at least 10 ms)",
       "MS");
+  add("explain", "", "under each table, one line per row saying what it means", nullptr);
   add("json", "", "write the results as JSON to FILE", "FILE");
   add("csv", "", "write the results as CSV to FILE", "FILE");
   add("log", "", "write one JSON line per received message to FILE", "FILE");
@@ -356,7 +357,9 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     }
     if (sized.empty()) continue;
     std::cout << "\n" << size << "-byte messages\n";
-    metrics::TableReport::write(std::cout, sized);
+    metrics::TableReport::Options table;
+    table.explain = flag("bench.explain");
+    metrics::TableReport::write(std::cout, sized, table);
   }
   std::cout << std::flush;
 

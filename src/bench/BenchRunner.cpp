@@ -492,11 +492,8 @@ TransportResult BenchRunner::runEcho(transport::TransportKind kind, std::size_t 
   TransportResult result = TransportResult::fromStream(name, echo.roundTrip(), facts);
   result.echo = echoKindName(echo.echoKind());
   echoKinds_[name] = *result.echo;
-  // Without the one-way split (an RFC 862 echo) jitter is the round trip's.
+  // jitter is one-way outbound in echo mode: none without pigeon echo's stamps.
   result.jitterUs.reset();
-  if (echo.roundTrip().jitter().packets() >= 2) {
-    result.jitterUs = echo.roundTrip().jitter().jitterNs() / 1e3;
-  }
   if (echo.outbound().delivered() > 0) {
     result.latencyUs = metrics::LatencySummary::fromHistogram(echo.outbound().latency());
     result.jitterUs = echo.outbound().jitter().jitterNs() / 1e3;

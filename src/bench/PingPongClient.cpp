@@ -96,7 +96,8 @@ std::optional<PingPongClient::LossDirections> PingPongClient::lossDirections() c
 void PingPongClient::record(const Incoming& in, bool plain) {
   const auto sendNs = static_cast<std::int64_t>(in.header.sendTimeNs);
   // An RFC 862 echo returns the probe as it was: its payload is no stamp.
-  const auto stamps = plain ? std::nullopt : readEchoStamps(in.payload);
+  std::optional<EchoStamps> stamps;
+  if (!plain) stamps = readEchoStamps(in.payload);
   const bool both = stamps && stamps->repliedNs != 0;
   const std::int64_t processingNs =
       both ? std::max<std::int64_t>(0, stamps->repliedNs - stamps->receivedNs) : 0;
@@ -106,13 +107,12 @@ void PingPongClient::record(const Incoming& in, bool plain) {
     lastReplyNs_ = in.arrivalNs;
   }
   if (in.header.streamId == kWarmUpStream) {
-    if (stamps && rttNs < bestRttNs_) {
+    if (!sharedClock_ && stamps && rttNs < bestRttNs_) {
       bestRttNs_ = rttNs;
       // NTP's offset: the echo's midpoint minus ours (its processing time
       // cancels when both stamps are there).
-      const std::int64_t echoMid =
-          both ? stamps->receivedNs + (stamps->repliedNs - stamps->receivedNs) / 2
-               : stamps->receivedNs;
+      const EchoStamps& s = *stamps;
+      const std::int64_t echoMid = s.receivedNs + (both ? (s.repliedNs - s.receivedNs) / 2 : 0);
       offsetNs_ = echoMid - (sendNs + (in.arrivalNs - sendNs) / 2);
     }
     return;
