@@ -158,8 +158,10 @@ void PingPongClient::collect(std::optional<std::uint64_t> sequence, std::int64_t
           "the peer at " + where() + " is no echo, it answered: \"" + text + "\"");
     }
     if (in.kind != Incoming::Kind::kMessage) continue;
+    // Only pigeon echo makes a kEchoReply (rudp carries no header flags, so
+    // the type says it); an RFC 862 echo returns the kEcho probe itself.
     const bool fromPigeon = (in.header.flags & wire::flags::kReply) != 0;
-    if (in.header.type == MessageType::kEchoReply && fromPigeon) {
+    if (in.header.type == MessageType::kEchoReply) {
       echoKind_ = EchoKind::kPigeon;
       record(in, false);
     } else if (in.header.type == MessageType::kEcho && !fromPigeon) {
@@ -167,7 +169,7 @@ void PingPongClient::collect(std::optional<std::uint64_t> sequence, std::int64_t
       if (echoKind_ == EchoKind::kNone) echoKind_ = EchoKind::kPlain;
       record(in, true);
     } else if (in.header.type == MessageType::kReport) {
-      if (fromPigeon) {
+      if (fromPigeon || echoKind_ == EchoKind::kPigeon) {
         reflectorReceived_ = decodeCount(in.payload);
       } else {
         reportEchoedUnchanged_ = true;  // our own count, back: no count there

@@ -242,3 +242,17 @@ TEST(BenchTarget, APatternThatCannotRunAgainstAnEchoSaysWhyInOneLine) {
   EXPECT_NE(run.err.find("under-load cannot run against --target"), std::string::npos) << run.err;
   EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
 }
+
+TEST(BenchTarget, PigeonEchoOverRudpIsKnownByItsReplyTypeSinceRudpCarriesNoHeaderFlags) {
+  const std::string json = tempPath("rudp.json");
+  const Outcome run =
+      bench({"-t", "rudp", "--pattern", "pingpong", "--count", "50", "--json", json}, 20'000ms);
+  ASSERT_EQ(run.code, 0) << run.err << run.out;
+  const auto doc = parseJson(json);
+  ASSERT_TRUE(doc);
+  const auto r = doc->getArray("results")->getObject(0);
+  EXPECT_EQ(r->getValue<std::string>("echo"), "pigeon");
+  EXPECT_EQ(r->getValue<std::uint64_t>("delivered"), 50u);
+  EXPECT_EQ(r->getValue<std::uint64_t>("lost_outbound"), 0u);  // the echo's count came back
+  EXPECT_FALSE(r->isNull("return_latency_us"));
+}
