@@ -35,8 +35,7 @@ class TableReport {
   static void write(std::ostream& out, const std::vector<TransportResult>& results) {
     write(out, results, Options{});
   }
-  static std::string toTable(const std::vector<TransportResult>& results,
-                             const Options& options);
+  static std::string toTable(const std::vector<TransportResult>& results, const Options& options);
   static std::string toTable(const std::vector<TransportResult>& results) {
     return toTable(results, Options{});
   }
