@@ -475,6 +475,7 @@ TransportResult BenchRunner::runEcho(transport::TransportKind kind, std::size_t 
                     ? lab_->inNear([&] { return transport::connectTo(kind, destination, options); })
                     : transport::connectTo(kind, destination, options);
   PingPongClient echo(*client, settings_, sizeBytes, sharedClock);
+  echo.setLog(log_.get());
   echo.run(*stop_);
   if (*stop_) throw CaseInterrupted{};
 

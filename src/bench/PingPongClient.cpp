@@ -32,7 +32,8 @@ PingPongClient::PingPongClient(transport::Transport& transport, const BenchSetti
       timeout_(settings.probeTimeoutMs ? std::optional<std::int64_t>(static_cast<std::int64_t>(
                                              *settings.probeTimeoutMs * 1e6))
                                        : std::nullopt),
-      fates_(kFateRing) {
+      fates_(kFateRing),
+      sizeBytes_(sizeBytes) {
   if (settings.deadlineMs) {
     outbound_.setDeadlineNs(static_cast<std::int64_t>(*settings.deadlineMs * 1e6));
     roundTrip_.setDeadlineNs(static_cast<std::int64_t>(*settings.deadlineMs * 1e6));
@@ -68,13 +69,18 @@ void PingPongClient::track(std::uint64_t sequence) {
 
 void PingPongClient::classify(const ProbeFate& fate) {
   if (fate.replied) return;
+  const char* direction = "unknown";
   if (fate.seen) {
     ++directions_.back;
+    direction = "return";
   } else if (fate.covered) {
     ++directions_.outbound;
+    direction = "outbound";
   } else {
     ++directions_.unknown;
   }
+  if (log_ && windowsSeen_)
+    log_->lostProbe(transport_.name(), sizeBytes_, kProbeStream, fate.sequence, direction);
 }
 
 void PingPongClient::markWindow(std::uint64_t sequence, std::uint64_t seenBelow) {
@@ -120,8 +126,12 @@ void PingPongClient::record(const Incoming& in, bool plain) {
   if (in.header.streamId != kProbeStream) return;
   ++replies_;
   const std::uint64_t sequence = in.header.sequence;
-  roundTrip_.recordArrival(sequence, sendNs, in.arrivalNs - processingNs, in.payload.size(),
-                           wire::kHeaderSize);
+  const auto verdict = roundTrip_.recordArrival(sequence, sendNs, in.arrivalNs - processingNs,
+                                                in.payload.size(), wire::kHeaderSize);
+  if (log_) {
+    log_->arrival(transport_.name(), sizeBytes_, kProbeStream, sequence, sendNs,
+                  in.arrivalNs - processingNs, verdict);
+  }
   if (!stamps) return;
   outbound_.recordArrival(sequence, sendNs, stamps->receivedNs - offsetNs_, in.payload.size(),
                           wire::kHeaderSize);

@@ -2,6 +2,7 @@
 
 #include "bench/BenchSettings.h"
 #include "bench/EchoStamp.h"
+#include "bench/MessageLog.h"
 #include "bench/ProbeTimeout.h"
 #include "metrics/LatencyHistogram.h"
 #include "metrics/StreamStats.h"
@@ -91,6 +92,10 @@ class PingPongClient {
   };
   std::optional<LossDirections> lossDirections() const;
 
+  // --log: each reply as an arrival (its round trip), each lost probe with
+  // its direction. Thread safe (MessageLog is).
+  void setLog(MessageLog* log) { log_ = log; }
+
  private:
   void sendProbe(std::uint64_t sequence, std::uint32_t streamId);
   // Takes replies until the one for `sequence` of `streamId` (if given) or
@@ -146,6 +151,8 @@ class PingPongClient {
   std::vector<ProbeFate> fates_;              // a ring by sequence number
   bool windowsSeen_ = false;                  // a reply carried seenBelow
   LossDirections directions_;
+  MessageLog* log_ = nullptr;
+  std::size_t sizeBytes_;
 };
 
 }  // namespace pigeon::bench

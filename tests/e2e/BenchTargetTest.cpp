@@ -202,10 +202,11 @@ TEST(BenchTarget, AnIsochronousStreamSplitsEachLostProbeByDirectionAsTheLinkDrop
   const int port = echo.listeningPort("serving udp on ");
   ASSERT_GT(port, 0) << echo.err();
   const std::string json = tempPath("stream.json");
+  const std::string logPath = tempPath("stream.log");
   const Outcome run =
       bench({"-t", "udp", "--target", "127.0.0.1:" + std::to_string(port), "--pattern", "stream",
              "--interval", "0.5", "--count", "2000", "--link", "loss=5%,delay=2ms,seed=3",
-             "--drain", "100", "--json", json});
+             "--drain", "100", "--json", json, "--log", logPath});
   ASSERT_EQ(run.code, 0) << run.err << run.out;
   EXPECT_NE(run.out.find("echo that answered: udp: pigeon echo"), std::string::npos) << run.out;
   const auto doc = parseJson(json);
@@ -221,6 +222,19 @@ TEST(BenchTarget, AnIsochronousStreamSplitsEachLostProbeByDirectionAsTheLinkDrop
   EXPECT_EQ(r->getValue<std::uint64_t>("lost_return"),
             counters->getValue<std::uint64_t>("link_dropped_down"));
   EXPECT_EQ(counters->getValue<std::uint64_t>("loss_direction_unknown"), 0u);
+  // The log has each lost probe with its direction, and each reply.
+  std::ifstream log(logPath);
+  std::uint64_t outbound = 0, back = 0, replies = 0;
+  for (std::string line; std::getline(log, line);) {
+    outbound += line.find(R"("lost":"outbound")") != std::string::npos;
+    back += line.find(R"("lost":"return")") != std::string::npos;
+    replies += line.find(R"("arrival_ns")") != std::string::npos;
+  }
+  std::remove(logPath.c_str());
+  EXPECT_EQ(outbound, r->getValue<std::uint64_t>("lost_outbound"));
+  EXPECT_EQ(back, r->getValue<std::uint64_t>("lost_return"));
+  EXPECT_EQ(replies,
+            r->getValue<std::uint64_t>("delivered") + r->getValue<std::uint64_t>("duplicates"));
   // Many in flight: 2000 probes every 0.5 ms take about a second, not 2000 round trips.
   EXPECT_LT(r->getValue<double>("elapsed_s"), 3.0);
   // Both one-way halves, apart, each at least the link's 2 ms; the echo's own
