@@ -186,6 +186,19 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
           ++counters_.looped;
           continue;
         }
+        const MessageType type = decoded.frame.header.type;
+        if (type >= MessageType::kRudpConnect && type <= MessageType::kRudpCloseAck) {
+          // rudp's handshake at the udp port: it would wait in vain.
+          ++counters_.ignored;
+          if (now - lastRudpNoteNs_ > 1'000'000'000) {  // at most once a second
+            lastRudpNoteNs_ = now;
+            std::cerr << "* echo udp: " + transport::formatAddress(from) +
+                             " is knocking with rudp (its connect handshake) at the udp port: "
+                             "rudp is served by `pigeon echo -t rudp` (a port of its own)\n"
+                      << std::flush;
+          }
+          continue;
+        }
         if (const auto answered = answer(peer, decoded.frame, now)) {
           reply = wire::encode(answered->header, answered->payload);
         } else {

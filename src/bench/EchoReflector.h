@@ -122,6 +122,7 @@ class EchoReflector {
   mutable std::mutex mutex_;
   EchoCounters counters_;
   std::atomic<std::size_t> activeConnections_{0};
+  std::int64_t lastRudpNoteNs_ = 0;  // mutex_: when an rudp knock at the udp port was last told
 };
 
 }  // namespace pigeon::bench

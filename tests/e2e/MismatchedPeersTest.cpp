@@ -65,3 +65,16 @@ TEST(MismatchedPeers, TcpToAPortWhereOnlyALinkListensSaysTheRelayCarriesUdpOnly)
   link.signal(SIGINT);
   EXPECT_EQ(link.wait(), 0) << link.err();
 }
+
+TEST(MismatchedPeers, AUdpEchoSaysAnRudpPeerIsKnockingAndWhereRudpIsServed) {
+  ChildProcess echo({PIGEON_BINARY, "echo", "-t", "udp", "--listen", "0", "--bind", "127.0.0.1"});
+  const int port = echo.listeningPort("serving udp on ");
+  ASSERT_GT(port, 0) << echo.err();
+  ChildProcess rudp(
+      {PIGEON_BINARY, "chat", "-t", "rudp", "--peer", "127.0.0.1:" + std::to_string(port)});
+  EXPECT_TRUE(echo.waitForStderr("is knocking with rudp", 3000ms)) << echo.err();
+  EXPECT_NE(echo.err().find("pigeon echo -t rudp"), std::string::npos) << echo.err();
+  rudp.signal(SIGTERM);
+  echo.signal(SIGINT);
+  EXPECT_EQ(echo.wait(), 0) << echo.err();
+}
