@@ -101,8 +101,9 @@ std::vector<ResultField> resultFields(const TransportResult& r,
   add("lost", "lost", "msgs", 0, r.lost, G::kDelivery);
   add("corrupted", "corrupted", "msgs", 0, orNull(r.corrupted), G::kDelivery);
   add("duplicates", "duplicates", "msgs", 0, r.duplicates, G::kDelivery);
-  add("reordered", "reordered", "msgs", 0, r.reordered, G::kDelivery);
-  add("reorder_extent", "reorder extent", "seqs", 0, r.reorderExtent, G::kDelivery);
+  add("reordered", "reordered", "msgs", 0, r.reordered, G::kDelivery, "reordered round trip");
+  add("reorder_extent", "reorder extent", "seqs", 0, r.reorderExtent, G::kDelivery,
+      "reorder extent round trip");
   add("late", "late", "msgs", 0, orNull(r.late), G::kDelivery);
   addSummary(f, "latency_us", "latency", r.latencyUs, G::kLatency, "outbound latency");
   add("jitter_us", "jitter", "us", 1, orNull(r.jitterUs), G::kJitter, "outbound jitter");

@@ -148,6 +148,7 @@ TEST(TableReport, InEchoModeSaysWhichRowsAreOneWayAndWhichRoundTrip) {
   EXPECT_NE(rowOf(lines, "outbound jitter (us)"), "");
   EXPECT_NE(rowOf(lines, "round trip p50 (us)"), "");
   EXPECT_NE(rowOf(lines, "ipdv round trip mean |d| (us)"), "");
+  EXPECT_NE(rowOf(lines, "reordered round trip (msgs)"), "");
   EXPECT_EQ(rowOf(lines, "latency p50"), "");
   EXPECT_EQ(rowOf(lines, "jitter (us)"), "");
 }
