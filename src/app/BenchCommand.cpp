@@ -6,6 +6,7 @@
 #include "app/ProgressLine.h"
 #include "app/TerminationSignals.h"
 #include "bench/BenchRunner.h"
+#include "bench/PingPongClient.h"
 #include "lab/LabLink.h"
 #include "lab/LabUnavailable.h"
 #include "lab/Netem.h"
@@ -114,7 +115,11 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   add("deadline", "", "a message later than MS is counted late", "MS");
   add("burst", "", "burst pattern: messages per burst (default 100)", "N");
   add("probe-rate", "", "under-load pattern: latency probes per second (default 100)", "N");
-  add("target", "", "a remote `pigeon echo` at HOST:PORT (pingpong)", "HOST:PORT");
+  add("target", "",
+      "an echo at HOST:PORT: `pigeon echo` (round trips and the one-way split) or any RFC 862 "
+      "echo (round trips); pingpong unless --pattern stream or burst",
+      "HOST:PORT");
+  add("interval", "", "send a message every MS (the same as --rate 1000/MS)", "MS");
   add("link", "", "impair the path of UDP-based transports, e.g. loss=5%,delay=20ms", "SPEC");
   add("lab", "",
       "run every transport across one emulated link between two network namespaces "
@@ -127,6 +132,7 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
       "pingpong: give up on a probe's reply after MS (default: adaptive, 3 x the round "
       "trips seen, at least 10 ms)",
       "MS");
+  add("explain", "", "under each table, one line per row saying what it means", nullptr);
   add("json", "", "write the results as JSON to FILE", "FILE");
   add("csv", "", "write the results as CSV to FILE", "FILE");
   add("log", "", "write one JSON line per received message to FILE", "FILE");
@@ -198,15 +204,24 @@ bench::BenchSettings BenchCommand::readSettings() const {
     s.probeTimeoutMs = parseNumber("--timeout", text("timeout"), 0.01, 600'000);
   }
   if (given("seed")) s.seed = parseCount("--seed", text("seed"), 0, SIZE_MAX);
+  if (given("interval")) {
+    if (given("rate")) throw UsageError("give --rate or --interval, not both");
+    s.ratePerS = 1000.0 / parseNumber("--interval", text("interval"), 0.001, 3'600'000);
+  }
+  const bool paced = given("rate") || given("interval");
   s.target = text("target");
   if (!s.target.empty()) {
     transport::Endpoint::parse(s.target);  // the shape now; the name when the run starts
-    if (s.pattern != bench::Pattern::kPingPong) {
-      if (given("pattern")) {
-        throw UsageError("--target runs against a pigeon echo: use --pattern pingpong");
-      }
-      s.pattern = bench::Pattern::kPingPong;
-      if (!given("rate")) s.ratePerS = 0;
+    if (!given("pattern")) {
+      s.pattern = bench::Pattern::kPingPong;  // one in flight unless asked otherwise
+      if (!paced) s.ratePerS = 0;
+    }
+    if (const std::string why = bench::PingPongClient::whyNotAgainstEcho(s.pattern); !why.empty()) {
+      throw UsageError(why);
+    }
+    if (s.pattern != bench::Pattern::kPingPong && s.ratePerS <= 0) {
+      throw UsageError("--target with --pattern " + bench::patternName(s.pattern) +
+                       " needs a schedule: give --rate N or --interval MS (0 is pingpong's way)");
     }
   }
   s.linkSpec = text("link");
@@ -368,7 +383,9 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     }
     if (sized.empty()) continue;
     std::cout << "\n" << size << "-byte messages\n";
-    metrics::TableReport::write(std::cout, sized);
+    metrics::TableReport::Options table;
+    table.explain = flag("bench.explain");
+    metrics::TableReport::write(std::cout, sized, table);
   }
   std::cout << std::flush;
 

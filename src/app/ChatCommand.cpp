@@ -3,6 +3,7 @@
 #include "app/ConsoleOutput.h"
 #include "app/LineReader.h"
 #include "transport/Endpoint.h"
+#include "transport/TransportError.h"
 #include "transport/TransportFactory.h"
 #include "transport/UdpTransport.h"
 
@@ -103,10 +104,17 @@ std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind
         bind, port, [kind](const auto& local) { return transport::listenOn(kind, local); });
     output.status("* listening on " + std::string(transport::transportKindName(kind)) + " " +
                   formatAddress(listener->localAddress()) + "; waiting for a peer to connect");
+    std::optional<Poco::Net::SocketAddress> toldOf;
     while (true) {
       if (auto connection = listener->accept(kPoll)) {
         output.status("* connection from " + formatAddress(connection->peerAddress()));
         return connection;
+      }
+      if (const auto stranger = listener->wrongProtocolPeer(); stranger && stranger != toldOf) {
+        toldOf = stranger;
+        output.status("* " + formatAddress(*stranger) +
+                      " is knocking with plain udp (pigeon frames without rudp's handshake), but "
+                      "this chat listens on rudp: the peer needs -t rudp; still waiting");
       }
     }
   }
@@ -121,7 +129,17 @@ std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind
                   formatAddress(udp->localAddress()));
     return udp;
   }
-  auto connected = transport::connectTo(kind, peer, {}, kConnectTimeout);
+  transport::TransportOptions options;
+  if (kind == transport::TransportKind::kRudp) {
+    output.status("* connecting to " + formatAddress(peer) + " over rudp…");
+    options.rudp.onHandshakeRetry = [&output, peer](int sends, std::int64_t nextWaitNs) {
+      output.status("* no answer from " + formatAddress(peer) + " yet: connect sent again (" +
+                    std::to_string(sends) + " sent, next in " +
+                    std::to_string(nextWaitNs / 1'000'000) + " ms; giving up after " +
+                    std::to_string(kConnectTimeout.totalSeconds()) + " s)");
+    };
+  }
+  auto connected = transport::connectTo(kind, peer, options, kConnectTimeout);
   output.status("* connected to " + formatAddress(peer) + " over " +
                 std::string(transport::transportKindName(kind)));
   return connected;
@@ -222,11 +240,29 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
     // unreachable, the peer's own goodbye) before the socket is gone.
     for (int i = 0; i < 5 && !session.ended(); ++i) session.waitForEnd(Poco::Timespan(0, 100'000));
   }
+  // A pigeon answers a udp greeting at once; a peer that sent nothing back
+  // at all may be a pigeon listening on another transport (rudp, tcp),
+  // which never hears udp. A moment more for its answer, then say so.
+  const bool greetedOverUdp = hasSetting("chat.peer") && !flag("chat.plain") &&
+                              !transport.traits().reliable && !transport.traits().byteStream;
+  for (int i = 0;
+       greetedOverUdp && !interrupted && i < 10 && !session.heardFromPeer() && !session.failure();
+       ++i) {
+    session.waitForEnd(Poco::Timespan(0, 100'000));
+  }
+  const std::string peerText = greetedOverUdp ? formatAddress(transport.peerAddress()) : "";
   session.stop();
   network.join();
   transport.close();
 
   if (const auto failure = session.failure()) throw *failure;
+  if (greetedOverUdp && !interrupted && !session.heardFromPeer()) {
+    throw transport::TransportError(
+        transport::TransportError::Code::kTimedOut,
+        peerText +
+            " never answered over udp (no greeting, no text): if it is a pigeon listening with "
+            "-t rudp or -t tcp, use the same -t here");
+  }
   return rejected ? EXIT_DATAERR : EXIT_OK;
 }
 

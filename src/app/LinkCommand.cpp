@@ -6,15 +6,21 @@
 #include "transport/SocketStats.h"
 #include "transport/TransportError.h"
 
+#include "chat/ChatSession.h"
+
 #include <Poco/Net/IPAddress.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
 #include <Poco/Util/Option.h>
 
+#include <atomic>
 #include <cerrno>
 #include <csignal>
 #include <ctime>
 #include <iostream>
 #include <random>
 #include <sstream>
+#include <thread>
 
 namespace pigeon::app {
 
@@ -43,6 +49,67 @@ std::string counterLine(const link::RelayCounters& c, int receivingFd) {
       << " ignored=" << c.ignored << " socket-drops=" << socketDrops(receivingFd);
   return out.str();
 }
+
+// On the relay's port over TCP: every connection gets one line saying the
+// relay carries UDP only, and is closed. A `chat -t tcp` or `bench -t tcp`
+// pointed at the relay then says so instead of "connection refused".
+// Without the port free for TCP there is no notice, and nothing else changes.
+class UdpOnlyNotice {
+ public:
+  explicit UdpOnlyNotice(const Poco::Net::SocketAddress& at) {
+    try {
+      socket_.bind(at, /*reuseAddress=*/true);
+      socket_.listen(16);
+    } catch (const Poco::Exception&) {
+      return;
+    }
+    thread_ = std::thread([this] { serve(); });
+  }
+  ~UdpOnlyNotice() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+
+ private:
+  void serve() {
+    const std::string line = std::string(chat::ChatSession::kLinkNoticePrefix) +
+                             "this port relays UDP only (udp, rudp); tcp cannot cross it: use -t "
+                             "udp or -t rudp, or `pigeon lab` for tcp\n";
+    while (!stop_) {
+      try {
+        if (!socket_.poll(Poco::Timespan(0, 200'000), Poco::Net::Socket::SELECT_READ)) continue;
+        Poco::Net::StreamSocket client = socket_.acceptConnection();
+        client.setBlocking(false);
+        try {
+          client.sendBytes(line.data(), static_cast<int>(line.size()), MSG_NOSIGNAL);
+        } catch (const Poco::Exception&) {
+          // the client left first
+        }
+        client.shutdownSend();
+        // What the client sent meanwhile (a chat's greeting) is read, for at
+        // most 200 ms, so that closing sends no reset that would discard the
+        // line before the client has read it.
+        char sink[4096];
+        for (int i = 0;
+             i < 20 && client.poll(Poco::Timespan(0, 10'000), Poco::Net::Socket::SELECT_READ);
+             ++i) {
+          try {
+            if (client.receiveBytes(sink, sizeof sink) <= 0) break;
+          } catch (const Poco::Exception&) {
+            break;
+          }
+        }
+        client.close();
+      } catch (const Poco::Exception&) {
+        // one failed accept: serve on
+      }
+    }
+  }
+
+  Poco::Net::ServerSocket socket_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
+};
 
 }  // namespace
 
@@ -129,6 +196,7 @@ int LinkCommand::execute(const std::vector<std::string>& args) {
 
   TerminationSignals signals;  // before the relay's thread exists
   relay->start();
+  UdpOnlyNotice notice(relay->address());
   // One write per report, so a script reading stderr never sees half a line.
   std::cerr << ("* link: listening on " + formatAddress(relay->address()) + "; forwarding to " +
                 formatAddress(target) + "\n* link: up (client -> target): " + describe(spec.up) +

@@ -77,10 +77,27 @@ class Background {
   Poco::Thread thread_;
 };
 
+// A sender whose 99th-percentile slip is above this fell behind its own
+// schedule: the machine, not the network, shaped the traffic.
+constexpr std::int64_t kBehindScheduleNs = 1'000'000;
+
 void addSlip(TransportResult& result, const metrics::LatencyHistogram& slip) {
   if (slip.count() == 0) return;
   result.counters["send_slip_p99_us"] = toUs(slip.percentile(99));
   result.counters["send_slip_max_us"] = toUs(slip.maxNs());
+  result.behindSchedule = slip.percentile(99) > kBehindScheduleNs;
+}
+
+std::string echoKindName(PingPongClient::EchoKind kind) {
+  switch (kind) {
+    case PingPongClient::EchoKind::kPigeon:
+      return "pigeon";
+    case PingPongClient::EchoKind::kPlain:
+      return "rfc862";
+    case PingPongClient::EchoKind::kNone:
+      break;
+  }
+  return "none";
 }
 
 // rudp's own counters: the sending side's (what it put on the wire, its
@@ -133,7 +150,9 @@ class ImpairedPath {
 
   Poco::Net::SocketAddress address() const { return relay_.address(); }
 
-  void addFacts(TransportResult& result) {
+  // `perDirection`: the data dropped each way too (echo runs, where the
+  // way out and the way back are told apart).
+  void addFacts(TransportResult& result, bool perDirection = false) {
     // Not stop(): it closes the sockets, and their drops could not be read.
     relay_.stopForwarding();
     const auto up = relay_.upCounters();
@@ -142,6 +161,10 @@ class ImpairedPath {
     // rudp's handshake and acknowledgements): a lost control frame is no
     // lost message, and is sent again.
     result.counters["link_dropped"] = up.dataDropped() + down.dataDropped();
+    if (perDirection) {
+      result.counters["link_dropped_up"] = up.dataDropped();
+      result.counters["link_dropped_down"] = down.dataDropped();
+    }
     result.counters["link_control_dropped"] = up.controlDropped + down.controlDropped;
     result.counters["link_duplicated"] = up.model.duplicated + down.model.duplicated;
     result.counters["link_corrupted"] = up.model.corrupted + down.model.corrupted;
@@ -241,7 +264,21 @@ std::map<std::string, std::string> BenchRunner::describe() const {
   }
   d["seed"] = std::to_string(settings_.seed);
   d["one_way_clock"] = clockNote_;
-  if (settings_.pattern == Pattern::kPingPong) {
+  if (!echoKinds_.empty()) {
+    // Which kind of echo answered each transport: only pigeon echo's
+    // stamps split a round trip into its two one-way halves.
+    std::string answered;
+    for (const auto& [transport, kind] : echoKinds_) {
+      answered += (answered.empty() ? "" : ", ") + transport + ": " +
+                  (kind == "pigeon"   ? std::string("pigeon echo (one-way split)")
+                   : kind == "rfc862" ? std::string("RFC 862 echo, bytes returned unchanged "
+                                                    "(round trips only; the one-way split needs "
+                                                    "pigeon echo)")
+                                      : std::string("no answer"));
+    }
+    d["echo"] = answered;
+  }
+  if (settings_.pattern == Pattern::kPingPong || !settings_.target.empty()) {
     d["probe_timeout"] = ProbeTimeout(settings_.probeTimeoutMs
                                           ? std::optional<std::int64_t>(static_cast<std::int64_t>(
                                                 *settings_.probeTimeoutMs * 1e6))
@@ -443,21 +480,48 @@ TransportResult BenchRunner::runEcho(transport::TransportKind kind, std::size_t 
                     ? lab_->inNear([&] { return transport::connectTo(kind, destination, options); })
                     : transport::connectTo(kind, destination, options);
   PingPongClient echo(*client, settings_, sizeBytes, sharedClock);
+  echo.setLog(log_.get());
   echo.run(*stop_);
   if (*stop_) throw CaseInterrupted{};
 
   metrics::RunFacts facts;
   facts.roundTrip = true;
   facts.reflectorReceived = echo.reflectorReceived();
+  // Each lost probe's direction, from the windows of the replies around it
+  // (PingPongClient::lossDirections); the echo's count where some were
+  // beyond every window (the last ones), or where no reply carried one.
+  const auto directions = echo.lossDirections();
+  if (directions && (directions->unknown == 0 || !facts.reflectorReceived)) {
+    facts.reflectorReceived = echo.sent() - directions->outbound - directions->unknown;
+  }
+  if (directions) facts.counters["loss_direction_unknown"] = directions->unknown;
   TransportResult result = TransportResult::fromStream(name, echo.roundTrip(), facts);
+  result.echo = echoKindName(echo.echoKind());
+  echoKinds_[name] = *result.echo;
+  // jitter is one-way outbound in echo mode: none without pigeon echo's stamps.
+  result.jitterUs.reset();
   if (echo.outbound().delivered() > 0) {
     result.latencyUs = metrics::LatencySummary::fromHistogram(echo.outbound().latency());
     result.jitterUs = echo.outbound().jitter().jitterNs() / 1e3;
+    if (echo.outbound().ipdv().pairs() > 0) {
+      result.outboundIpdvUs = echo.outbound().ipdv().meanAbsNs() / 1e3;
+    }
   }
+  if (echo.returnPath().delivered() > 0) {
+    result.returnLatencyUs = metrics::LatencySummary::fromHistogram(echo.returnPath().latency());
+    if (echo.returnPath().ipdv().pairs() > 0) {
+      result.returnIpdvUs = echo.returnPath().ipdv().meanAbsNs() / 1e3;
+    }
+  }
+  if (echo.echoProcessing().count() > 0) {
+    result.echoProcessingUs = echo.echoProcessing().meanNs() / 1e3;
+  }
+  if (settings_.pattern != Pattern::kPingPong || settings_.ratePerS > 0)
+    addSlip(result, echo.slip());
   addTcpFacts(result, *client);
   addRudpFacts(result, *client, std::nullopt);
   client->close();
-  if (relay) relay->addFacts(result);
+  if (relay) relay->addFacts(result, /*perDirection=*/true);
   return result;
 }
 

@@ -71,7 +71,8 @@ class BenchRunner {
   Progress progress_;
   std::unique_ptr<MessageLog> log_;
   std::string clockNote_ = "shared (same host)";
-  const std::atomic<bool>* stop_ = nullptr;  // set for the length of run()
+  std::map<std::string, std::string> echoKinds_;  // transport -> the echo that answered it
+  const std::atomic<bool>* stop_ = nullptr;       // set for the length of run()
   std::string interrupted_;
   std::unique_ptr<LabPath> lab_;  // --lab: every transport crosses it
 };

@@ -17,6 +17,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <iostream>
 #include <list>
@@ -152,7 +153,12 @@ std::optional<EchoReflector::Reply> EchoReflector::answer(Peer& peer, const wire
     peer.probes.record(frame.header.sequence);
     reply.header.type = MessageType::kEchoReply;
     reply.payload.assign(frame.payload.begin(), frame.payload.end());
-    stampEcho(reply.payload, nowNs);
+    EchoStamps stamps;
+    stamps.receivedNs = nowNs;
+    stamps.received = peer.probes.unique();
+    stamps.seenBelow = peer.seen.record(frame.header.sequence);
+    stamps.repliedNs = std::max<std::int64_t>(nowNs, wire::steadyNowNs());
+    stampEcho(reply.payload, stamps);
     return reply;
   }
   if (frame.header.type == MessageType::kReport) {
@@ -209,6 +215,19 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
         }
         if ((decoded.frame.header.flags & wire::flags::kReply) != 0) {
           ++counters_.looped;
+          continue;
+        }
+        const MessageType type = decoded.frame.header.type;
+        if (type >= MessageType::kRudpConnect && type <= MessageType::kRudpCloseAck) {
+          // rudp's handshake at the udp port: it would wait in vain.
+          ++counters_.ignored;
+          if (now - lastRudpNoteNs_ > 1'000'000'000) {  // at most once a second
+            lastRudpNoteNs_ = now;
+            std::cerr << "* echo udp: " + transport::formatAddress(from) +
+                             " is knocking with rudp (its connect handshake) at the udp port: "
+                             "rudp is served by `pigeon echo -t rudp` (a port of its own)\n"
+                      << std::flush;
+          }
           continue;
         }
         if (const auto answered = answer(peer, decoded.frame, now)) {

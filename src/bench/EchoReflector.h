@@ -1,5 +1,6 @@
 #pragma once
 
+#include "bench/EchoStamp.h"
 #include "bench/SourceTable.h"
 #include "bench/TokenBucket.h"
 #include "metrics/SequenceTracker.h"
@@ -99,6 +100,7 @@ class EchoReflector {
   };
   struct Peer {
     metrics::SequenceTracker probes;
+    SeenWindow seen;  // for the replies' seenBelow (EchoStamp.h)
     std::array<SentPlain, 4> sentPlain{};
     std::size_t nextSent = 0;
   };
@@ -135,6 +137,7 @@ class EchoReflector {
   mutable std::mutex mutex_;
   EchoCounters counters_;
   std::atomic<std::size_t> activeConnections_{0};
+  std::int64_t lastRudpNoteNs_ = 0;  // mutex_: when an rudp knock at the udp port was last told
 };
 
 }  // namespace pigeon::bench

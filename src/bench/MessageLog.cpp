@@ -43,6 +43,15 @@ void MessageLog::arrival(const std::string& transport, std::size_t sizeBytes,
        << "}\n";
 }
 
+void MessageLog::lostProbe(const std::string& transport, std::size_t sizeBytes,
+                           std::uint32_t streamId, std::uint64_t sequence,
+                           std::string_view direction) {
+  std::lock_guard lock(mutex_);
+  out_ << R"({"transport":")" << transport << R"(","size":)" << sizeBytes << R"(,"stream":)"
+       << streamId << R"(,"seq":)" << sequence << R"(,"verdict":"lost","lost":")" << direction
+       << "\"}\n";
+}
+
 void MessageLog::counters(const std::string& transport, std::size_t sizeBytes, std::int64_t nowNs,
                           const std::vector<std::pair<std::string_view, std::int64_t>>& fields) {
   std::lock_guard lock(mutex_);

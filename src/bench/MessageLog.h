@@ -24,6 +24,11 @@ class MessageLog {
                std::uint64_t sequence, std::int64_t sendTimeNs, std::int64_t arrivalNs,
                const metrics::StreamStats::Verdict& verdict);
 
+  // Echo mode: a probe that got no reply, and the way it was lost in
+  // ("outbound", "return" or "unknown": PingPongClient::lossDirections).
+  void lostProbe(const std::string& transport, std::size_t sizeBytes, std::uint32_t streamId,
+                 std::uint64_t sequence, std::string_view direction);
+
   // A line of a transport's own counters at `nowNs` (rudp's SRTT, RTO and
   // retransmissions), written every few milliseconds during a run so their
   // course over time can be plotted beside the arrivals.

@@ -305,6 +305,14 @@ void ChatSession::onMessage(const Incoming& in) {
       showData(in);
       break;
     default:
+      if (in.header.type >= MessageType::kRudpConnect &&
+          in.header.type <= MessageType::kRudpCloseAck && !transport_.traits().reliable) {
+        // rudp's handshake at a plain udp chat: it would wait in vain.
+        peerFailed(TransportError(TransportError::Code::kProtocol,
+                                  transport::formatAddress(in.from) +
+                                      " is knocking with rudp (its connect handshake), but this "
+                                      "chat speaks udp: listen with -t rudp to talk to it"));
+      }
       break;  // other message types are not part of a chat
   }
 }
@@ -317,6 +325,17 @@ void ChatSession::showData(const Incoming& in) {
 }
 
 void ChatSession::onPlain(const Incoming& in) {
+  const std::string_view bytes(reinterpret_cast<const char*>(in.payload.data()), in.payload.size());
+  if (!plainPeerAnnounced_ && transport_.traits().byteStream &&
+      bytes.substr(0, kLinkNoticePrefix.size()) == kLinkNoticePrefix) {
+    // A `pigeon link` on this port: it relays UDP and told us so.
+    const std::size_t lineEnd = std::min({bytes.find('\n'), bytes.size(), std::size_t{200}});
+    const auto line = wire::ByteSpan(in.payload).first(lineEnd);
+    peerFailed(TransportError(
+        TransportError::Code::kProtocol,
+        transport::formatAddress(in.from) + " answered: " + TerminalText::sanitizeLine(line)));
+    return;
+  }
   if (!plainPeerAnnounced_) {
     plainPeerAnnounced_ = true;
     output_.status("* " + transport::formatAddress(in.from) +

@@ -46,6 +46,9 @@ class ChatSession {
   static constexpr std::uint32_t kChatStream = 1;     // what people type
   static constexpr std::size_t kMaxUnacknowledged = 1024;
   static constexpr std::size_t kMaxNickBytes = 32;
+  // How `pigeon link` begins the one line it sends a TCP client on its UDP
+  // port (it relays UDP only); a chat shows it as that, not as a plain peer.
+  static constexpr std::string_view kLinkNoticePrefix = "pigeon link: ";
 
   ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output);
 
@@ -81,6 +84,8 @@ class ChatSession {
   void stop() { stopped_ = true; }
   bool ended() const { return ended_; }
   bool peerLeft() const { return peerLeft_; }
+  // Anything at all came from the peer: a frame or plain bytes.
+  bool heardFromPeer() const { return heardFromPeer_; }
   std::optional<transport::TransportError> failure() const;
 
  private:

@@ -64,6 +64,12 @@ Object::Ptr JsonReport::toJson(const TransportResult& r) {
   o->set("met_impaired_link", r.metImpairedLink);
   o->set("lost_outbound", orNull(r.lostOutbound));
   o->set("lost_return", orNull(r.lostReturn));
+  o->set("echo", orNull(r.echo));
+  o->set("return_latency_us", summary(r.returnLatencyUs));
+  o->set("outbound_ipdv_us", orNull(r.outboundIpdvUs));
+  o->set("return_ipdv_us", orNull(r.returnIpdvUs));
+  o->set("echo_processing_us", orNull(r.echoProcessingUs));
+  o->set("behind_schedule", orNull(r.behindSchedule));
   return o;
 }
 

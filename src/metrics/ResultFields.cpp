@@ -1,10 +1,15 @@
 #include "metrics/ResultFields.h"
 
 #include <set>
+#include <string_view>
+#include <utility>
 
 namespace pigeon::metrics {
 
 namespace {
+
+// kRowMeanings: docs/results.md's "What each row means", read by the build.
+#include "metrics/RowMeanings.inc"
 
 template <typename T>
 FieldValue orNull(const std::optional<T>& value) {
@@ -13,7 +18,8 @@ FieldValue orNull(const std::optional<T>& value) {
 }
 
 void addSummary(std::vector<ResultField>& out, const std::string& name, const std::string& label,
-                const std::optional<LatencySummary>& s) {
+                const std::optional<LatencySummary>& s, FieldGroup group,
+                const std::string& echoLabel = "") {
   struct Part {
     const char* key;
     double LatencySummary::*member;
@@ -29,8 +35,23 @@ void addSummary(std::vector<ResultField>& out, const std::string& name, const st
     FieldValue value = std::monostate{};
     if (s) value = (*s).*part.member;
     const std::string shown = key == "p999" ? "p99.9" : key;
-    out.push_back({name + "_" + key, label + " " + shown, "us", 1, value});
+    out.push_back({name + "_" + key, label + " " + shown, "us", 1, value, group, name,
+                   echoLabel.empty() ? "" : echoLabel + " " + shown});
   }
+}
+
+// Where a counter belongs in the table, by its name.
+FieldGroup counterGroup(const std::string& name) {
+  const auto starts = [&](const char* prefix) { return name.rfind(prefix, 0) == 0; };
+  if (starts("link_") || starts("relay_") || starts("lab_")) return FieldGroup::kLink;
+  if (name == "malformed" || name == "too_old" || name == "implausible_seq" ||
+      name == "loss_direction_unknown" || starts("bulk_")) {
+    return FieldGroup::kDelivery;
+  }
+  if (name == "size_bytes" || starts("send_slip_") || name == "final_count_unacknowledged") {
+    return FieldGroup::kRun;
+  }
+  return FieldGroup::kTransport;  // rudp's and any other transport's own
 }
 
 // "send_slip_p99_us" -> {"send slip p99", "us"}: a counter's name read as
@@ -64,40 +85,94 @@ std::vector<std::string> counterNames(const std::vector<TransportResult>& result
 
 std::vector<ResultField> resultFields(const TransportResult& r,
                                       const std::vector<std::string>& counters) {
+  using G = FieldGroup;
   std::vector<ResultField> f;
-  f.push_back({"transport", "transport", "", 0, r.transport});
-  f.push_back({"error", "error", "", 0, orNull(r.error)});
-  f.push_back({"sent", "sent", "msgs", 0, r.sent});
-  f.push_back({"delivered", "delivered", "msgs", 0, r.delivered});
-  f.push_back({"lost", "lost", "msgs", 0, r.lost});
-  f.push_back({"corrupted", "corrupted", "msgs", 0, orNull(r.corrupted)});
-  f.push_back({"duplicates", "duplicates", "msgs", 0, r.duplicates});
-  f.push_back({"reordered", "reordered", "msgs", 0, r.reordered});
-  f.push_back({"reorder_extent", "reorder extent", "seqs", 0, r.reorderExtent});
-  f.push_back({"late", "late", "msgs", 0, orNull(r.late)});
-  addSummary(f, "latency_us", "latency", r.latencyUs);
-  f.push_back({"jitter_us", "jitter", "us", 1, orNull(r.jitterUs)});
-  f.push_back({"ipdv_us", "ipdv mean |d|", "us", 1, orNull(r.ipdvUs)});
-  f.push_back({"ipdv_p99_us", "ipdv p99 |d|", "us", 1, orNull(r.ipdvP99Us)});
-  f.push_back({"throughput_mbps", "throughput", "Mbit/s", 2, r.throughputMbps});
-  f.push_back({"goodput_mbps", "goodput", "Mbit/s", 2, r.goodputMbps});
-  f.push_back({"socket_drops", "socket drops", "msgs", 0, orNull(r.socketDrops)});
-  f.push_back({"elapsed_s", "elapsed", "s", 3, r.elapsedS});
-  f.push_back({"delivered_per_s", "delivered rate", "msgs/s", 0, r.deliveredPerS});
-  f.push_back({"retransmits", "retransmits", "", 0, orNull(r.retransmits)});
-  addSummary(f, "rtt_us", "rtt", r.rttUs);
-  f.push_back({"congestion_control", "congestion control", "", 0, orNull(r.congestionControl)});
-  f.push_back({"met_impaired_link", "met impaired link", "", 0, r.metImpairedLink});
-  f.push_back({"lost_outbound", "lost outbound", "msgs", 0, orNull(r.lostOutbound)});
-  f.push_back({"lost_return", "lost return", "msgs", 0, orNull(r.lostReturn)});
+  const auto add = [&f](std::string name, std::string label, std::string unit, int decimals,
+                        FieldValue value, G group, std::string echoLabel = "") {
+    std::string key = name;
+    f.push_back({std::move(name), std::move(label), std::move(unit), decimals, std::move(value),
+                 group, std::move(key), std::move(echoLabel)});
+  };
+  // The CSV's column order: never changed, new fields go at the end.
+  add("transport", "transport", "", 0, r.transport, G::kStatus);
+  add("error", "error", "", 0, orNull(r.error), G::kStatus);
+  add("sent", "sent", "msgs", 0, r.sent, G::kDelivery);
+  add("delivered", "delivered", "msgs", 0, r.delivered, G::kDelivery);
+  add("lost", "lost", "msgs", 0, r.lost, G::kDelivery);
+  add("corrupted", "corrupted", "msgs", 0, orNull(r.corrupted), G::kDelivery);
+  add("duplicates", "duplicates", "msgs", 0, r.duplicates, G::kDelivery);
+  add("reordered", "reordered", "msgs", 0, r.reordered, G::kDelivery, "reordered round trip");
+  add("reorder_extent", "reorder extent", "seqs", 0, r.reorderExtent, G::kDelivery,
+      "reorder extent round trip");
+  add("late", "late", "msgs", 0, orNull(r.late), G::kDelivery);
+  addSummary(f, "latency_us", "latency", r.latencyUs, G::kLatency, "outbound latency");
+  add("jitter_us", "jitter", "us", 1, orNull(r.jitterUs), G::kJitter, "outbound jitter");
+  add("ipdv_us", "ipdv mean |d|", "us", 1, orNull(r.ipdvUs), G::kJitter,
+      "ipdv round trip mean |d|");
+  add("ipdv_p99_us", "ipdv p99 |d|", "us", 1, orNull(r.ipdvP99Us), G::kJitter,
+      "ipdv round trip p99 |d|");
+  add("throughput_mbps", "throughput", "Mbit/s", 2, r.throughputMbps, G::kThroughput);
+  add("goodput_mbps", "goodput", "Mbit/s", 2, r.goodputMbps, G::kThroughput);
+  add("socket_drops", "socket drops", "msgs", 0, orNull(r.socketDrops), G::kDelivery);
+  add("elapsed_s", "elapsed", "s", 3, r.elapsedS, G::kThroughput);
+  add("delivered_per_s", "delivered rate", "msgs/s", 0, r.deliveredPerS, G::kThroughput);
+  add("retransmits", "retransmits", "", 0, orNull(r.retransmits), G::kTransport);
+  addSummary(f, "rtt_us", "rtt", r.rttUs, G::kLatency, "round trip");
+  add("congestion_control", "congestion control", "", 0, orNull(r.congestionControl),
+      G::kTransport);
+  add("met_impaired_link", "met impaired link", "", 0, r.metImpairedLink, G::kLink);
+  add("lost_outbound", "lost outbound", "msgs", 0, orNull(r.lostOutbound), G::kDelivery);
+  add("lost_return", "lost return", "msgs", 0, orNull(r.lostReturn), G::kDelivery);
+  add("echo", "echo", "", 0, orNull(r.echo), G::kStatus);
+  addSummary(f, "return_latency_us", "return latency", r.returnLatencyUs, G::kLatency);
+  add("outbound_ipdv_us", "ipdv outbound mean |d|", "us", 1, orNull(r.outboundIpdvUs), G::kJitter);
+  add("return_ipdv_us", "ipdv return mean |d|", "us", 1, orNull(r.returnIpdvUs), G::kJitter);
+  add("echo_processing_us", "echo processing mean", "us", 1, orNull(r.echoProcessingUs),
+      G::kLatency);
+  add("behind_schedule", "behind schedule", "", 0, orNull(r.behindSchedule), G::kRun);
   for (const auto& name : counters) {
     const auto it = r.counters.find(name);
     FieldValue value = std::monostate{};
     if (it != r.counters.end()) value = it->second;
     const auto [label, unit] = counterLabel(name);
-    f.push_back({"counters_" + name, label, unit, 0, value});
+    f.push_back({"counters_" + name, label, unit, 0, value, counterGroup(name), name, ""});
   }
   return f;
+}
+
+std::string groupName(FieldGroup group) {
+  switch (group) {
+    case FieldGroup::kStatus:
+      return "";
+    case FieldGroup::kDelivery:
+      return "delivery";
+    case FieldGroup::kLatency:
+      return "latency";
+    case FieldGroup::kJitter:
+      return "jitter";
+    case FieldGroup::kThroughput:
+      return "throughput";
+    case FieldGroup::kRun:
+      return "run";
+    case FieldGroup::kTransport:
+      return "transport's own counters";
+    case FieldGroup::kLink:
+      return "link";
+  }
+  return "";
+}
+
+std::string rowMeaning(const std::string& key) {
+  for (const auto& [name, meaning] : kRowMeanings) {
+    if (name == key) return std::string(meaning);
+  }
+  for (const auto& [name, meaning] : kRowMeanings) {
+    if (name.size() > 1 && name.back() == '*' &&
+        key.compare(0, name.size() - 1, name.substr(0, name.size() - 1)) == 0) {
+      return std::string(meaning);
+    }
+  }
+  return "a counter of this run (docs/results.md)";
 }
 
 }  // namespace pigeon::metrics

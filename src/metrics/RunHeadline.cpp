@@ -18,6 +18,9 @@ void RunHeadline::write(std::ostream& out, const Facts& facts) {
         << ": every transport crosses the same emulated link, near " << facts.lab->nearAddress
         << " -> far " << facts.lab->farAddress << ")\n";
   }
+  if (const auto echo = d.find("echo"); echo != d.end()) {
+    out << "echo that answered: " << echo->second << "\n";
+  }
   if (const auto probe = d.find("probe_timeout"); probe != d.end()) {
     out << "lost probe: no reply within the timeout, " << probe->second << "\n";
   }

@@ -42,6 +42,16 @@ struct TransportResult {
   bool metImpairedLink = false;                   // met_impaired_link
   std::optional<std::uint64_t> lostOutbound;      // lost_outbound (echo)
   std::optional<std::uint64_t> lostReturn;        // lost_return (echo)
+  // Echo mode (bench --target, pingpong), and what only a pigeon echo's
+  // stamps give (EchoStamp.h):
+  std::optional<std::string> echo;                // echo: "pigeon" or "rfc862"
+  std::optional<LatencySummary> returnLatencyUs;  // return_latency_us: one-way, echo to us
+  std::optional<double> outboundIpdvUs;           // outbound_ipdv_us: mean |IPDV| one-way out
+  std::optional<double> returnIpdvUs;             // return_ipdv_us: mean |IPDV| one-way back
+  std::optional<double> echoProcessingUs;         // echo_processing_us: mean, taken out of rtt
+  // The sender fell behind its own schedule (send slip, docs/results.md):
+  // the figures then describe a busy machine. Null where nothing was paced.
+  std::optional<bool> behindSchedule;  // behind_schedule
 
   // Builds a result from a finished stream and the facts it cannot know.
   // Latency (or RTT when facts.roundTrip) is null when nothing was

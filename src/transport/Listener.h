@@ -6,6 +6,7 @@
 #include <Poco/Timespan.h>
 
 #include <memory>
+#include <optional>
 
 namespace pigeon::transport {
 
@@ -25,6 +26,11 @@ class Listener {
   // spoken (a UDP socket receives from whoever comes), so a receiver can take
   // it before the sender starts.
   virtual bool acceptsWithoutWaiting() const { return false; }
+
+  // A source that came speaking another transport's protocol to this port
+  // (pigeon frames over udp at an rudp listener), if one has; for a line
+  // saying so.
+  virtual std::optional<Poco::Net::SocketAddress> wrongProtocolPeer() const { return std::nullopt; }
 };
 
 }  // namespace pigeon::transport

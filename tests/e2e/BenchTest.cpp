@@ -82,10 +82,10 @@ TEST(Bench, WithNoArgumentsComparesUdpTcpAndRudpOnLoopbackInOneTable) {
         line.find("tcp") != std::string::npos && line.find("rudp") != std::string::npos) {
       header = true;
     }
-    if (line.rfind("delivered (msgs)", 0) == 0) {
+    if (line.rfind("  delivered (msgs)", 0) == 0) {  // under the "delivery" heading
       delivered = line.find("2000") != std::string::npos;
     }
-    if (line.rfind("latency p99 (us)", 0) == 0) latency = true;
+    if (line.rfind("  latency p99 (us)", 0) == 0) latency = true;
   }
   EXPECT_TRUE(header) << run.out;
   EXPECT_TRUE(delivered) << run.out;

@@ -68,6 +68,18 @@ TEST(CsvReport, HasAHeaderOfTheJsonNamesWithNestedObjectsFlattened) {
                                                             "met_impaired_link",
                                                             "lost_outbound",
                                                             "lost_return",
+                                                            "echo",
+                                                            "return_latency_us_min",
+                                                            "return_latency_us_p50",
+                                                            "return_latency_us_p90",
+                                                            "return_latency_us_p99",
+                                                            "return_latency_us_p999",
+                                                            "return_latency_us_max",
+                                                            "return_latency_us_mean",
+                                                            "outbound_ipdv_us",
+                                                            "return_ipdv_us",
+                                                            "echo_processing_us",
+                                                            "behind_schedule",
                                                             "counters_segments_out"}));
 }
 

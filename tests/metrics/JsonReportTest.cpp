@@ -78,7 +78,13 @@ TEST(JsonReport, NamesEveryResultFieldExactly) {
                                  "counters",
                                  "met_impaired_link",
                                  "lost_outbound",
-                                 "lost_return"}));
+                                 "lost_return",
+                                 "echo",
+                                 "return_latency_us",
+                                 "outbound_ipdv_us",
+                                 "return_ipdv_us",
+                                 "echo_processing_us",
+                                 "behind_schedule"}));
   EXPECT_EQ(keysOf(udp->getObject("latency_us")),
             sorted({"min", "p50", "p90", "p99", "p999", "max", "mean"}));
 }

@@ -63,4 +63,11 @@ std::size_t RudpAcceptor::connectionCount() const {
   return io_->endpoint().connectionCount();
 }
 
+std::optional<Poco::Net::SocketAddress> RudpAcceptor::wrongProtocolPeer() const {
+  std::lock_guard lock(io_->mutex());
+  const auto source = io_->endpoint().lastNonRudpSource();
+  if (!source) return std::nullopt;
+  return source->toSocketAddress();
+}
+
 }  // namespace pigeon::transport::rudp

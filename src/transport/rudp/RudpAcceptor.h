@@ -42,6 +42,7 @@ class RudpAcceptor : public Listener {
   // strangers, and cookies refused because the table was full.
   RudpEndpoint::Counters counters() const;
   std::size_t connectionCount() const;  // held now, accepted or waiting
+  std::optional<Poco::Net::SocketAddress> wrongProtocolPeer() const override;
 
  private:
   RudpOptions options_;

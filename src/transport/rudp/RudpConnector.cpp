@@ -93,6 +93,7 @@ void RudpConnector::update(std::int64_t nowNs) {
     intervalNs_ = std::min(2 * intervalNs_, options_.maxRtoMs * kNsPerMs);
     retryAtNs_ = nowNs + intervalNs_;
     sendHello();
+    if (options_.onHandshakeRetry) options_.onHandshakeRetry(sends_, intervalNs_);
   }
 }
 

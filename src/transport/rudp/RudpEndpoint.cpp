@@ -1,10 +1,21 @@
 #include "transport/rudp/RudpEndpoint.h"
 
 #include "transport/rudp/RudpCodec.h"
+#include "wire/Codec.h"
 
 #include <algorithm>
 
 namespace pigeon::transport::rudp {
+
+namespace {
+
+// A whole, checked pigeon frame of no rudp type: a peer speaking plain udp
+// (chat, bench) at an rudp port.
+bool isPlainPigeonFrame(wire::ByteSpan datagram) {
+  return !isRudpDatagram(datagram) && wire::decodeDatagram(datagram).ok();
+}
+
+}  // namespace
 
 RudpEndpoint::RudpEndpoint(const RudpOptions& options, const CookieMinter::Secret& secret,
                            Transmit transmit, HandshakeResponder::RandomSource random)
@@ -89,6 +100,10 @@ void RudpEndpoint::inputHandshake(wire::ByteSpan datagram, const SourceAddress& 
   const HandshakeResponder::Result r = responder_->input(datagram, from.toSocketAddress(), nowNs);
   if (!r.accepted) {
     countDrop(r.input);
+    if (!r.input.taken() && r.input.drop != DropReason::kBadChecksum &&
+        isPlainPigeonFrame(datagram)) {
+      lastNonRudpSource_ = from;
+    }
     return;
   }
   if (connections_.size() >= options_.maxConnections) {

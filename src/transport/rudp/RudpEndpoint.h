@@ -85,6 +85,9 @@ class RudpEndpoint {
   // A client's handshake; nullptr for a listener.
   const RudpConnector* connector() const { return connector_.get(); }
   Counters counters() const;
+  // The last source that sent a pigeon frame of no rudp type to this
+  // listener (a udp peer at an rudp port), if one has; for a line saying so.
+  std::optional<SourceAddress> lastNonRudpSource() const { return lastNonRudpSource_; }
 
  private:
   struct Entry {
@@ -116,6 +119,7 @@ class RudpEndpoint {
   Entry* lastEntry_ = nullptr;
   Handle lastHandle_ = 0;
   Counters counters_;
+  std::optional<SourceAddress> lastNonRudpSource_;
 };
 
 }  // namespace pigeon::transport::rudp

@@ -2,6 +2,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string_view>
 
@@ -42,6 +43,11 @@ struct RudpOptions {
   // (so `echo` serves whatever `bench` measures); false: it keeps its own,
   // and the client adopts them from the Accept.
   bool listenerFollowsClient = true;
+
+  // Called (on the transport's I/O thread) each time the client sends its
+  // Connect or Cookie again for want of an answer: `sends` so far, the wait
+  // before the next. For a "connecting..." line; empty: nothing is called.
+  std::function<void(int sends, std::int64_t nextWaitNs)> onHandshakeRetry;
 
   std::uint32_t sendWindowMessages = 1024;     // most messages in flight (stop-and-wait: 1)
   std::uint32_t receiveWindowMessages = 1024;  // most messages held for the application

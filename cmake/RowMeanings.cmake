@@ -1,0 +1,28 @@
+# Reads the "- `name`: meaning" lines of docs/results.md's section "What
+# each row means" into a C++ table, so `bench --explain` says what the page
+# says (one source for both). Included from CMakeLists.txt at configure
+# time; a change to the page configures again.
+function(pigeon_row_meanings markdown output)
+  file(STRINGS ${markdown} lines ENCODING UTF-8)
+  # (A ";" would split a line in two here: the page's meanings use none.)
+  set(inside FALSE)
+  set(body "")
+  foreach(line IN LISTS lines)
+    if(line MATCHES "^### What each row means")
+      set(inside TRUE)
+    elseif(inside AND line MATCHES "^#")
+      break()
+    elseif(inside AND line MATCHES "^- `([^`]+)`: (.*)$")
+      string(APPEND body "    {\"${CMAKE_MATCH_1}\", R\"pigeon(${CMAKE_MATCH_2})pigeon\"},\n")
+    endif()
+  endforeach()
+  if(body STREQUAL "")
+    message(FATAL_ERROR "${markdown}: no row meanings found")
+  endif()
+  set(text "// Generated from docs/results.md by cmake/RowMeanings.cmake: edit the page.\n")
+  string(APPEND text "// (name, one line); a name ending in * covers every name starting so.\n")
+  string(APPEND text "inline constexpr std::pair<std::string_view, std::string_view> kRowMeanings[] = {\n")
+  string(APPEND text "${body}};\n")
+  file(CONFIGURE OUTPUT ${output} CONTENT "${text}" @ONLY)
+  set_property(DIRECTORY APPEND PROPERTY CMAKE_CONFIGURE_DEPENDS ${markdown})
+endfunction()
