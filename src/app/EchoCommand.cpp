@@ -1,5 +1,6 @@
 #include "app/EchoCommand.h"
 
+#include "app/FileLimit.h"
 #include "app/OptionValues.h"
 #include "app/TerminationSignals.h"
 #include "bench/EchoServer.h"
@@ -7,8 +8,6 @@
 #include "transport/TransportFactory.h"
 
 #include <Poco/Util/Option.h>
-
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <iostream>
@@ -80,13 +79,7 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
         "udp and rudp both need the UDP port: serve rudp from a second echo on "
         "another port (pigeon echo -t rudp --listen PORT)");
   }
-  // A TCP echo serves a thousand connections at once: more descriptors than
-  // the usual soft limit of 1024, so take what the hard limit allows.
-  rlimit files{};
-  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &files);
-  }
+  raiseFileLimit();  // a TCP echo serves a thousand connections at once
   // Before the "serving" lines: a Ctrl-C right after them must still end
   // the echo with its counters, not kill it. No thread exists yet.
   TerminationSignals signals;
