@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
+#include <cstdio>
 
 namespace pigeon::room {
 
@@ -40,7 +41,12 @@ MemberId RoomUdpServer::join(const transport::SourceAddress& from, const std::st
   const MemberId id = nextId_++;
   if (!room_.join(id, transport::formatAddress(address), bench::SourceKey::rateLimited(address),
                   nick, nowNs)) {
-    return 0;
+    return 0;  // not answered: a reply to a stranger could be aimed at anyone
+  }
+  if (!plain) {  // before the room's first line to it, which is only queued yet
+    wire::Bytes hello;
+    RoomWire::appendHello(hello);
+    ::sendto(fd_, hello.data(), hello.size(), MSG_DONTWAIT, address.addr(), address.length());
   }
   Member& member = members_[id];
   member.to = address;
@@ -103,6 +109,10 @@ void RoomUdpServer::take(wire::ByteSpan datagram, const transport::SourceAddress
       std::string_view(reinterpret_cast<const char*>(frame.payload.data()), frame.payload.size());
   if (id == 0) {
     if (frame.header.type == wire::MessageType::kBye) return;  // a late goodbye
+    if (frame.header.type == wire::MessageType::kData &&
+        frame.header.streamId != RoomWire::kChatStream) {
+      return;  // a keepalive from one who has left: it joins again when it speaks
+    }
     const bool hello = frame.header.type == wire::MessageType::kHello;
     id = join(from, key, false, hello ? text : std::string_view{}, nowNs);
     if (id == 0 || hello) return;
@@ -168,7 +178,6 @@ bool RoomUdpServer::send() {
         bytes.clear();
         if (member->second.plain) {
           RoomWire::appendPlain(queue->at(i), member->second.expected, bytes);
-          bytes.pop_back();  // a datagram is one line: no "\n"
         } else {
           RoomWire::appendFrame(queue->at(i), bytes);
         }
@@ -219,7 +228,10 @@ bool RoomUdpServer::send() {
 void RoomUdpServer::expire(std::int64_t nowNs) {
   for (const MemberId id : room_.idle(nowNs)) {
     ++room_.counters().expired;
-    leave(id, "silent for " + std::to_string(room_.limits().idleTimeoutNs / 1'000'000'000) + " s");
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%g",
+                  static_cast<double>(room_.limits().idleTimeoutNs) / 1e9);
+    leave(id, "silent for " + std::string(seconds) + " s");
   }
 }
 
@@ -245,7 +257,7 @@ void RoomUdpServer::closeAll() {
   for (auto& [id, member] : members_) {
     wire::Bytes last;
     if (member.plain) {
-      const std::string text = "* the room is closing";
+      const std::string text = "* the room is closing\n";
       last.assign(text.begin(), text.end());
     } else if (const MemberQueue* queue = room_.queue(id)) {
       RoomWire::appendBye(queue->nextSequence(), last);
