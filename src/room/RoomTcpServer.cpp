@@ -128,9 +128,7 @@ void RoomTcpServer::takePlain(Connection& c, wire::ByteSpan bytes, std::int64_t 
       }
     }
     if (newline == nullptr) return;
-    if (!c.discardingLine) {
-      if (room_.hear(c.id, c.line, nowNs) == Room::Heard::kQuit) close(c, "");
-    }
+    if (!c.discardingLine) heard(c, c.line, nowNs);
     c.line.clear();
     c.discardingLine = false;
     start += length + 1;
@@ -160,7 +158,7 @@ void RoomTcpServer::takeFrames(Connection& c, std::int64_t nowNs) {
         break;
       case wire::MessageType::kData:
         if (frame.header.streamId == RoomWire::kChatStream) {
-          if (room_.hear(c.id, text, nowNs) == Room::Heard::kQuit) close(c, "");
+          heard(c, text, nowNs);
         } else {
           room_.heardFrom(c.id, nowNs);  // keepalive
         }
@@ -171,6 +169,19 @@ void RoomTcpServer::takeFrames(Connection& c, std::int64_t nowNs) {
       default:
         break;  // not part of a room
     }
+  }
+}
+
+void RoomTcpServer::heard(Connection& c, std::string_view line, std::int64_t nowNs) {
+  if (room_.hear(c.id, line, nowNs) == Room::Heard::kQuit) close(c, "");
+  if (++heardSinceFlush_ >= std::max<std::size_t>(1, room_.limits().queueLines / 2)) flushReady();
+}
+
+void RoomTcpServer::flushReady() {
+  heardSinceFlush_ = 0;
+  for (const MemberId id : room_.takeReady()) {
+    const auto it = connections_.find(id);
+    if (it != connections_.end()) flush(it->second);
   }
 }
 
@@ -289,10 +300,7 @@ void RoomTcpServer::run(const std::atomic<bool>& stop) {
     // Lines gathered for a few ms go out together: one send per member.
     if (now - lastFlushNs >= kFlushIntervalNs || ready.empty()) {
       lastFlushNs = now;
-      for (const MemberId id : room_.takeReady()) {
-        const auto it = connections_.find(id);
-        if (it != connections_.end()) flush(it->second);
-      }
+      flushReady();
     }
     // Closing one may tell others (and close more): until none is left.
     while (!closing_.empty()) {

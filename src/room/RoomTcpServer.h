@@ -65,6 +65,8 @@ class RoomTcpServer : public RoomServer {
   void fill(Connection& c);
   void flush(Connection& c);
   void close(Connection& c, std::string why);
+  void heard(Connection& c, std::string_view line, std::int64_t nowNs);
+  void flushReady();
   void sweep(std::int64_t nowNs);
   void closeAll();
 
@@ -75,6 +77,9 @@ class RoomTcpServer : public RoomServer {
   std::vector<MemberId> closing_;
   std::vector<std::uint8_t> buffer_;
   MemberId nextId_ = 1;
+  // Lines heard since the last flush: at half a queue, flush at once, so a
+  // burst is not dropped for members that read.
+  std::size_t heardSinceFlush_ = 0;
   std::size_t maxConnections_;
 };
 
