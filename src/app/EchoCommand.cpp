@@ -18,7 +18,7 @@ namespace pigeon::app {
 using Poco::Util::Option;
 
 EchoCommand::EchoCommand()
-    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp|rudp] [--bind ADDR]",
+    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp|rudp] [--bind ADDR] [--stamp]",
                  "Reflects pigeon probes for round-trip measurements: run it on one host and "
                  "`pigeon bench --target HOST:PORT` on another. Each probe comes back the same "
                  "size, stamped with this host's receive time; each source is rate limited; "
@@ -42,6 +42,10 @@ void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                            "together; IPv6: one /64 (default 200000)")
                         .argument("N")
                         .binding("echo.max-rate"));
+  options.addOption(Option("stamp", "",
+                           "tcp: answer each plain line with the time it came, "
+                           "\"[Tue Dec  1 10:00:00 2026] hello\" (serves tcp only)")
+                        .binding("echo.stamp"));
   options.addOption(
       Option("max-total-rate", "", "replies per second to all sources together (default 1000000)")
           .argument("N")
@@ -62,8 +66,10 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   const std::string bind = setting("echo.bind", "");
   transport::bindAddress(bind, port);  // a bad --bind is an error before anything else
 
+  options.stampLines = flag("echo.stamp");
   std::vector<transport::TransportKind> kinds;
-  for (const auto& name : splitList("--transport", setting("echo.transport", "udp,tcp"))) {
+  const std::string defaultKinds = options.stampLines ? "tcp" : "udp,tcp";
+  for (const auto& name : splitList("--transport", setting("echo.transport", defaultKinds))) {
     const auto kind = transport::parseTransportKind(name);
     if (!kind) {
       throw UsageError("--transport: unknown transport '" + name +
@@ -74,6 +80,11 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   const auto serves = [&kinds](transport::TransportKind kind) {
     return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
   };
+  if (options.stampLines && kinds != std::vector{transport::TransportKind::kTcp}) {
+    throw UsageError(
+        "--stamp is for tcp only: over udp a stamped reply would be larger than the request "
+        "(an amplifier for spoofed sources), and rudp carries no plain text");
+  }
   if (serves(transport::TransportKind::kUdp) && serves(transport::TransportKind::kRudp)) {
     throw UsageError(
         "udp and rudp both need the UDP port: serve rudp from a second echo on "
