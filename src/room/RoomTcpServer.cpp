@@ -6,9 +6,11 @@
 #include "wire/Clock.h"
 #include "wire/Codec.h"
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -45,27 +47,35 @@ RoomTcpServer::RoomTcpServer(const Poco::Net::SocketAddress& local, const RoomLi
       listener_(local),
       buffer_(64 * 1024),
       maxConnections_(limits.maxMembers + 64) {
-  events_.add(listener_.nativeHandle(), EPOLLIN, kListenerTag);
+  // accept4() below must find no one rather than wait for someone.
+  const int fd = listener_.nativeHandle();
+  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
+  events_.add(fd, EPOLLIN, kListenerTag);
 }
 
 RoomTcpServer::~RoomTcpServer() = default;
 
 void RoomTcpServer::acceptWaiting(std::int64_t nowNs) {
   for (std::size_t i = 0; i < kMaxAcceptsPerTurn; ++i) {
-    auto connection = listener_.accept(Poco::Timespan(0));
-    if (!connection) return;
+    // The socket itself, not a TcpTransport: a thousand of those would hold
+    // a 64 KiB read buffer each.
+    sockaddr_storage name{};
+    socklen_t length = sizeof name;
+    const int fd = ::accept4(listener_.nativeHandle(), reinterpret_cast<sockaddr*>(&name), &length,
+                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (fd < 0) return;  // none waiting (or out of descriptors: later)
     if (connections_.size() >= maxConnections_) {
       ++room_.counters().refused;  // more connections than could ever join
-      connection->close();
+      ::close(fd);
       continue;
     }
+    const Poco::Net::SocketAddress peer(reinterpret_cast<const sockaddr*>(&name), length);
     const MemberId id = nextId_++;
     Connection& c = connections_[id];
     c.id = id;
-    c.fd = connection->nativeHandle();
-    c.address = transport::formatAddress(connection->peerAddress());
-    c.addressKey = bench::SourceKey::rateLimited(connection->peerAddress());
-    c.owner = std::move(connection);
+    c.fd = fd;
+    c.address = transport::formatAddress(peer);
+    c.addressKey = bench::SourceKey::rateLimited(peer);
     c.framer = wire::StreamFramer(kMaxFramePayload);
     c.acceptedNs = nowNs;
     keepAlive(c.fd);
@@ -81,6 +91,7 @@ void RoomTcpServer::joinPigeon(Connection& c, std::string_view nick, std::int64_
     return;
   }
   c.joined = true;
+  relieve();  // a join is a line to everyone
 }
 
 void RoomTcpServer::joinPlain(Connection& c, std::int64_t nowNs) {
@@ -92,6 +103,7 @@ void RoomTcpServer::joinPlain(Connection& c, std::int64_t nowNs) {
     return;
   }
   c.joined = true;
+  relieve();
 }
 
 void RoomTcpServer::decide(Connection& c, std::int64_t nowNs) {
@@ -174,6 +186,10 @@ void RoomTcpServer::takeFrames(Connection& c, std::int64_t nowNs) {
 
 void RoomTcpServer::heard(Connection& c, std::string_view line, std::int64_t nowNs) {
   if (room_.hear(c.id, line, nowNs) == Room::Heard::kQuit) close(c, "");
+  relieve();
+}
+
+void RoomTcpServer::relieve() {
   if (++heardSinceFlush_ >= std::max<std::size_t>(1, room_.limits().queueLines / 2)) flushReady();
 }
 
@@ -236,7 +252,12 @@ void RoomTcpServer::flush(Connection& c) {
     }
     c.outPos += static_cast<std::size_t>(n);
     if (c.outPos == c.out.size()) {
-      c.out.clear();
+      // A burst (the join of many) may have grown it: give that back.
+      if (c.out.capacity() > 2 * kOutBufferBytes) {
+        wire::Bytes().swap(c.out);
+      } else {
+        c.out.clear();
+      }
       c.outPos = 0;
       fill(c);  // more waiting in the room's queue
     }
@@ -311,7 +332,7 @@ void RoomTcpServer::run(const std::atomic<bool>& stop) {
       Connection& c = it->second;
       if (c.joined) room_.leave(id, c.goneWhy);
       events_.remove(c.fd);
-      c.owner->close();
+      ::close(c.fd);
       connections_.erase(it);
     }
     publish(room_);
@@ -334,7 +355,7 @@ void RoomTcpServer::closeAll() {
       ::send(c.fd, c.out.data() + c.outPos, c.out.size() - c.outPos, MSG_DONTWAIT | MSG_NOSIGNAL);
     }
     events_.remove(c.fd);
-    c.owner->close();
+    ::close(c.fd);
   }
   connections_.clear();
   publish(room_);

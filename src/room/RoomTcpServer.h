@@ -25,7 +25,7 @@ class RoomTcpServer : public RoomServer {
   static constexpr std::int64_t kDecideNs = 300'000'000;         // silence: a plain client
   static constexpr std::int64_t kJoinTimeoutNs = 5'000'000'000;  // a pigeon must say hello
   static constexpr std::int64_t kFlushIntervalNs = 5'000'000;    // lines gathered, then sent
-  static constexpr std::size_t kOutBufferBytes = 16 * 1024;
+  static constexpr std::size_t kOutBufferBytes = 8 * 1024;
 
   RoomTcpServer(const Poco::Net::SocketAddress& local, const RoomLimits& limits, Room::Log log);
   ~RoomTcpServer() override;
@@ -36,8 +36,7 @@ class RoomTcpServer : public RoomServer {
  private:
   struct Connection {
     MemberId id = 0;
-    std::unique_ptr<transport::Transport> owner;  // holds the socket open
-    int fd = -1;
+    int fd = -1;  // owned: closed when the connection goes
     std::string address;
     std::string addressKey;
     enum class Kind { kUndecided, kPigeon, kPlain } kind = Kind::kUndecided;
@@ -67,6 +66,7 @@ class RoomTcpServer : public RoomServer {
   void close(Connection& c, std::string why);
   void heard(Connection& c, std::string_view line, std::int64_t nowNs);
   void flushReady();
+  void relieve();  // after what queues a line for everyone: flush at half a queue
   void sweep(std::int64_t nowNs);
   void closeAll();
 
