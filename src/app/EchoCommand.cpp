@@ -18,9 +18,10 @@ namespace pigeon::app {
 using Poco::Util::Option;
 
 EchoCommand::EchoCommand()
-    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp|rudp] [--bind ADDR] [--stamp]",
+    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp,rudp] [--bind ADDR] [--stamp]",
                  "Reflects pigeon probes for round-trip measurements: run it on one host and "
-                 "`pigeon bench --target HOST:PORT` on another. Each probe comes back the same "
+                 "`pigeon bench --target HOST:PORT` on another: udp, tcp and rudp are served on "
+                 "the one port. Each probe comes back the same "
                  "size, stamped with this host's receive time; each source is rate limited; "
                  "malformed datagrams are counted and dropped; plain text is echoed as is. "
                  "Runs until interrupted (Ctrl-C), then prints its counters.") {}
@@ -31,7 +32,8 @@ void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                         .binding("echo.listen"));
   options.addOption(Option("transport", "t",
                            "transports to serve on that port: udp, tcp, rudp "
-                           "(default udp,tcp; rudp needs a port of its own)")
+                           "(default all three, what `pigeon bench --target` asks for; udp "
+                           "and rudp share the UDP socket, told apart per datagram)")
                         .argument("LIST")
                         .binding("echo.transport"));
   options.addOption(Option("bind", "b", "local address (default: all, IPv6 and IPv4)")
@@ -68,7 +70,7 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
 
   options.stampLines = flag("echo.stamp");
   std::vector<transport::TransportKind> kinds;
-  const std::string defaultKinds = options.stampLines ? "tcp" : "udp,tcp";
+  const std::string defaultKinds = options.stampLines ? "tcp" : "udp,tcp,rudp";
   for (const auto& name : splitList("--transport", setting("echo.transport", defaultKinds))) {
     const auto kind = transport::parseTransportKind(name);
     if (!kind) {
@@ -77,18 +79,10 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
     }
     if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) kinds.push_back(*kind);
   }
-  const auto serves = [&kinds](transport::TransportKind kind) {
-    return std::find(kinds.begin(), kinds.end(), kind) != kinds.end();
-  };
   if (options.stampLines && kinds != std::vector{transport::TransportKind::kTcp}) {
     throw UsageError(
         "--stamp is for tcp only: over udp a stamped reply would be larger than the request "
         "(an amplifier for spoofed sources), and rudp carries no plain text");
-  }
-  if (serves(transport::TransportKind::kUdp) && serves(transport::TransportKind::kRudp)) {
-    throw UsageError(
-        "udp and rudp both need the UDP port: serve rudp from a second echo on "
-        "another port (pigeon echo -t rudp --listen PORT)");
   }
   raiseFileLimit();  // a TCP echo serves a thousand connections at once
   // Before the "serving" lines: a Ctrl-C right after them must still end

@@ -7,6 +7,7 @@
 #include "transport/SocketStats.h"
 #include "transport/TransportFactory.h"
 #include "transport/UdpTransport.h"
+#include "transport/rudp/RudpCodec.h"
 #include "wire/Clock.h"
 #include "wire/Crc32.h"
 #include "wire/StreamFramer.h"
@@ -19,6 +20,7 @@
 #include <cerrno>
 #include <iostream>
 #include <list>
+#include <stdexcept>
 #include <unordered_map>
 #include <vector>
 
@@ -28,6 +30,17 @@ using wire::MessageType;
 
 namespace {
 const Poco::Timespan kPoll(0, 20'000);
+
+// The rudp echo's per-connection limits (EchoOptions).
+transport::rudp::RudpOptions rudpOptions(const EchoOptions& options) {
+  transport::rudp::RudpOptions o;
+  o.maxConnections = options.maxRudpConnections;
+  o.sendWindowMessages = EchoReflector::kRudpWindowMessages;
+  o.receiveWindowMessages = EchoReflector::kRudpWindowMessages;
+  o.sendTimeoutMs = options.stalledTimeoutNs / 1'000'000;  // replies never acknowledged
+  o.closeTimeoutMs = 200;  // the echo stops within a second, whatever its clients do
+  return o;
+}
 
 // A bucket allows a tenth of a second's worth, and never less than 64, at once.
 TokenBucket bucketFor(double ratePerS, std::int64_t nowNs) {
@@ -51,9 +64,23 @@ EchoReflector::EchoReflector(transport::TransportKind kind, const Poco::Net::Soc
       tcpListener_ = listener.get();
       tcp_ = std::move(listener);
     } else {
-      tcp_ = transport::listenOn(kind, local);
+      auto listener = std::make_unique<transport::rudp::RudpAcceptor>(local, rudpOptions(options));
+      rudpListener_ = listener.get();
+      tcp_ = std::move(listener);
     }
   }
+}
+
+EchoReflector::EchoReflector(EchoReflector& udp, EchoOptions options)
+    : options_(options),
+      peers_(options.maxSources),
+      limits_(options.maxSources),
+      total_(bucketFor(options.maxRateTotal, wire::steadyNowNs())) {
+  if (!udp.udp_) throw std::invalid_argument("echo: rudp can share only a udp reflector's socket");
+  auto listener = std::make_unique<transport::rudp::RudpAcceptor>(*udp.udp_, rudpOptions(options));
+  rudpListener_ = listener.get();
+  udp.rudpOnUdp_ = rudpListener_;
+  tcp_ = std::move(listener);
 }
 
 EchoReflector::~EchoReflector() = default;
@@ -89,7 +116,7 @@ void EchoReflector::run(const std::atomic<bool>& stop) {
   } else if (tcpListener_ != nullptr) {
     serveTcpEvents(stop);
   } else {
-    serveTcp(stop);
+    serveRudp(stop);
   }
 }
 
@@ -163,6 +190,10 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
     }
     const std::int64_t now = wire::steadyNowNs();
     const auto datagram = wire::ByteSpan(buffer).first(static_cast<std::size_t>(n));
+    if (rudpOnUdp_ != nullptr && transport::rudp::isRudpDatagram(datagram)) {
+      rudpOnUdp_->input(datagram, transport::SourceAddress(from), now);  // rudp's, on our port
+      continue;
+    }
     std::optional<wire::Bytes> reply;
     {
       std::lock_guard lock(mutex_);
@@ -214,6 +245,8 @@ void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
 void EchoReflector::serveConnection(transport::Transport& connection,
                                     const std::atomic<bool>& stop) {
   Peer peer;
+  const Poco::Net::SocketAddress from = connection.peerAddress();
+  std::int64_t lastMessageNs = wire::steadyNowNs();
   try {
     while (!stop) {
       const auto in = connection.receive(kPoll);
@@ -223,7 +256,22 @@ void EchoReflector::serveConnection(transport::Transport& connection,
         if (in.kind == transport::Incoming::Kind::kMalformed) count(&EchoCounters::malformed);
         break;
       }
-      if (in.kind == transport::Incoming::Kind::kTimeout) continue;
+      if (in.kind == transport::Incoming::Kind::kTimeout) {
+        // Keepalives hold a connection open, not a slot: no probe, no connection.
+        if (now - lastMessageNs > options_.idleTimeoutNs) {
+          count(&EchoCounters::closedIdle);
+          break;
+        }
+        continue;
+      }
+      lastMessageNs = now;
+      {
+        std::lock_guard lock(mutex_);
+        if (!takeBudget(from, now)) {
+          ++counters_.rateLimited;
+          continue;
+        }
+      }
       if (in.kind == transport::Incoming::Kind::kPlain) {
         connection.sendPlain(in.payload);
         count(&EchoCounters::reflected);
@@ -244,25 +292,36 @@ void EchoReflector::serveConnection(transport::Transport& connection,
   connection.close();
 }
 
-void EchoReflector::serveTcp(const std::atomic<bool>& stop) {
+void EchoReflector::serveRudp(const std::atomic<bool>& stop) {
   std::list<Poco::Thread> workers;
+  std::uint64_t refusedSeen = 0;
+  std::int64_t lastRefusalLogNs = 0;
   while (!stop) {
     // Join the workers whose connection ended, so a long-lived server does
     // not pile them up.
     workers.remove_if([](Poco::Thread& worker) { return worker.tryJoin(0); });
+    // A full table refuses the newest client's cookie (it gets no Accept).
+    const std::uint64_t refused = rudpListener_->counters().refusedFull;
+    if (refused > refusedSeen) {
+      {
+        std::lock_guard lock(mutex_);
+        counters_.refused += refused - refusedSeen;
+      }
+      refusedSeen = refused;
+      const std::int64_t now = wire::steadyNowNs();
+      if (now - lastRefusalLogNs > 1'000'000'000) {  // at most once a second
+        lastRefusalLogNs = now;
+        std::cerr << "* echo: refusing rudp clients: serving the most connections allowed ("
+                  << options_.maxRudpConnections << ")" << std::endl;
+      }
+    }
     auto connection = tcp_->accept(kPoll);
     if (!connection) continue;
-    if (activeConnections_ >= options_.maxConnections) {
-      connection->close();
-      continue;
-    }
     count(&EchoCounters::peers);
-    ++activeConnections_;
     workers.emplace_back("echo-connection");
     workers.back().startFunc(
         [this, &stop, c = std::shared_ptr<transport::Transport>(std::move(connection))] {
           serveConnection(*c, stop);
-          --activeConnections_;
         });
   }
   for (auto& worker : workers) worker.join();

@@ -5,6 +5,7 @@
 #include "metrics/SequenceTracker.h"
 #include "transport/Listener.h"
 #include "transport/TcpListener.h"
+#include "transport/rudp/RudpAcceptor.h"
 
 #include "wire/Codec.h"
 
@@ -46,6 +47,11 @@ struct EchoOptions {
   // tutorial's server does ("[Tue Dec  1 10:00:00 2026] hello"). Not for
   // UDP, where the reply would be larger than the request.
   bool stampLines = false;
+  // rudp: connections served at once on the one socket, each on a thread of
+  // its own (full: the newest gets no Accept); each holds at most
+  // kRudpWindowMessages messages each way. A connection that sends no
+  // probe for idleTimeoutNs is closed, keepalives or not.
+  std::size_t maxRudpConnections = 128;
 };
 
 // The reflector behind `pigeon echo` and behind a local pingpong run. Each
@@ -67,6 +73,11 @@ class EchoReflector {
   // Binds to `local` (port 0: the kernel picks). Throws TransportError.
   EchoReflector(transport::TransportKind kind, const Poco::Net::SocketAddress& local,
                 EchoOptions options = {});
+  // An rudp reflector on the UDP socket of `udp`, a UDP reflector, which from
+  // then on hands it every rudp datagram it reads (transport::rudp::
+  // isRudpDatagram) and serves the rest itself: both on one port. `udp`
+  // must not run longer than this one lives.
+  EchoReflector(EchoReflector& udp, EchoOptions options = {});
   ~EchoReflector();
 
   // Serves until `stop` becomes true. A UDP reflector serves every source
@@ -80,6 +91,8 @@ class EchoReflector {
 
   // How long a plain reply is remembered to recognise it coming back.
   static constexpr std::int64_t kLoopWindowNs = 1'000'000'000;
+  // An rudp connection's send and receive windows, in messages.
+  static constexpr std::uint32_t kRudpWindowMessages = 128;
 
  private:
   // A plain reply sent to a source, by checksum, to know it if it returns.
@@ -98,7 +111,7 @@ class EchoReflector {
   bool takeBudget(const Poco::Net::SocketAddress& from, std::int64_t nowNs);  // mutex_ held
 
   void serveUdp(const std::atomic<bool>& stop);
-  void serveTcp(const std::atomic<bool>& stop);        // thread per connection (rudp)
+  void serveRudp(const std::atomic<bool>& stop);       // thread per connection
   void serveTcpEvents(const std::atomic<bool>& stop);  // one poll set (tcp)
   void serveConnection(transport::Transport& connection, const std::atomic<bool>& stop);
   struct Reply {
@@ -122,6 +135,8 @@ class EchoReflector {
   std::optional<Poco::Net::DatagramSocket> udp_;
   std::unique_ptr<transport::Listener> tcp_;       // tcp or rudp
   transport::TcpListener* tcpListener_ = nullptr;  // tcp_ when it is tcp: its socket is polled
+  transport::rudp::RudpAcceptor* rudpListener_ = nullptr;  // tcp_ when it is rudp
+  transport::rudp::RudpAcceptor* rudpOnUdp_ = nullptr;     // udp_'s rudp datagrams go there
   mutable std::mutex mutex_;
   EchoCounters counters_;
   std::atomic<std::size_t> activeConnections_{0};

@@ -11,11 +11,16 @@ EchoServer::EchoServer(const std::vector<transport::TransportKind>& kinds, const
                        std::uint16_t port, const EchoOptions& options,
                        const OnListening& onListening)
     : kinds_(kinds) {
-  const auto serves = [this](transport::TransportKind kind) {
+  const auto served = [this](transport::TransportKind kind) {
     return std::find(kinds_.begin(), kinds_.end(), kind) != kinds_.end();
   };
-  if (serves(transport::TransportKind::kUdp) && serves(transport::TransportKind::kRudp)) {
-    throw std::invalid_argument("udp and rudp both need the UDP port");
+  // rudp beside udp rides on the udp reflector's socket: the udp one first.
+  const bool rudpOnUdp =
+      served(transport::TransportKind::kUdp) && served(transport::TransportKind::kRudp);
+  if (rudpOnUdp) {
+    const auto udp = std::find(kinds_.begin(), kinds_.end(), transport::TransportKind::kUdp);
+    const auto rudp = std::find(kinds_.begin(), kinds_.end(), transport::TransportKind::kRudp);
+    if (rudp < udp) std::iter_swap(udp, rudp);
   }
   Poco::Net::SocketAddress local;
   for (const transport::TransportKind kind : kinds_) {
@@ -24,6 +29,10 @@ EchoServer::EchoServer(const std::vector<transport::TransportKind>& kinds, const
         local = at;
         return std::make_unique<EchoReflector>(kind, at, options);
       }));
+    } else if (kind == transport::TransportKind::kRudp && rudpOnUdp) {
+      const auto udp = std::find(kinds_.begin(), kinds_.end(), transport::TransportKind::kUdp);
+      EchoReflector& udpReflector = *reflectors_[static_cast<std::size_t>(udp - kinds_.begin())];
+      reflectors_.push_back(std::make_unique<EchoReflector>(udpReflector, options));
     } else {
       reflectors_.push_back(std::make_unique<EchoReflector>(kind, local, options));
     }

@@ -27,8 +27,9 @@ class EchoServer {
 
   // Opens a reflector for each of `kinds` (distinct, in that order) at
   // transport::listenWithFallback(bind, port); with port 0 the kernel picks
-  // it for the first and the others share it. udp and rudp cannot share a
-  // port. Throws what a reflector throws (TransportError, a port in use).
+  // it for the first and the others share it. udp and rudp share the one
+  // UDP socket: the udp reflector reads it and hands rudp's datagrams to
+  // the rudp one. Throws what a reflector throws (TransportError, a port in use).
   EchoServer(const std::vector<transport::TransportKind>& kinds, const std::string& bind,
              std::uint16_t port, const EchoOptions& options, const OnListening& onListening = {});
   ~EchoServer();  // stop()
@@ -40,7 +41,8 @@ class EchoServer {
   // Ends the serving and joins the threads; safe to call twice, or unstarted.
   void stop();
 
-  // The kinds served, in the order given, and where each listens.
+  // The kinds served, in the order given (but udp before rudp, whose socket
+  // it reads), and where each listens.
   const std::vector<transport::TransportKind>& kinds() const { return kinds_; }
   Poco::Net::SocketAddress localAddress(transport::TransportKind kind) const;
   // Throws std::out_of_range for a kind not served.

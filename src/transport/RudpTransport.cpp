@@ -1,6 +1,3 @@
-// RudpTransport, the application's side: set-up, send, receive, flush,
-// close. The I/O thread's side is in rudp/RudpTransportIo.cpp.
-
 #include "transport/RudpTransport.h"
 
 #include "transport/Endpoint.h"
@@ -15,8 +12,7 @@
 namespace pigeon::transport {
 
 using Code = TransportError::Code;
-using rudp::RudpConnection;
-using rudp::RudpConnector;
+using rudp::RudpIoThread;
 using State = rudp::RudpConnection::State;
 using Clock = std::chrono::steady_clock;
 
@@ -36,35 +32,6 @@ std::string millis(std::int64_t ms) { return std::to_string(ms) + " ms"; }
 
 }  // namespace
 
-RudpTransport::RudpTransport(Poco::Net::DatagramSocket socket, const Options& options)
-    : options_(options),
-      socket_(std::move(socket)),
-      local_(socket_.address()),
-      received_(kReceiveSlots, wire::kMaxDatagramSize + 1) {
-  if (options.socketBufferBytes > 0) {
-    try {
-      socket_.setReceiveBufferSize(options.socketBufferBytes);
-      socket_.setSendBufferSize(options.socketBufferBytes);
-    } catch (const Poco::Exception&) {
-      // the kernel's default sizes still work, with more drops at bursts
-    }
-  }
-}
-
-std::unique_ptr<RudpTransport> RudpTransport::listen(const Poco::Net::SocketAddress& local,
-                                                     const Options& options) {
-  Poco::Net::DatagramSocket socket(local.family());
-  bindDatagramSocket(socket, local);
-  auto t = std::unique_ptr<RudpTransport>(new RudpTransport(std::move(socket), options));
-  RudpTransport* raw = t.get();
-  t->listener_.emplace(
-      options, rudp::CookieMinter::randomSecret(),
-      [raw](wire::ByteSpan d, const Poco::Net::SocketAddress& to) { raw->transmit(d, to); },
-      randomU64);
-  t->start();
-  return t;
-}
-
 std::unique_ptr<RudpTransport> RudpTransport::connect(
     const Poco::Net::SocketAddress& peer, Poco::Timespan timeout, const Options& options,
     const std::optional<Poco::Net::SocketAddress>& local) {
@@ -75,29 +42,42 @@ std::unique_ptr<RudpTransport> RudpTransport::connect(
   } catch (const Poco::Exception& e) {
     throw translateSocketError(e, "rudp to " + formatAddress(peer));
   }
-  auto t = std::unique_ptr<RudpTransport>(new RudpTransport(std::move(socket), options));
-  RudpTransport* raw = t.get();
-  t->peer_ = peer;
-  const auto connectionId = static_cast<std::uint32_t>(randomU64() | 1);
-  t->connector_ = std::make_unique<RudpConnector>(
-      options, connectionId, randomU64(), [raw](wire::ByteSpan d) { raw->transmit(d, {}); });
   const std::int64_t nowNs = wire::steadyNowNs();
-  t->connector_->start(nowNs, nowNs + timeout.totalMicroseconds() * 1000);
-  t->start();
-
-  std::unique_lock lock(t->mutex_);
+  const std::int64_t deadlineNs = nowNs + timeout.totalMicroseconds() * 1000;
+  auto io = std::make_shared<RudpIoThread>(
+      std::move(socket), options, [&](rudp::RudpEndpoint::Transmit transmit) {
+        const auto connectionId = static_cast<std::uint32_t>(randomU64() | 1);
+        return std::make_unique<rudp::RudpEndpoint>(options, SourceAddress(peer), connectionId,
+                                                    randomU64(), std::move(transmit), nowNs,
+                                                    deadlineNs);
+      });
+  io->start();
   // The connector fails itself at the deadline; the margin is a backstop.
-  t->changed_.wait_until(lock, deadlineAfter(timeout + Poco::Timespan(1, 0)), [&] {
-    return t->connected_.load() || t->broken_ ||
-           t->connector_->state() == RudpConnector::State::kFailed;
-  });
-  if (t->connected_) return t;
-  if (t->broken_) throw *t->broken_;
-  throw TransportError(Code::kTimedOut, "rudp: " + t->connector_->failure() + " from " +
-                                            formatAddress(peer) + " within " +
-                                            millis(timeout.totalMilliseconds()) +
+  if (auto accepted = io->accept(deadlineAfter(timeout + Poco::Timespan(1, 0)))) {
+    return std::make_unique<RudpTransport>(io, std::move(*accepted), options, true);
+  }
+  std::string failure = "no answer to connect";
+  {
+    std::lock_guard lock(io->mutex());
+    if (auto error = io->connectFailure()) throw *error;
+    if (const auto* connector = io->endpoint().connector(); !connector->failure().empty()) {
+      failure = connector->failure();
+    }
+  }
+  throw TransportError(Code::kTimedOut, "rudp: " + failure + " from " + formatAddress(peer) +
+                                            " within " + millis(timeout.totalMilliseconds()) +
                                             "; is a pigeon rudp listener there?");
 }
+
+RudpTransport::RudpTransport(std::shared_ptr<RudpIoThread> io, RudpIoThread::Accepted accepted,
+                             const Options& options, bool ownsIo)
+    : options_(options),
+      io_(std::move(io)),
+      handle_(accepted.handle),
+      waiters_(std::move(accepted.waiters)),
+      peer_(accepted.peer),
+      params_(accepted.params),
+      ownsIo_(ownsIo) {}
 
 RudpTransport::~RudpTransport() {
   try {
@@ -105,19 +85,23 @@ RudpTransport::~RudpTransport() {
   } catch (...) {
     // a destructor reports nothing
   }
-  stop();
 }
 
 void RudpTransport::setAckedHandler(AckedHandler handler) {
-  std::lock_guard lock(handlerMutex_);
-  onAcked_ = std::move(handler);
+  std::lock_guard lock(waiters_->handlerMutex);
+  waiters_->handler = std::move(handler);
+}
+
+rudp::RudpConnection* RudpTransport::connectionLocked() const {
+  return closed_ ? nullptr : io_->endpoint().connection(handle_);
 }
 
 void RudpTransport::throwIfBrokenLocked() const {
-  if (broken_) throw *broken_;
-  if (connection_ && connection_->state() == State::kFailed) {
-    throw TransportError(Code::kTimedOut, "rudp: peer " + formatAddress(*peer_) +
-                                              " went silent: " + connection_->failure());
+  if (waiters_->broken) throw *waiters_->broken;
+  const rudp::RudpConnection* c = connectionLocked();
+  if (c && c->state() == State::kFailed) {
+    throw TransportError(Code::kTimedOut,
+                         "rudp: peer " + formatAddress(peer_) + " went silent: " + c->failure());
   }
 }
 
@@ -128,50 +112,31 @@ void RudpTransport::sendMessage(const wire::Header& header, wire::ByteSpan paylo
                                                     " bytes, at most " +
                                                     std::to_string(maxPayload()) + ")");
   }
-  std::unique_lock lock(mutex_);
-  if (closed_) throw TransportError(Code::kOther, "rudp: transport closed");
-  if (!connection_) throw TransportError(Code::kOther, "rudp: no peer connected yet");
+  RudpIoThread::Lock lock(io_->mutex());
   const auto deadline = deadlineAfter(Poco::Timespan(options_.sendTimeoutMs * 1000));
   auto blocked = [&] {
-    return !closed_ && !broken_ && connection_->state() == State::kOpen && !connection_->canSend();
+    const rudp::RudpConnection* c = connectionLocked();
+    return c && !waiters_->broken && c->state() == State::kOpen && !c->canSend();
   };
-  if (!writable_.wait_until(lock, deadline, [&] { return !blocked(); })) {
+  if (!waiters_->writable.wait_until(lock, deadline, [&] { return !blocked(); })) {
     throw TransportError(Code::kTimedOut, "rudp: send window stayed full for " +
                                               millis(options_.sendTimeoutMs) + "; peer " +
-                                              formatAddress(*peer_) + " is not acknowledging");
+                                              formatAddress(peer_) + " is not acknowledging");
   }
-  if (closed_) throw TransportError(Code::kOther, "rudp: transport closed");
+  rudp::RudpConnection* c = connectionLocked();
+  if (!c) throw TransportError(Code::kOther, "rudp: transport closed");
   throwIfBrokenLocked();
-  if (connection_->state() != State::kOpen) {
+  if (c->state() != State::kOpen) {
     throw TransportError(Code::kPeerClosed,
-                         "rudp: peer " + formatAddress(*peer_) + " closed the connection");
+                         "rudp: peer " + formatAddress(peer_) + " closed the connection");
   }
-  deferring_ = true;
   const std::int64_t nowNs = wire::steadyNowNs();
-  connection_->send(header, payload, nowNs);
-  deferring_ = false;
+  c->send(header, payload, nowNs);
   // A send starts only the new message's timer, at now + RTO (the earliest
   // any timer it touches can be): wake the I/O thread only if that is sooner.
-  if (nowNs + connection_->sender().rtt().rtoNs() < plannedWakeNs_) wakeup_.notify();
-  const std::optional<Poco::Net::SocketAddress> to = peer_;
-  lock.unlock();
+  io_->wakeIfSooner(nowNs + c->sender().rtt().rtoNs());
   // On loopback a send runs the peer's receive path too: not under the lock.
-  bool refused = false;
-  {
-    std::lock_guard guard(socketMutex_);
-    for (std::size_t i = 0; i < outboxUsed_; ++i) {
-      try {
-        socket_.sendTo(outbox_[i].data(), static_cast<int>(outbox_[i].size()), *to);
-      } catch (const Poco::Exception& e) {
-        refused = refused || translateSocketError(e, "rudp").code() == Code::kConnectionRefused;
-      }
-    }
-  }
-  outboxUsed_ = 0;
-  if (refused) {
-    std::lock_guard relock(mutex_);
-    peerUnreachable();
-  }
+  io_->sendQueuedAndUnlock(lock);
 }
 
 void RudpTransport::sendPlain(wire::ByteSpan) {
@@ -180,91 +145,95 @@ void RudpTransport::sendPlain(wire::ByteSpan) {
 
 Incoming RudpTransport::receive(Poco::Timespan timeout) {
   const auto deadline = deadlineAfter(timeout);
-  std::unique_lock lock(mutex_);
+  RudpIoThread::Lock lock(io_->mutex());
   while (true) {
-    if (connection_ && connection_->hasMessage()) {
-      std::optional<rudp::RudpMessage> m = connection_->takeMessage(wire::steadyNowNs());
-      wakeIfSoonerLocked();
-      Incoming in;
+    Incoming in;
+    rudp::RudpConnection* c = connectionLocked();
+    if (!c) {
+      in.kind = Incoming::Kind::kClosed;
+      return in;
+    }
+    if (c->hasMessage()) {
+      std::optional<rudp::RudpMessage> m = c->takeMessage(wire::steadyNowNs());
+      io_->wakeIfSooner(c->nextTimeoutNs());
       in.kind = Incoming::Kind::kMessage;
       in.header = m->header;
       in.payload = std::move(m->payload);
-      in.from = *peer_;
+      in.from = peer_;
       in.arrivalNs = m->deliveredNs;
+      io_->sendQueuedAndUnlock(lock);  // the ack that reopens a window, if any
       return in;
     }
     throwIfBrokenLocked();
-    Incoming in;
-    if (closed_ || (connection_ && connection_->state() != State::kOpen &&
-                    connection_->state() != State::kClosing)) {
+    if (c->state() != State::kOpen && c->state() != State::kClosing) {
       in.kind = Incoming::Kind::kClosed;
       return in;
     }
     if (Clock::now() >= deadline) return in;  // kTimeout
-    readable_.wait_until(lock, deadline);
+    waiters_->readable.wait_until(lock, deadline);
   }
 }
 
 bool RudpTransport::flush(Poco::Timespan timeout) {
-  std::unique_lock lock(mutex_);
-  const bool done = writable_.wait_until(lock, deadlineAfter(timeout), [&] {
-    return !connection_ || connection_->allAcked() || broken_ ||
-           connection_->state() == State::kFailed;
-  });
+  RudpIoThread::Lock lock(io_->mutex());
+  const auto settled = [&] {
+    const rudp::RudpConnection* c = connectionLocked();
+    return !c || c->allAcked() || waiters_->broken || c->state() == State::kFailed;
+  };
+  const bool done = waiters_->writable.wait_until(lock, deadlineAfter(timeout), settled);
   throwIfBrokenLocked();
-  return done && (!connection_ || connection_->allAcked());
+  const rudp::RudpConnection* c = connectionLocked();
+  return done && (!c || c->allAcked());
 }
 
 void RudpTransport::close(Poco::Timespan timeout) {
   {
-    std::unique_lock lock(mutex_);
-    if (closed_) return;
-    closed_ = true;
-    if (connection_) {
-      connection_->close(wire::steadyNowNs());
-      wakeIfSoonerLocked();
-      changed_.wait_until(lock, deadlineAfter(timeout), [&] {
-        const State s = connection_->state();
-        return broken_ || s == State::kClosed || s == State::kFailed;
+    RudpIoThread::Lock lock(io_->mutex());
+    if (closed_ || closing_) return;
+    closing_ = true;
+    if (rudp::RudpConnection* c = connectionLocked()) {
+      c->close(wire::steadyNowNs());
+      io_->wakeIfSooner(c->nextTimeoutNs());
+      io_->sendQueuedAndUnlock(lock);  // the Close, now
+      lock.lock();
+      waiters_->readable.wait_until(lock, deadlineAfter(timeout), [&] {
+        const State s = c->state();
+        return waiters_->broken || s == State::kClosed || s == State::kFailed;
       });
     }
-    notifyAllLocked();
+    final_ = countersLocked();
+    closed_ = true;
+    io_->detach(handle_);
+    RudpIoThread::notifyAll(*waiters_);
   }
-  stop();
+  // What was acknowledged before the close is handed over before it returns.
+  RudpIoThread::dispatchAcked(*waiters_, io_->mutex());
+  {
+    std::lock_guard lock(waiters_->handlerMutex);
+    waiters_->handler = nullptr;
+  }
+  if (ownsIo_) io_->stop();
 }
 
 void RudpTransport::close() { close(Poco::Timespan(options_.closeTimeoutMs * 1000)); }
 
-bool RudpTransport::waitForPeer(Poco::Timespan timeout) {
-  std::unique_lock lock(mutex_);
-  return changed_.wait_until(lock, deadlineAfter(timeout), [&] { return connected_.load(); });
-}
-
 rudp::RudpCounters RudpTransport::counters() const {
-  std::lock_guard lock(mutex_);
-  rudp::RudpCounters c = connection_ ? connection_->counters() : rudp::RudpCounters{};
-  c.datagramsReceived += handshake_.datagramsReceived;
-  c.corruptDropped += handshake_.corruptDropped;
-  c.malformedDropped += handshake_.malformedDropped;
-  c.strangersDropped += handshake_.strangersDropped;
-  if (connector_) c.datagramsSent += connector_->datagramsSent();
-  if (listener_) c.datagramsSent += listener_->counters().challengesSent;
-  return c;
+  std::lock_guard lock(io_->mutex());
+  return final_ ? *final_ : countersLocked();
 }
 
-rudp::ArqScheme RudpTransport::arq() const {
-  std::lock_guard lock(mutex_);
-  return connection_ ? connection_->params().arq : options_.arq;
-}
-
-rudp::DeliveryMode RudpTransport::delivery() const {
-  std::lock_guard lock(mutex_);
-  return connection_ ? connection_->params().delivery : options_.delivery;
-}
-
-Poco::Net::SocketAddress RudpTransport::peerAddress() const {
-  std::lock_guard lock(mutex_);
-  return peer_.value_or(Poco::Net::SocketAddress());
+rudp::RudpCounters RudpTransport::countersLocked() const {
+  const rudp::RudpConnection* c = connectionLocked();
+  rudp::RudpCounters counters = c ? c->counters() : rudp::RudpCounters{};
+  if (ownsIo_) {  // the socket is this connection's alone: its handshake counts too
+    const rudp::RudpEndpoint::Counters h = io_->endpoint().counters();
+    counters.datagramsSent += h.datagramsSent;
+    counters.datagramsReceived += h.datagramsReceived;
+    counters.corruptDropped += h.corruptDropped;
+    counters.malformedDropped += h.malformedDropped;
+    counters.strangersDropped += h.strangersDropped;
+  }
+  return counters;
 }
 
 }  // namespace pigeon::transport

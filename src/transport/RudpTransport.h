@@ -1,51 +1,34 @@
 #pragma once
 
-#include "transport/DatagramBatch.h"
-#include "transport/SourceAddress.h"
 #include "transport/Transport.h"
 #include "transport/TransportError.h"
-#include "transport/rudp/HandshakeResponder.h"
-#include "transport/rudp/RudpConnection.h"
-#include "transport/rudp/RudpConnector.h"
-#include "transport/rudp/WakeupPipe.h"
+#include "transport/rudp/RudpIoThread.h"
+#include "transport/rudp/RudpOptions.h"
 
-#include <Poco/Net/DatagramSocket.h>
-#include <Poco/Thread.h>
+#include <Poco/Net/SocketAddress.h>
+#include <Poco/Timespan.h>
 
-#include <sys/socket.h>
-
-#include <atomic>
-#include <condition_variable>
-#include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
-#include <thread>
-#include <vector>
 
 namespace pigeon::transport {
 
 // pigeon messages over rudp, the reliable protocol pigeon builds on UDP
-// (docs/rudp.md): one connection to one peer over a Poco DatagramSocket.
+// (docs/rudp.md): one connection to one peer, the blocking face of it.
 // Messages arrive exactly once, ordered or not as the options say, with the
 // header fields the sender gave (type, stream id, sequence, send time).
 //
-// Threading: the transport owns an I/O thread that reads the socket and
-// runs the protocol's timers; the protocol state sits behind one mutex.
-// sendMessage() encodes under it and sends on the caller's thread once it
-// is released; receive() waits for what the I/O thread delivered. As Transport says, one thread may
-// send while another receives; flush(), close(), counters() and the queries are safe from any
-// thread. The acked handler runs on the I/O thread with no lock held: keep it short and do not call
-// close() from it.
+// A client's transport has its socket and I/O thread to itself (connect());
+// a listener's connections share one socket and thread (rudp::RudpAcceptor
+// hands them out). Either way the protocol runs on the I/O thread
+// (rudp::RudpIoThread); this class waits for what it delivers and sends on
+// the caller's thread. As Transport says, one thread may send while another
+// receives; flush(), close(), counters() and the queries are safe from any
+// thread. The acked handler runs on the I/O thread with no lock held: keep
+// it short and do not call close() from it.
 class RudpTransport : public Transport {
  public:
   using Options = rudp::RudpOptions;
-
-  // Bound to `local` (port 0: the kernel picks) and answering handshakes at
-  // once; the first client whose cookie checks out becomes the one peer.
-  // Throws TransportError.
-  static std::unique_ptr<RudpTransport> listen(const Poco::Net::SocketAddress& local,
-                                               const Options& options = {});
 
   // Handshakes with `peer` within `timeout`. Throws TransportError:
   // kConnectionRefused (nothing listens there), kTimedOut (no answer).
@@ -53,19 +36,20 @@ class RudpTransport : public Transport {
       const Poco::Net::SocketAddress& peer, Poco::Timespan timeout, const Options& options = {},
       const std::optional<Poco::Net::SocketAddress>& local = std::nullopt);
 
-  // Stops at once: sends Close (unconfirmed) and joins the I/O thread.
+  // One established connection of `io` (RudpAcceptor, connect()). `ownsIo`:
+  // no one else uses the socket, so close() stops its thread.
+  RudpTransport(std::shared_ptr<rudp::RudpIoThread> io, rudp::RudpIoThread::Accepted accepted,
+                const Options& options, bool ownsIo);
+  // Stops at once: sends Close (unconfirmed) and lets the connection go.
   ~RudpTransport() override;
   RudpTransport(const RudpTransport&) = delete;
   RudpTransport& operator=(const RudpTransport&) = delete;
 
-  // Listener: waits until a peer has connected; false on timeout.
-  bool waitForPeer(Poco::Timespan timeout);
-
   // Blocks while the window is full, up to options.sendTimeoutMs. Throws
   // TransportError: kMessageTooLong, kTimedOut (window stayed full, or the
   // peer fell silent), kPeerClosed (the peer closed or its port is gone),
-  // kOther (no peer yet, or closed here). A header.sendTimeNs of 0 is
-  // replaced by the time of the first transmission.
+  // kOther (closed here). A header.sendTimeNs of 0 is replaced by the time
+  // of the first transmission.
   void sendMessage(const wire::Header& header, wire::ByteSpan payload) override;
 
   // rudp carries pigeon messages only: throws TransportError(kProtocol).
@@ -82,7 +66,8 @@ class RudpTransport : public Transport {
   bool flush(Poco::Timespan timeout) override;
 
   // Closes: the peer confirms once it has every message sent; waits for
-  // that up to `timeout` (0: does not wait), then stops. Idempotent.
+  // that up to `timeout` (0: does not wait), then lets the connection go.
+  // Idempotent.
   void close(Poco::Timespan timeout);
   void close() override;  // close(options.closeTimeoutMs)
 
@@ -90,75 +75,32 @@ class RudpTransport : public Transport {
   rudp::RudpCounters counters() const;
   std::optional<rudp::RudpCounters> reliabilityCounters() const override { return counters(); }
   // The modes in use (after the handshake, the ones both ends agreed on).
-  rudp::ArqScheme arq() const;
-  rudp::DeliveryMode delivery() const;
+  rudp::ArqScheme arq() const { return params_.arq; }
+  rudp::DeliveryMode delivery() const { return params_.delivery; }
 
-  bool hasPeer() const override { return connected_.load(); }
-  Poco::Net::SocketAddress peerAddress() const override;
-  Poco::Net::SocketAddress localAddress() const override { return local_; }
-  PeerKind peerKind() const override {
-    return connected_.load() ? PeerKind::kPigeon : PeerKind::kUnknown;
-  }
+  bool hasPeer() const override { return true; }
+  Poco::Net::SocketAddress peerAddress() const override { return peer_; }
+  Poco::Net::SocketAddress localAddress() const override { return io_->localAddress(); }
+  PeerKind peerKind() const override { return PeerKind::kPigeon; }
   std::size_t maxPayload() const override { return rudp::kMaxUserPayload; }
   TransportKind kind() const override { return TransportKind::kRudp; }
 
  private:
-  RudpTransport(Poco::Net::DatagramSocket socket, const Options& options);
-
-  void start();
-  void ioLoop();
-  void readDatagrams();
-  void handleDatagram(wire::ByteSpan datagram, const Poco::Net::SocketAddress& from,
-                      std::int64_t nowNs);
-  void adopt(const rudp::ConnectionParams& params, const Poco::Net::SocketAddress& peer,
-             std::int64_t nowNs);
-  void transmit(wire::ByteSpan datagram, const std::optional<Poco::Net::SocketAddress>& to);
-  void peerUnreachable();
-  std::int64_t nextTimeoutLocked() const;
-  void wakeIfSoonerLocked();
-  void notifyLocked();
-  void notifyAllLocked();
+  // io mutex held: the connection, nullptr once closed here.
+  rudp::RudpConnection* connectionLocked() const;
   void throwIfBrokenLocked() const;
-  void stop();
-  void dispatchAcked();
+  rudp::RudpCounters countersLocked() const;
 
   Options options_;
-  Poco::Net::DatagramSocket socket_;
-  Poco::Net::SocketAddress local_;
-  rudp::WakeupPipe wakeup_;
-
-  mutable std::mutex mutex_;
-  std::condition_variable changed_;   // connected, failed, closed
-  std::condition_variable readable_;  // a message is ready (or a state change)
-  std::condition_variable writable_;  // the window opened or all was acknowledged
-  std::optional<rudp::RudpConnection::State> notifiedState_;
-  std::optional<rudp::HandshakeResponder> listener_;
-  std::unique_ptr<rudp::RudpConnector> connector_;
-  std::unique_ptr<rudp::RudpConnection> connection_;
-  std::optional<Poco::Net::SocketAddress> peer_;
-  std::atomic<bool> connected_{false};
-  std::optional<TransportError> broken_;  // the socket said the peer is gone
-  bool closed_ = false;                   // close() was called here
-  bool stopping_ = false;
-  std::int64_t plannedWakeNs_ = rudp::kNever;
-  rudp::RudpCounters handshake_;  // datagrams before the connection existed
-  std::vector<rudp::AckedMessage> acked_;
-  AckedHandler onAcked_;
-  std::mutex handlerMutex_;
-
-  bool deferring_ = false;           // mutex_: transmit() fills the outbox
-  std::vector<wire::Bytes> outbox_;  // the sending thread's datagrams, sent unlocked
-  std::size_t outboxUsed_ = 0;
-  std::mutex socketMutex_;  // unlocked sends vs closing the socket
-  Poco::Thread io_{"rudp-io"};
-  bool ioJoined_ = false;  // a Poco thread may be joined once only
-
-  // recvmmsg(2) slots, I/O thread only: a drained socket costs one system
-  // call per kReceiveSlots datagrams, not one (plus the EAGAIN) per datagram.
-  // rudp reads the raw datagrams and checks them itself.
-  static constexpr std::size_t kReceiveSlots = 16;
-  DatagramBatch received_;
-  SourceAddress peerName_;  // the peer as recvmmsg names it (set with connection_)
+  std::shared_ptr<rudp::RudpIoThread> io_;
+  rudp::RudpIoThread::Handle handle_;
+  std::shared_ptr<rudp::RudpIoThread::Waiters> waiters_;
+  Poco::Net::SocketAddress peer_;
+  rudp::ConnectionParams params_;  // what the handshake settled
+  bool ownsIo_;
+  bool closing_ = false;                     // io mutex: close() began
+  bool closed_ = false;                      // io mutex: the connection is let go
+  std::optional<rudp::RudpCounters> final_;  // io mutex: the counters when it was
 };
 
 }  // namespace pigeon::transport

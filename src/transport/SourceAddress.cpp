@@ -3,6 +3,7 @@
 #include <netinet/in.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 
 namespace pigeon::transport {
@@ -34,6 +35,26 @@ bool SourceAddress::sameHost(const SourceAddress& other) const {
            std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr) == 0;
   }
   return false;
+}
+
+std::size_t SourceAddress::hash() const {
+  // FNV-1a over what == compares: the address, the port (and IPv6 scope).
+  std::uint64_t h = 14695981039346656037ull;
+  const auto mix = [&h](const void* data, std::size_t size) {
+    const auto* p = static_cast<const std::uint8_t*>(data);
+    for (std::size_t i = 0; i < size; ++i) h = (h ^ p[i]) * 1099511628211ull;
+  };
+  if (name_.ss_family == AF_INET) {
+    const auto& a = reinterpret_cast<const sockaddr_in&>(name_);
+    mix(&a.sin_addr, sizeof a.sin_addr);
+    mix(&a.sin_port, sizeof a.sin_port);
+  } else if (name_.ss_family == AF_INET6) {
+    const auto& a = reinterpret_cast<const sockaddr_in6&>(name_);
+    mix(&a.sin6_addr, sizeof a.sin6_addr);
+    mix(&a.sin6_port, sizeof a.sin6_port);
+    mix(&a.sin6_scope_id, sizeof a.sin6_scope_id);
+  }
+  return static_cast<std::size_t>(h);
 }
 
 bool SourceAddress::operator==(const SourceAddress& other) const {

@@ -28,9 +28,20 @@ class SourceAddress {
   // Same host, whatever the port: one person behind many source ports.
   bool sameHost(const SourceAddress& other) const;
 
+  // Agrees with ==: equal addresses hash alike (for a table keyed by source).
+  std::size_t hash() const;
+
+  // The sockaddr as the kernel takes it (sendto).
+  const sockaddr* name() const { return reinterpret_cast<const sockaddr*>(&name_); }
+  socklen_t length() const { return length_; }
+
  private:
   sockaddr_storage name_{};
   socklen_t length_ = 0;
+};
+
+struct SourceAddressHash {
+  std::size_t operator()(const SourceAddress& a) const { return a.hash(); }
 };
 
 }  // namespace pigeon::transport

@@ -1,4 +1,5 @@
 #include "bench/EchoServer.h"
+#include "transport/TransportFactory.h"
 
 #include <gtest/gtest.h>
 
@@ -54,9 +55,39 @@ TEST(EchoServer, EachKindIsServedAndCountedApart) {
   EXPECT_EQ(server.counters(TransportKind::kTcp).reflected, 0u);
 }
 
-TEST(EchoServer, UdpAndRudpCannotShareAPort) {
-  EXPECT_THROW(EchoServer({TransportKind::kUdp, TransportKind::kRudp}, "127.0.0.1", 0, {}),
-               std::invalid_argument);
+TEST(EchoServer, UdpAndRudpShareOneSocketToldApartPerDatagram) {
+  EchoServer server({TransportKind::kRudp, TransportKind::kUdp}, "127.0.0.1", 0, {});
+  server.start();
+  const SocketAddress at("127.0.0.1", server.localAddress(TransportKind::kUdp).port());
+  EXPECT_EQ(server.localAddress(TransportKind::kRudp).port(), at.port());
+
+  // rudp's handshake and probe on the port...
+  auto rudp = pigeon::transport::connectTo(TransportKind::kRudp, at, {}, Poco::Timespan(3, 0));
+  pigeon::wire::Header probe;
+  probe.type = pigeon::wire::MessageType::kEcho;
+  probe.sequence = 9;
+  rudp->sendMessage(probe, pigeon::wire::Bytes(24, 0));
+  const auto reply = rudp->receive(Poco::Timespan(3, 0));
+  ASSERT_EQ(reply.kind, pigeon::transport::Incoming::Kind::kMessage);
+  EXPECT_EQ(reply.header.type, pigeon::wire::MessageType::kEchoReply);
+  EXPECT_EQ(reply.header.sequence, 9u);
+
+  // ...while plain text to the same port is echoed by the udp reflector.
+  Poco::Net::DatagramSocket client(SocketAddress("127.0.0.1", 0));
+  client.setReceiveTimeout(Poco::Timespan(2, 0));
+  const std::string line = "ping\n";
+  client.sendTo(line.data(), static_cast<int>(line.size()), at);
+  char buffer[64];
+  SocketAddress from;
+  ASSERT_EQ(client.receiveFrom(buffer, sizeof buffer, from), static_cast<int>(line.size()));
+  EXPECT_EQ(std::string(buffer, line.size()), line);
+
+  rudp->close();
+  server.stop();
+  EXPECT_EQ(server.counters(TransportKind::kUdp).reflected, 1u);
+  EXPECT_EQ(server.counters(TransportKind::kUdp).malformed, 0u);  // rudp's never reached it
+  EXPECT_EQ(server.counters(TransportKind::kRudp).reflected, 1u);
+  EXPECT_EQ(server.counters(TransportKind::kRudp).peers, 1u);
 }
 
 TEST(EchoServer, StopWithoutStartReturns) {

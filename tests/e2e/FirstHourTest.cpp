@@ -208,8 +208,9 @@ TEST(FirstHour, PingPongTakesAFixedTimeoutWhenGivenOne) {
 }
 
 TEST(FirstHour, OneTransportFailingKeepsTheOthersResultsAndTheExitCodeSaysSo) {
-  // A pigeon echo serving udp and tcp: rudp's handshake gets no answer.
-  ChildProcess echo({PIGEON_BINARY, "echo", "--listen", "0", "--bind", "127.0.0.1"});
+  // A pigeon echo serving udp and tcp only: rudp's handshake gets no answer.
+  ChildProcess echo(
+      {PIGEON_BINARY, "echo", "--listen", "0", "--bind", "127.0.0.1", "-t", "udp,tcp"});
   const int port = echo.listeningPort("* echo: serving udp on ");
   ASSERT_NE(port, 0) << echo.err();
   ASSERT_TRUE(echo.waitForStderr("* echo: serving tcp on ")) << echo.err();
@@ -234,6 +235,40 @@ TEST(FirstHour, OneTransportFailingKeepsTheOthersResultsAndTheExitCodeSaysSo) {
   std::filesystem::remove_all(dir);
   echo.signal(SIGINT);
   echo.wait();
+}
+
+TEST(FirstHour, EchoWithNoFlagsServesEveryTransportADefaultBenchAsksForOnOnePort) {
+  // Issue 8 item 8: `pigeon echo --listen P` + `pigeon bench --target HOST:P`.
+  ChildProcess echo({PIGEON_BINARY, "echo", "--listen", "0", "--bind", "127.0.0.1"});
+  const int port = echo.listeningPort("* echo: serving udp on ");
+  ASSERT_NE(port, 0) << echo.err();
+  ASSERT_TRUE(echo.waitForStderr("* echo: serving rudp on 127.0.0.1:" + std::to_string(port)))
+      << echo.err();
+  const std::string dir = scratchDir("all-three");
+  const Outcome run = runPigeon({"bench", "--target", "127.0.0.1:" + std::to_string(port),
+                                 "--count", "20", "--json", dir + "/run.json"},
+                                std::chrono::milliseconds(60'000));
+  EXPECT_EQ(run.code, 0) << run.err << run.out;
+  EXPECT_FALSE(has(run.out, "FAILED")) << run.out;
+  const std::string json = slurp(dir + "/run.json");
+  for (const std::string transport : {"udp", "tcp", "rudp"}) {
+    EXPECT_TRUE(has(json, R"("transport": ")" + transport + R"(")")) << json;
+  }
+  std::size_t delivered = 0;
+  for (auto at = json.find(R"("delivered": 20)"); at != std::string::npos;
+       at = json.find(R"("delivered": 20)", at + 1)) {
+    ++delivered;
+  }
+  EXPECT_EQ(delivered, 3u) << json;
+  EXPECT_FALSE(has(json, R"("error": ")")) << json;
+  std::filesystem::remove_all(dir);
+  echo.signal(SIGINT);
+  EXPECT_EQ(echo.wait(), 0);
+  // 20 probes and the report after them came back over rudp.
+  const std::string line = "* echo rudp 127.0.0.1:" + std::to_string(port) + ": reflected ";
+  const auto at = echo.err().find(line);
+  ASSERT_NE(at, std::string::npos) << echo.err();
+  EXPECT_GE(std::stoul(echo.err().substr(at + line.size())), 20u) << echo.err();
 }
 
 TEST(FirstHour, SizeIsCheckedAgainstEachTransportsLimitBeforeTheRun) {

@@ -84,6 +84,14 @@ bool isUserType(std::uint8_t type) {
 
 }  // namespace
 
+bool isRudpDatagram(wire::ByteSpan datagram) {
+  if (datagram.size() < wire::kHeaderSize) return false;
+  const std::uint8_t type = datagram[3];
+  return datagram[0] == wire::kMagic0 && datagram[1] == wire::kMagic1 &&
+         type >= static_cast<std::uint8_t>(MessageType::kRudpConnect) &&
+         type <= static_cast<std::uint8_t>(MessageType::kRudpCloseAck);
+}
+
 InputResult decodeRudpDatagram(wire::ByteSpan datagram, wire::Frame& out) {
   const wire::DecodeResult decoded = wire::decodeDatagram(datagram);
   if (decoded.error == wire::DecodeError::kBadChecksum) return {DropReason::kBadChecksum, {}};

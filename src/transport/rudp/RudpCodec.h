@@ -13,6 +13,12 @@ namespace pigeon::transport::rudp {
 // checked as a pigeon frame (CRC included), then the CRC flag, then its
 // payload size against the table for its type, before any field is read.
 
+// Whether a datagram is rudp's to judge, by its first bytes only: a pigeon
+// header (magic 'P' 'G') of an rudp type (16..23). How one UDP socket
+// serves rudp beside plain UDP (pigeon echo): these go to the rudp
+// endpoint, the rest (plain text, other pigeon frames) elsewhere.
+bool isRudpDatagram(wire::ByteSpan datagram);
+
 // Decodes one datagram. On success `out.payload` points into `datagram`.
 InputResult decodeRudpDatagram(wire::ByteSpan datagram, wire::Frame& out);
 

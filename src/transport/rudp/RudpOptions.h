@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -66,6 +67,11 @@ struct RudpOptions {
   std::int64_t closeTimeoutMs = 2000;       // wait this long for the close to be acknowledged
   std::int64_t cookieLifetimeMs = 10'000;   // a cookie is good for 1 to 2 of these
   std::int64_t sendTimeoutMs = 10'000;      // sendMessage blocks at most this long (window full)
+
+  // Connections a listener holds at once on its socket, one per source
+  // address, accepted or waiting to be; a valid cookie beyond them is
+  // refused (counted in RudpEndpoint's refused_full).
+  std::size_t maxConnections = 1024;
 
   // SO_RCVBUF / SO_SNDBUF asked of the kernel (which caps them at
   // net.core.rmem_max / wmem_max): a window of datagrams must fit, or the

@@ -5,6 +5,7 @@
 #include "transport/Endpoint.h"
 #include "transport/RudpTransport.h"
 #include "transport/rudp/HandshakeResponder.h"
+#include "transport/rudp/RudpAcceptor.h"
 #include "transport/rudp/RudpCodec.h"
 #include "wire/Clock.h"
 
@@ -24,8 +25,8 @@ using Clock = std::chrono::steady_clock;
 
 const Poco::Net::SocketAddress kAnyLoopback("127.0.0.1", 0);
 
-Poco::Net::SocketAddress loopbackOf(const RudpTransport& t) {
-  return Poco::Net::SocketAddress("127.0.0.1", t.localAddress().port());
+Poco::Net::SocketAddress loopbackOf(const Listener& l) {
+  return Poco::Net::SocketAddress("127.0.0.1", l.localAddress().port());
 }
 
 wire::Header header(std::uint64_t sequence) {
@@ -42,9 +43,10 @@ wire::Bytes payload(std::uint64_t i) { return wire::Bytes(1 + (i * 37) % 1400, s
 TEST(RudpTransport, DeliversEveryMessageWithTheSendersHeaderFieldsAndConfirmsEach) {
   RudpOptions options;
   options.delivery = rudp::DeliveryMode::kUnordered;  // the listener follows the client
-  auto server = RudpTransport::listen(kAnyLoopback);
-  auto client = RudpTransport::connect(loopbackOf(*server), Poco::Timespan(5, 0), options);
-  ASSERT_TRUE(server->waitForPeer(Poco::Timespan(5, 0)));
+  rudp::RudpAcceptor listener(kAnyLoopback, {});
+  auto client = RudpTransport::connect(loopbackOf(listener), Poco::Timespan(5, 0), options);
+  auto server = listener.acceptRudp(Poco::Timespan(5, 0));
+  ASSERT_TRUE(server);
   EXPECT_EQ(server->delivery(), rudp::DeliveryMode::kUnordered);
   EXPECT_EQ(server->peerKind(), PeerKind::kPigeon);
 
@@ -114,8 +116,10 @@ TEST(RudpTransport, SendingBlocksWhileTheReceiverDoesNotReadThenTimesOut) {
   RudpOptions options;
   options.receiveWindowMessages = 4;
   options.sendTimeoutMs = 200;
-  auto server = RudpTransport::listen(kAnyLoopback, options);
-  auto client = RudpTransport::connect(loopbackOf(*server), Poco::Timespan(5, 0), options);
+  rudp::RudpAcceptor listener(kAnyLoopback, options);
+  auto client = RudpTransport::connect(loopbackOf(listener), Poco::Timespan(5, 0), options);
+  auto server = listener.acceptRudp(Poco::Timespan(5, 0));
+  ASSERT_TRUE(server);
   int sent = 0;
   try {
     for (; sent < 100; ++sent) client->sendMessage(header(sent), payload(sent));
