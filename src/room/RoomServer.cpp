@@ -1,5 +1,6 @@
 #include "room/RoomServer.h"
 
+#include "room/RoomRudpServer.h"
 #include "room/RoomTcpServer.h"
 #include "room/RoomUdpServer.h"
 #include "transport/Endpoint.h"
@@ -17,12 +18,11 @@ std::unique_ptr<RoomServer> RoomServer::open(transport::TransportKind kind, cons
             return std::make_unique<RoomTcpServer>(at, limits, log);
           case transport::TransportKind::kUdp:
             return std::make_unique<RoomUdpServer>(at, limits, log);
-          default:
-            throw transport::TransportError(transport::TransportError::Code::kOther,
-                                            "a room over " +
-                                                std::string(transport::transportKindName(kind)) +
-                                                " is not served yet");
+          case transport::TransportKind::kRudp:
+            return std::make_unique<RoomRudpServer>(at, limits, log);
         }
+        throw transport::TransportError(transport::TransportError::Code::kOther,
+                                        "no such transport kind");
       });
 }
 

@@ -129,3 +129,19 @@ TEST(RoomWithMembers, BadOptionsAreOneLineAndExitUsage) {
     EXPECT_EQ(p.err().rfind("pigeon room: ", 0), 0u) << p.err();
   }
 }
+
+TEST(RoomWithMembers, TwoPigeonsOverRudpSeeEachOtherOnOneSocket) {
+  int port = 0;
+  auto room = startRoom("rudp", port);
+  auto alice = member("rudp", port, "alice");
+  ASSERT_TRUE(alice->waitForStdout("* welcome, alice")) << alice->out() << alice->err();
+  auto bob = member("rudp", port, "bob");
+  ASSERT_TRUE(bob->waitForStdout("* welcome, bob: here with alice")) << bob->out() << bob->err();
+  alice->write("hello from alice\n");
+  EXPECT_TRUE(bob->waitForStdout("alice: hello from alice\n")) << bob->out();
+  bob->write("/who\n");
+  EXPECT_TRUE(bob->waitForStdout("* here (2): alice, bob\n")) << bob->out();
+  bob->write("/quit\n");
+  EXPECT_EQ(bob->wait(), 0) << bob->err();
+  EXPECT_TRUE(alice->waitForStdout("* bob left\n")) << alice->out();
+}
