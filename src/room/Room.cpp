@@ -2,6 +2,7 @@
 
 #include "chat/Nickname.h"
 #include "chat/TerminalText.h"
+#include "room/RoomWire.h"
 
 #include <algorithm>
 #include <cctype>
@@ -155,6 +156,24 @@ Room::Heard Room::hear(MemberId id, std::string_view line, std::int64_t nowNs,
   if (!note.empty()) text += "  " + std::string(note);
   tellAll(text, member);
   return Heard::kStay;
+}
+
+Room::Heard Room::frame(MemberId id, wire::MessageType type, std::uint32_t streamId,
+                        std::string_view text, std::int64_t nowNs, std::string_view note) {
+  switch (type) {
+    case wire::MessageType::kHello:
+      heardFrom(id, nowNs);
+      rename(id, text);
+      return Heard::kStay;
+    case wire::MessageType::kData:
+      if (streamId == RoomWire::kChatStream) return hear(id, text, nowNs, note);
+      heardFrom(id, nowNs);  // keepalive
+      return Heard::kStay;
+    case wire::MessageType::kBye:
+      return Heard::kQuit;
+    default:
+      return Heard::kStay;  // not part of a room
+  }
 }
 
 void Room::tooLong(MemberId id, std::size_t bytes) {

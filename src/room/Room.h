@@ -2,6 +2,7 @@
 
 #include "bench/TokenBucket.h"
 #include "room/MemberQueue.h"
+#include "wire/Header.h"
 
 #include <cstdint>
 #include <functional>
@@ -73,6 +74,12 @@ class Room {
   // transport did to it on the way in, as chat shows it) is appended to the
   // line others see. kQuit: the member asked to leave; call leave().
   Heard hear(MemberId id, std::string_view line, std::int64_t nowNs, std::string_view note = {});
+
+  // A frame from a pigeon member that has joined (RoomWire): kHello
+  // renames it, kData on the chat stream is a line (hear()), any other
+  // kData keeps it alive, kBye is kQuit; other types are ignored.
+  Heard frame(MemberId id, wire::MessageType type, std::uint32_t streamId, std::string_view text,
+              std::int64_t nowNs, std::string_view note = {});
 
   // A line that was too long to take (`bytes` long): the member is told.
   void tooLong(MemberId id, std::size_t bytes);

@@ -66,22 +66,8 @@ void RoomRudpServer::take(MemberId id, Member& m, const transport::Incoming& in,
     m.joined = true;
     if (hello) return;
   }
-  switch (in.header.type) {
-    case wire::MessageType::kHello:
-      room_.rename(id, text);
-      break;
-    case wire::MessageType::kData:
-      if (in.header.streamId != RoomWire::kChatStream) {
-        room_.heardFrom(id, nowNs);  // keepalive
-      } else if (room_.hear(id, text, nowNs) == Room::Heard::kQuit) {
-        close(m, "");
-      }
-      break;
-    case wire::MessageType::kBye:
-      close(m, "");
-      break;
-    default:
-      break;  // not part of a room
+  if (room_.frame(id, in.header.type, in.header.streamId, text, nowNs) == Room::Heard::kQuit) {
+    close(m, "");
   }
 }
 

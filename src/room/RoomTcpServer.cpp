@@ -164,23 +164,11 @@ void RoomTcpServer::takeFrames(Connection& c, std::int64_t nowNs) {
                  nowNs);
       if (!c.joined || frame.header.type == wire::MessageType::kHello) continue;
     }
-    switch (frame.header.type) {
-      case wire::MessageType::kHello:
-        room_.rename(c.id, text);
-        break;
-      case wire::MessageType::kData:
-        if (frame.header.streamId == RoomWire::kChatStream) {
-          heard(c, text, nowNs);
-        } else {
-          room_.heardFrom(c.id, nowNs);  // keepalive
-        }
-        break;
-      case wire::MessageType::kBye:
-        close(c, "");
-        break;
-      default:
-        break;  // not part of a room
+    if (room_.frame(c.id, frame.header.type, frame.header.streamId, text, nowNs) ==
+        Room::Heard::kQuit) {
+      close(c, "");
     }
+    relieve();
   }
 }
 

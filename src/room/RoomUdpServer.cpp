@@ -118,28 +118,14 @@ void RoomUdpServer::take(wire::ByteSpan datagram, const transport::SourceAddress
     if (id == 0 || hello) return;
   }
   Member& member = members_.at(id);
-  switch (frame.header.type) {
-    case wire::MessageType::kHello:
-      room_.heardFrom(id, nowNs);
-      room_.rename(id, text);
-      break;
-    case wire::MessageType::kData:
-      if (frame.header.streamId != RoomWire::kChatStream) {
-        room_.heardFrom(id, nowNs);  // keepalive
-      } else if (member.inbound) {
-        const auto arrival = member.inbound->record(frame.header.sequence);
-        if (arrival.kind == metrics::SequenceTracker::Kind::kDuplicate) {
-          room_.heardFrom(id, nowNs);
-        }
-        const std::string note = chat::ChatSession::describeArrival(arrival);
-        if (room_.hear(id, text, nowNs, note) == Room::Heard::kQuit) leave(id, "");
-      }
-      break;
-    case wire::MessageType::kBye:
-      leave(id, "");
-      break;
-    default:
-      break;  // not part of a room
+  std::string note;  // what the network did to it on the way in
+  if (frame.header.type == wire::MessageType::kData &&
+      frame.header.streamId == RoomWire::kChatStream && member.inbound) {
+    note = chat::ChatSession::describeArrival(member.inbound->record(frame.header.sequence));
+  }
+  if (room_.frame(id, frame.header.type, frame.header.streamId, text, nowNs, note) ==
+      Room::Heard::kQuit) {
+    leave(id, "");
   }
 }
 
