@@ -150,7 +150,9 @@ bool RoomUdpServer::send() {
   std::array<mmsghdr, kBatch> headers{};
   std::array<iovec, kBatch> iov{};
   std::array<std::pair<MemberId, wire::Bytes>, kBatch> datagrams;
-  while (!sending_.empty()) {
+  // At most kSendTurns batches, then reading has its turn again: a long
+  // fan-out never leaves what members say waiting in the socket.
+  for (int turn = 0; turn < kSendTurns && !sending_.empty(); ++turn) {
     std::size_t count = 0;
     // Lines of several members per sendmmsg, each member's in order.
     std::size_t next = 0;
@@ -226,7 +228,7 @@ void RoomUdpServer::run(const std::atomic<bool>& stop) {
   bool blocked = false;
   while (!stop) {
     pollfd p{fd_, static_cast<short>(POLLIN | (blocked ? POLLOUT : 0)), 0};
-    ::poll(&p, 1, 5);
+    ::poll(&p, 1, !blocked && !sending_.empty() ? 0 : 5);
     const std::int64_t now = wire::steadyNowNs();
     if ((p.revents & POLLIN) != 0) receive(now);
     if (now - lastExpiryNs > 200'000'000) {

@@ -28,6 +28,7 @@ namespace pigeon::room {
 class RoomUdpServer : public RoomServer {
  public:
   static constexpr std::size_t kBatch = 64;  // datagrams per recvmmsg and sendmmsg
+  static constexpr int kSendTurns = 16;      // sendmmsg calls between two reads
 
   RoomUdpServer(const Poco::Net::SocketAddress& local, const RoomLimits& limits, Room::Log log);
   ~RoomUdpServer() override;
