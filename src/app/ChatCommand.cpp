@@ -2,6 +2,7 @@
 
 #include "app/ConsoleOutput.h"
 #include "app/LineReader.h"
+#include "chat/Nickname.h"
 #include "transport/Endpoint.h"
 #include "transport/TransportError.h"
 #include "transport/TransportFactory.h"
@@ -59,23 +60,31 @@ bool inputAtEnd(int fd) {
 }  // namespace
 
 ChatCommand::ChatCommand()
-    : Subcommand("chat", "(--listen PORT | --peer HOST:PORT) [--transport udp|tcp|rudp] [OPTIONS]",
+    : Subcommand("chat",
+                 "(--listen PORT | --peer HOST:PORT | --room HOST:PORT) [--transport udp|tcp|rudp] "
+                 "[OPTIONS]",
                  "One-to-one chat. Lines typed on stdin go to the peer; what the peer sends "
                  "is shown on stdout with what the transport did to it (gaps, reordering, "
                  "duplicates). /quit, the line 'quit' or the end of stdin ends the chat. "
                  "Plain peers (nc, nc -u, socat, raw socket scripts) work without flags on "
-                 "their side.") {}
+                 "their side. --room joins a `pigeon room` (docs/rooms.md).") {}
 
 void ChatCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
-  options.addOption(Option("transport", "t", "udp (default), tcp, or rudp (reliable, on UDP)")
-                        .argument("NAME")
-                        .binding("chat.transport"));
+  options.addOption(
+      Option("transport", "t", "udp (default; tcp with --room), tcp, or rudp (reliable, on UDP)")
+          .argument("NAME")
+          .binding("chat.transport"));
   options.addOption(Option("listen", "l", "wait for a peer on PORT (0: the kernel picks one)")
                         .argument("PORT")
                         .binding("chat.listen"));
   options.addOption(Option("peer", "p", "talk to the peer at HOST:PORT ([::1]:9000 for IPv6)")
                         .argument("HOST:PORT")
                         .binding("chat.peer"));
+  options.addOption(Option("room", "r",
+                           "join the room at HOST:PORT (`pigeon room`); its transport "
+                           "defaults to tcp")
+                        .argument("HOST:PORT")
+                        .binding("chat.room"));
   options.addOption(Option("bind", "b", "local address to listen on (default: all, IPv6 and IPv4)")
                         .argument("ADDR")
                         .binding("chat.bind"));
@@ -118,8 +127,12 @@ std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind
       }
     }
   }
-  const auto endpoint = Endpoint::parse(setting("chat.peer", ""));
-  if (endpoint.port == 0) throw UsageError("--peer needs a port from 1 to 65535, not 0");
+  const bool room = hasSetting("chat.room");
+  const auto endpoint = Endpoint::parse(setting(room ? "chat.room" : "chat.peer", ""));
+  if (endpoint.port == 0) {
+    throw UsageError(std::string(room ? "--room" : "--peer") +
+                     " needs a port from 1 to 65535, not 0");
+  }
   const auto peer = endpoint.resolve();
   std::optional<Poco::Net::SocketAddress> local;
   if (!bind.empty()) local = transport::bindAddress(bind, 0);
@@ -147,24 +160,30 @@ std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind
 
 int ChatCommand::execute(const std::vector<std::string>& args) {
   if (!args.empty()) throw UsageError("unexpected argument '" + args.front() + "'");
-  std::string name = setting("chat.transport", "udp");
+  const bool room = hasSetting("chat.room");
+  std::string name = setting("chat.transport", room ? "tcp" : "udp");
   std::transform(name.begin(), name.end(), name.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   const auto parsed = transport::parseTransportKind(name);
   if (!parsed) throw UsageError("--transport must be udp, tcp or rudp, not '" + name + "'");
   const transport::TransportKind kind = *parsed;
   const bool listening = hasSetting("chat.listen");
-  if (listening == hasSetting("chat.peer")) {
-    throw UsageError("give either --listen PORT or --peer HOST:PORT");
+  if (static_cast<int>(listening) + static_cast<int>(hasSetting("chat.peer")) +
+          static_cast<int>(room) !=
+      1) {
+    throw UsageError("give one of --listen PORT, --peer HOST:PORT or --room HOST:PORT");
   }
   chat::ChatSettings settings;
   settings.nick = setting("chat.nick", defaultNick());
-  if (settings.nick.empty() || settings.nick.size() > chat::ChatSession::kMaxNickBytes ||
-      chat::TerminalText::sanitize(settings.nick) != settings.nick) {
-    throw UsageError("--nick must be 1 to 32 printable characters");
+  if (const std::string why = room ? chat::Nickname::roomProblem(settings.nick)
+                                   : chat::Nickname::problem(settings.nick);
+      !why.empty()) {
+    throw UsageError("--nick: " + why);
   }
   settings.speakPlain = flag("chat.plain");
   settings.listening = listening;
+  settings.room = room;
+  if (room && settings.speakPlain) throw UsageError("--plain is for a peer, not a room");
 
   if (!transport::traitsOf(kind).speaksPlainText && settings.speakPlain) {
     throw UsageError("--plain is for udp and tcp: rudp peers are always pigeons");
@@ -183,7 +202,7 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
                           chat::ChatOutput& output) {
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
-  if (!flag("chat.plain") && hasSetting("chat.peer")) session.greet();
+  if (!flag("chat.plain") && !hasSetting("chat.listen")) session.greet();
   Poco::Thread network("chat-network");
   network.startFunc([&session] { session.runReceiver(); });
 

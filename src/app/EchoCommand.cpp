@@ -1,5 +1,6 @@
 #include "app/EchoCommand.h"
 
+#include "app/FileLimit.h"
 #include "app/OptionValues.h"
 #include "app/TerminationSignals.h"
 #include "bench/EchoServer.h"
@@ -7,8 +8,6 @@
 #include "transport/TransportFactory.h"
 
 #include <Poco/Util/Option.h>
-
-#include <sys/resource.h>
 
 #include <algorithm>
 #include <iostream>
@@ -19,7 +18,7 @@ namespace pigeon::app {
 using Poco::Util::Option;
 
 EchoCommand::EchoCommand()
-    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp,rudp] [--bind ADDR]",
+    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp,rudp] [--bind ADDR] [--stamp]",
                  "Reflects pigeon probes for round-trip measurements: run it on one host and "
                  "`pigeon bench --target HOST:PORT` on another: udp, tcp and rudp are served on "
                  "the one port. Each probe comes back the same "
@@ -45,6 +44,10 @@ void EchoCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                            "together; IPv6: one /64 (default 200000)")
                         .argument("N")
                         .binding("echo.max-rate"));
+  options.addOption(Option("stamp", "",
+                           "tcp: answer each plain line with the time it came, "
+                           "\"[Tue Dec  1 10:00:00 2026] hello\" (serves tcp only)")
+                        .binding("echo.stamp"));
   options.addOption(
       Option("max-total-rate", "", "replies per second to all sources together (default 1000000)")
           .argument("N")
@@ -65,8 +68,10 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   const std::string bind = setting("echo.bind", "");
   transport::bindAddress(bind, port);  // a bad --bind is an error before anything else
 
+  options.stampLines = flag("echo.stamp");
   std::vector<transport::TransportKind> kinds;
-  for (const auto& name : splitList("--transport", setting("echo.transport", "udp,tcp,rudp"))) {
+  const std::string defaultKinds = options.stampLines ? "tcp" : "udp,tcp,rudp";
+  for (const auto& name : splitList("--transport", setting("echo.transport", defaultKinds))) {
     const auto kind = transport::parseTransportKind(name);
     if (!kind) {
       throw UsageError("--transport: unknown transport '" + name +
@@ -74,13 +79,12 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
     }
     if (std::find(kinds.begin(), kinds.end(), *kind) == kinds.end()) kinds.push_back(*kind);
   }
-  // A TCP echo serves a thousand connections at once: more descriptors than
-  // the usual soft limit of 1024, so take what the hard limit allows.
-  rlimit files{};
-  if (::getrlimit(RLIMIT_NOFILE, &files) == 0 && files.rlim_cur < files.rlim_max) {
-    files.rlim_cur = files.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &files);
+  if (options.stampLines && kinds != std::vector{transport::TransportKind::kTcp}) {
+    throw UsageError(
+        "--stamp is for tcp only: over udp a stamped reply would be larger than the request "
+        "(an amplifier for spoofed sources), and rudp carries no plain text");
   }
+  raiseFileLimit();  // a TCP echo serves a thousand connections at once
   // Before the "serving" lines: a Ctrl-C right after them must still end
   // the echo with its counters, not kill it. No thread exists yet.
   TerminationSignals signals;

@@ -6,6 +6,7 @@
 #include "app/LabCommand.h"
 #include "app/LinkCommand.h"
 #include "app/ReceiveCommand.h"
+#include "app/RoomCommand.h"
 #include "app/SendCommand.h"
 
 namespace pigeon::app {
@@ -14,6 +15,8 @@ const std::vector<SubcommandEntry>& subcommands() {
   static const std::vector<SubcommandEntry> table = {
       {"chat", "one-to-one chat over udp, tcp or rudp; shows what the transport did",
        [] { return std::make_unique<ChatCommand>(); }},
+      {"room", "chat room for many: pigeon chat --room, nc and nc -u join; /who /nick /msg",
+       [] { return std::make_unique<RoomCommand>(); }},
       {"echo", "reflector for round-trip measurements across hosts (udp, tcp, rudp)",
        [] { return std::make_unique<EchoCommand>(); }},
       {"bench", "one workload over udp, tcp and rudp side by side: loss, order, latency",

@@ -105,6 +105,12 @@ void EchoReflector::count(std::uint64_t EchoCounters::*field) {
   ++(counters_.*field);
 }
 
+void EchoReflector::countReplies(std::uint64_t replies) {
+  if (replies == 0) return;
+  std::lock_guard lock(mutex_);
+  counters_.reflected += replies;
+}
+
 void EchoReflector::run(const std::atomic<bool>& stop) {
   if (udp_) {
     serveUdp(stop);
@@ -350,7 +356,8 @@ struct TcpClient {
   enum class Kind { kUnknown, kPlain, kPigeon } kind = Kind::kUnknown;
   wire::Bytes undecided;  // first bytes, until they tell plain from pigeon
   wire::StreamFramer framer;
-  wire::Bytes out;  // replies not yet sent
+  std::string line;  // --stamp: the plain line so far
+  wire::Bytes out;   // replies not yet sent
   std::size_t outPos = 0;
   std::int64_t lastActiveNs = 0;
   std::int64_t fullSinceNs = 0;  // when the queue last filled up; 0: not full
@@ -360,6 +367,29 @@ struct TcpClient {
 };
 
 constexpr std::int64_t kUndecidedNs = 200'000'000;  // a lone 'P' then silence: plain
+constexpr std::size_t kMaxStampedLine = 4096;       // a longer line is answered in pieces
+
+// Plain text from `c`: echoed as it came, or (stamping) each line with the
+// time it came. Returns the replies queued.
+std::uint64_t echoPlain(TcpClient& c, wire::ByteSpan bytes, bool stamp) {
+  if (!stamp) {
+    c.out.insert(c.out.end(), bytes.begin(), bytes.end());
+    return 1;
+  }
+  std::uint64_t replies = 0;
+  for (const std::uint8_t byte : bytes) {
+    if (byte != '\n') {
+      c.line.push_back(static_cast<char>(byte));
+      if (c.line.size() < kMaxStampedLine) continue;
+    }
+    if (!c.line.empty() && c.line.back() == '\r') c.line.pop_back();  // telnet's CRLF
+    const std::string reply = stampedLine(c.line, std::time(nullptr));
+    c.out.insert(c.out.end(), reply.begin(), reply.end());
+    c.line.clear();
+    ++replies;
+  }
+  return replies;
+}
 
 }  // namespace
 
@@ -444,15 +474,13 @@ void EchoReflector::serveTcpEvents(const std::atomic<bool>& stop) {
               c.kind = TcpClient::Kind::kPigeon;
             }
             if (c.kind == TcpClient::Kind::kPlain) {
-              c.out.insert(c.out.end(), c.undecided.begin(), c.undecided.end());
-              count(&EchoCounters::reflected);
+              countReplies(echoPlain(c, c.undecided, options_.stampLines));
             } else if (c.kind == TcpClient::Kind::kPigeon) {
               c.framer.append(c.undecided);
             }
             if (c.kind != TcpClient::Kind::kUnknown) wire::Bytes().swap(c.undecided);
           } else if (c.kind == TcpClient::Kind::kPlain) {
-            c.out.insert(c.out.end(), chunk.begin(), chunk.end());
-            count(&EchoCounters::reflected);
+            countReplies(echoPlain(c, chunk, options_.stampLines));
           } else {
             c.framer.append(chunk);
           }
@@ -500,9 +528,8 @@ void EchoReflector::serveTcpEvents(const std::atomic<bool>& stop) {
       if (c.kind == TcpClient::Kind::kUnknown && !c.undecided.empty() &&
           now - c.lastActiveNs > kUndecidedNs) {
         c.kind = TcpClient::Kind::kPlain;  // a lone 'P' or "PG", then silence
-        c.out.insert(c.out.end(), c.undecided.begin(), c.undecided.end());
+        countReplies(echoPlain(c, c.undecided, options_.stampLines));
         wire::Bytes().swap(c.undecided);
-        count(&EchoCounters::reflected);
       }
       if (c.queued() >= options_.maxQueuedBytes) {
         if (c.fullSinceNs == 0) c.fullSinceNs = now;

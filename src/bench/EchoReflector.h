@@ -44,6 +44,10 @@ struct EchoOptions {
   std::int64_t idleTimeoutNs = 60'000'000'000;     // a TCP connection silent this long is closed
   std::size_t maxQueuedBytes = 256 * 1024;         // unsent replies held per TCP connection
   std::int64_t stalledTimeoutNs = 10'000'000'000;  // a connection whose queue stays full: closed
+  // TCP plain text: each line answered with the time it came, as the
+  // tutorial's server does ("[Tue Dec  1 10:00:00 2026] hello"). Not for
+  // UDP, where the reply would be larger than the request.
+  bool stampLines = false;
   // rudp: connections served at once on the one socket, each on a thread of
   // its own (full: the newest gets no Accept); each holds at most
   // kRudpWindowMessages messages each way. A connection that sends no
@@ -121,6 +125,7 @@ class EchoReflector {
   std::optional<Reply> answer(Peer& peer, const wire::Frame& frame, std::int64_t nowNs);
   Peer& peerFor(const Poco::Net::SocketAddress& from);  // mutex_ held
   void count(std::uint64_t EchoCounters::*field);
+  void countReplies(std::uint64_t replies);
 
   EchoOptions options_;
   // UDP state, all guarded by mutex_: per source socket (probe counts, recent

@@ -3,7 +3,10 @@
 #include "wire/Bytes.h"
 
 #include <cstdint>
+#include <ctime>
 #include <optional>
+#include <string>
+#include <string_view>
 
 namespace pigeon::bench {
 
@@ -100,5 +103,18 @@ class SeenWindow {
   std::uint64_t highest_ = 0;
   std::uint64_t bits_ = 0;
 };
+
+// `line` (without its "\n") as the timestamp echo answers it: the local time
+// `when` as ctime(3) writes it, in brackets, then the line and "\n".
+inline std::string stampedLine(std::string_view line, std::time_t when) {
+  std::tm local{};
+  ::localtime_r(&when, &local);
+  char stamp[64];
+  const std::size_t n = std::strftime(stamp, sizeof stamp, "[%a %b %e %H:%M:%S %Y] ", &local);
+  std::string out(stamp, n);
+  out.append(line);
+  out.push_back('\n');
+  return out;
+}
 
 }  // namespace pigeon::bench

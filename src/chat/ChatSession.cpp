@@ -19,8 +19,23 @@ std::string plural(std::uint64_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
 
-// What the transport did to a message, said plainly; empty when nothing.
-std::string describeArrival(const metrics::SequenceTracker::Arrival& arrival) {
+// Drops the CR of each CRLF: line ends from telnet-like peers.
+wire::Bytes withoutCrBeforeLf(wire::ByteSpan bytes) {
+  wire::Bytes out;
+  out.reserve(bytes.size());
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') continue;
+    out.push_back(bytes[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+ChatSession::ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output)
+    : transport_(transport), settings_(std::move(settings)), output_(output) {}
+
+std::string ChatSession::describeArrival(const metrics::SequenceTracker::Arrival& arrival) {
   using Kind = metrics::SequenceTracker::Kind;
   switch (arrival.kind) {
     case Kind::kInOrder:
@@ -39,22 +54,6 @@ std::string describeArrival(const metrics::SequenceTracker::Arrival& arrival) {
   return "";
 }
 
-// Drops the CR of each CRLF: line ends from telnet-like peers.
-wire::Bytes withoutCrBeforeLf(wire::ByteSpan bytes) {
-  wire::Bytes out;
-  out.reserve(bytes.size());
-  for (std::size_t i = 0; i < bytes.size(); ++i) {
-    if (bytes[i] == '\r' && i + 1 < bytes.size() && bytes[i + 1] == '\n') continue;
-    out.push_back(bytes[i]);
-  }
-  return out;
-}
-
-}  // namespace
-
-ChatSession::ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output)
-    : transport_(transport), settings_(std::move(settings)), output_(output) {}
-
 void ChatSession::send(MessageType type, wire::ByteSpan payload) {
   wire::Header header;
   header.type = type;
@@ -71,6 +70,21 @@ void ChatSession::send(MessageType type, wire::ByteSpan payload) {
     }
   }
   transport_.sendMessage(header, payload);
+  lastSentNs_ = wire::steadyNowNs();
+}
+
+void ChatSession::keepAliveIfQuiet() {
+  if (!settings_.room || transport_.traits().byteStream) return;
+  const std::int64_t now = wire::steadyNowNs();
+  if (now - lastSentNs_ < settings_.keepAliveInterval.totalMicroseconds() * 1000) return;
+  std::lock_guard lock(sendMutex_);
+  if (!greeted_) return;
+  wire::Header header;
+  header.type = MessageType::kData;
+  header.streamId = kControlStream;
+  header.sendTimeNs = static_cast<std::uint64_t>(now);
+  transport_.sendMessage(header, {});
+  lastSentNs_ = now;
 }
 
 void ChatSession::sendBye() {
@@ -227,6 +241,7 @@ void ChatSession::runReceiver() {
       }
       switch (in.kind) {
         case Incoming::Kind::kTimeout:
+          keepAliveIfQuiet();
           break;
         case Incoming::Kind::kMessage:
           heardFromPeer_ = true;
@@ -283,8 +298,13 @@ void ChatSession::onMessage(const Incoming& in) {
         peerNick_ = safe;
       }
       greet();  // a listener answers with its own name
-      output_.status("* " + safe + " joined from " + transport::formatAddress(in.from) + " over " +
-                     transport_.name());
+      if (settings_.room) {
+        output_.status("* in the room at " + transport::formatAddress(in.from) + " over " +
+                       transport_.name());
+      } else {
+        output_.status("* " + safe + " joined from " + transport::formatAddress(in.from) +
+                       " over " + transport_.name());
+      }
       break;
     }
     case MessageType::kBye: {
@@ -296,7 +316,7 @@ void ChatSession::onMessage(const Incoming& in) {
                  std::to_string(sent) + " never arrived)";
         }
       }
-      output_.status("* " + peerLabel() + " left" + note);
+      output_.status((settings_.room ? "* the room closed" : "* " + peerLabel() + " left") + note);
       peerLeft_ = true;
       end();
       break;
@@ -319,7 +339,10 @@ void ChatSession::onMessage(const Incoming& in) {
 
 void ChatSession::showData(const Incoming& in) {
   const auto arrival = tracker_.record(in.header.sequence);
-  std::string line = peerLabel() + ": " + TerminalText::sanitizeLine(wire::ByteSpan(in.payload));
+  if (settings_.room && in.header.streamId != kChatStream) return;
+  // A room's line names its speaker ("alice: hi", "* bob joined").
+  std::string line = (settings_.room ? "" : peerLabel() + ": ") +
+                     TerminalText::sanitizeLine(wire::ByteSpan(in.payload));
   if (const std::string note = describeArrival(arrival); !note.empty()) line += "  " + note;
   output_.message(line);
 }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "chat/ChatOutput.h"
+#include "chat/Nickname.h"
 #include "chat/TerminalText.h"
 #include "metrics/SequenceTracker.h"
 #include "transport/Transport.h"
@@ -23,6 +24,10 @@ struct ChatSettings {
   std::string nick = "pigeon";
   bool speakPlain = false;  // --plain: send raw text, no frames, no greeting
   bool listening = false;   // the peer came to us
+  // The peer is a room (`pigeon chat --room`): each line it sends names its
+  // speaker, and over a transport without a connection we keep alive.
+  bool room = false;
+  Poco::Timespan keepAliveInterval{5, 0};
   Poco::Timespan pollInterval{0, 100'000};
   // A listener whose connected peer has not spoken by the time it must send
   // waits this long for a pigeon greeting, then takes the peer to be plain
@@ -45,12 +50,16 @@ class ChatSession {
   static constexpr std::uint32_t kControlStream = 0;  // hello, bye
   static constexpr std::uint32_t kChatStream = 1;     // what people type
   static constexpr std::size_t kMaxUnacknowledged = 1024;
-  static constexpr std::size_t kMaxNickBytes = 32;
+  static constexpr std::size_t kMaxNickBytes = Nickname::kMaxBytes;
   // How `pigeon link` begins the one line it sends a TCP client on its UDP
   // port (it relays UDP only); a chat shows it as that, not as a plain peer.
   static constexpr std::string_view kLinkNoticePrefix = "pigeon link: ";
 
   ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output);
+
+  // What the transport did to a message, said plainly ("[duplicate]");
+  // empty when it came in order. Rooms mark lines the same way.
+  static std::string describeArrival(const metrics::SequenceTracker::Arrival& arrival);
 
   ChatSession(const ChatSession&) = delete;
   ChatSession& operator=(const ChatSession&) = delete;
@@ -95,6 +104,7 @@ class ChatSession {
   void send(wire::MessageType type, wire::ByteSpan payload);  // sendMutex_ held
   void greetLocked();                                         // sendMutex_ held
   void sendBye();                                             // sendMutex_ held
+  void keepAliveIfQuiet();  // room over udp: an empty frame on the control stream
   bool speakPlain();
   void end();
   void peerFailed(const transport::TransportError& e);  // records it, ends the session
@@ -106,6 +116,7 @@ class ChatSession {
 
   std::mutex sendMutex_;  // one sender at a time: stdin thread and replies
   std::uint64_t nextSequence_ = 0;
+  std::atomic<std::int64_t> lastSentNs_{0};
   // Not under sendMutex_: a sender blocked on a full window waits for the
   // very acknowledgements that need this.
   std::mutex ackMutex_;
