@@ -149,6 +149,10 @@ SourceAddress DatagramBatch::source(std::size_t i) const {
   return {reinterpret_cast<const sockaddr*>(&names_[i]), headers_[i].msg_hdr.msg_namelen};
 }
 
+bool DatagramBatch::cameFrom(std::size_t i, const SourceAddress& who) const {
+  return who.is(reinterpret_cast<const sockaddr*>(&names_[i]), headers_[i].msg_hdr.msg_namelen);
+}
+
 bool DatagramBatch::truncated(std::size_t i) const {
   return (headers_[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
 }

@@ -89,6 +89,8 @@ class DatagramBatch {
   // The raw datagrams of the last receiveQueued(), i < datagrams().
   wire::ByteSpan datagram(std::size_t i) const;
   SourceAddress source(std::size_t i) const;
+  // source(i) == who, without copying the name.
+  bool cameFrom(std::size_t i, const SourceAddress& who) const;
   bool truncated(std::size_t i) const;  // larger than a slot: cut short by the kernel
 
   // How the user of the batch sorts what it read: each datagram is kept (a

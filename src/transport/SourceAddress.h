@@ -24,6 +24,8 @@ class SourceAddress {
 
   // Same family, address and port (and IPv6 scope).
   bool operator==(const SourceAddress& other) const;
+  // The same comparison with a name as the kernel returned it, in place.
+  bool is(const sockaddr* name, socklen_t length) const;
 
   // Same host, whatever the port: one person behind many source ports.
   bool sameHost(const SourceAddress& other) const;
