@@ -20,6 +20,9 @@ class SourceAddress {
   SourceAddress(const sockaddr* name, socklen_t length);
 
   bool empty() const { return length_ == 0; }
+  // The name as the kernel takes it (sendto).
+  const sockaddr* name() const { return reinterpret_cast<const sockaddr*>(&name_); }
+  socklen_t length() const { return length_; }
   Poco::Net::SocketAddress toSocketAddress() const;
 
   // Same family, address and port (and IPv6 scope).
