@@ -63,6 +63,7 @@ void RudpSender::transmitNew(Outstanding& m, std::int64_t nowNs) {
   const std::uint64_t id = ++lastTransmission_;
   m.transmissions.push_back(id);
   m.lastSendNs = nowNs;
+  lastTransmitNs_ = nowNs;
   m.deadlineNs = nowNs + rtt_.rtoNs();
   ++counters_.dataSent;
   transmit_(m, space_.toWire(m.index), id);
@@ -159,6 +160,8 @@ void RudpSender::countSpurious(const std::vector<std::uint64_t>& transmissions,
 void RudpSender::markAcked(Outstanding& m, std::int64_t nowNs) {
   if (m.acked) return;
   m.acked = true;
+  lastNewAckNs_ = nowNs;
+  probes_ = 0;
   // Whichever transmission arrived, it was not sent before the first.
   largestArrived_ = std::max(largestArrived_, m.transmissions.front());
   if (onAcked_) {
@@ -220,8 +223,30 @@ void RudpSender::detectLosses(std::int64_t nowNs) {
   restartTimer(nowNs);
 }
 
+std::int64_t RudpSender::probeDeadlineNs() const {
+  if (!rtt_.hasSample() || lossTimerNs_ != kNever || inFlight_.empty()) return kNever;
+  const std::int64_t maxNs = options_.maxRtoMs * kNsPerMs;
+  std::int64_t ptoNs = rtt_.ptoNs();
+  for (int i = 0; i < probes_ && ptoNs < maxNs; ++i) ptoNs *= 2;
+  return std::max(lastTransmitNs_, lastNewAckNs_) + std::min(ptoNs, maxNs);
+}
+
 void RudpSender::update(std::int64_t nowNs) {
   if (nowNs >= lossTimerNs_) detectLosses(nowNs);
+  expireTimers(nowNs);
+  // After the RTO: a message it resent is a transmission, so no probe
+  // follows in the same turn.
+  if (nowNs < probeDeadlineNs()) return;
+  const auto oldest = std::find_if(inFlight_.begin(), inFlight_.end(),
+                                   [](const Outstanding& m) { return !m.acked; });
+  if (oldest == inFlight_.end()) return;
+  ++counters_.probeTimeouts;
+  ++counters_.retransmitsProbe;
+  ++probes_;
+  transmitNew(*oldest, nowNs);
+}
+
+void RudpSender::expireTimers(std::int64_t nowNs) {
   if (arq_ == ArqScheme::kSelectiveRepeat) {
     bool backedOff = false;
     for (Outstanding& m : inFlight_) {
@@ -246,8 +271,9 @@ void RudpSender::update(std::int64_t nowNs) {
 
 std::int64_t RudpSender::nextTimeoutNs() const {
   if (inFlight_.empty()) return kNever;
-  if (arq_ != ArqScheme::kSelectiveRepeat) return std::min(timerDeadlineNs_, lossTimerNs_);
-  std::int64_t next = lossTimerNs_;
+  const std::int64_t soonest = std::min(lossTimerNs_, probeDeadlineNs());
+  if (arq_ != ArqScheme::kSelectiveRepeat) return std::min(timerDeadlineNs_, soonest);
+  std::int64_t next = soonest;
   for (const Outstanding& m : inFlight_) {
     if (!m.acked) next = std::min(next, m.deadlineNs);
   }
