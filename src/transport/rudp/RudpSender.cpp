@@ -113,6 +113,13 @@ DropReason RudpSender::onAck(const AckPacket& ack, std::int64_t nowNs) {
     lastAckCumulative_ = cumulative;
     peerRightEdge_ = cumulative + ack.window;
     peerWindow_ = ack.window;
+    // An ack with as many SACK ranges as fit says nothing of the messages
+    // above its last range: they may well have arrived.
+    knownUpTo_ = kUnbounded;
+    if (ack.ranges.size() >= kMaxSackRanges) {
+      const SackRange& last = ack.ranges.back();
+      knownUpTo_ = cumulative + last.startOffset + last.length;
+    }
   }
   if (newData) restartTimer(nowNs);
   detectLosses(nowNs);
@@ -193,6 +200,10 @@ std::int64_t RudpSender::lossDelayNs() const {  // RFC 9002 6.1.2
 bool RudpSender::isLost(const Outstanding& m, std::int64_t nowNs, std::int64_t lossDelayNs) {
   const std::uint64_t last = m.transmissions.back();
   if (last >= largestArrived_) return false;  // nothing sent after it has arrived
+  // Above what the last ack could describe: not known to be missing. A
+  // burst with many losses would otherwise resend, by the time threshold,
+  // messages that arrived (seen as hundreds of duplicates after a stall).
+  if (m.index >= knownUpTo_) return false;
   if (last + reorderThreshold_ <= largestArrived_) return true;
   if (nowNs - m.lastSendNs >= lossDelayNs) return true;
   lossTimerNs_ = std::min(lossTimerNs_, m.lastSendNs + lossDelayNs);

@@ -145,7 +145,9 @@ class RudpSender {
   std::uint32_t peerWindow_;     // as last advertised
   std::uint64_t lastAckCumulative_ = 0;
   std::uint64_t lastTransmission_ = 0;
-  std::uint64_t largestArrived_ = 0;       // highest transmission id known to have arrived
+  std::uint64_t largestArrived_ = 0;  // highest transmission id known to have arrived
+  static constexpr std::uint64_t kUnbounded = UINT64_MAX;
+  std::uint64_t knownUpTo_ = kUnbounded;   // first index the last ack's SACK could not cover
   std::int64_t timerDeadlineNs_ = kNever;  // go-back-n, stop-and-wait
   std::int64_t lossTimerNs_ = kNever;      // time threshold
   std::int64_t lastBackoffNs_ = INT64_MIN;
