@@ -32,21 +32,6 @@ constexpr std::size_t kMaxBacklogCopies = 1u << 18;
 // Batches read per socket per turn.
 constexpr int kMaxBatchesPerTurn = 4;
 
-// An error the network sends back (ICMP) about earlier datagrams; the
-// socket stays usable.
-bool isNetworkError(int error) {
-  switch (error) {
-    case ECONNREFUSED:
-    case ECONNRESET:
-    case EHOSTUNREACH:
-    case ENETUNREACH:
-    case EHOSTDOWN:
-      return true;
-    default:
-      return false;
-  }
-}
-
 Poco::Net::DatagramSocket boundSocket(const Poco::Net::SocketAddress& listen) {
   Poco::Net::DatagramSocket socket(listen.family());
   transport::bindDatagramSocket(socket, listen);
@@ -217,7 +202,7 @@ void LinkRelay::readFromClient() {
     const int n = batch_.receiveQueued(fd);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (isNetworkError(errno)) continue;
+      if (transport::isNetworkError(errno)) continue;
       throw transport::datagramError(errno, client().value_or(address_), /*sending=*/false);
     }
     if (n == 0) return;
@@ -244,7 +229,7 @@ void LinkRelay::readFromTarget() {
     const int n = batch_.receiveQueued(fd);
     if (n < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) return;
-      if (isNetworkError(errno)) {
+      if (transport::isNetworkError(errno)) {
         // The target is not listening (ICMP port unreachable): an up copy
         // sent earlier did not arrive.
         std::lock_guard lock(mutex_);

@@ -15,6 +15,15 @@ SourceAddress::SourceAddress(const sockaddr* name, socklen_t length) {
   std::memcpy(&name_, name, length_);
 }
 
+std::uint16_t SourceAddress::port() const {
+  if (name_.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<const sockaddr_in&>(name_).sin_port);
+  if (name_.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6&>(name_).sin6_port);
+  }
+  return 0;
+}
+
 Poco::Net::SocketAddress SourceAddress::toSocketAddress() const {
   if (empty()) return {};
   return {reinterpret_cast<const sockaddr*>(&name_), length_};

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace pigeon::transport {
 
@@ -23,6 +24,8 @@ class SourceAddress {
   // The name as the kernel takes it (sendto).
   const sockaddr* name() const { return reinterpret_cast<const sockaddr*>(&name_); }
   socklen_t length() const { return length_; }
+  // The port, 0 for a family without one.
+  std::uint16_t port() const;
   Poco::Net::SocketAddress toSocketAddress() const;
 
   // Same family, address and port (and IPv6 scope).
