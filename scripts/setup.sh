@@ -16,6 +16,7 @@ packages=(
   time                   # /usr/bin/time: bench/compare's maximum resident set
   iproute2               # ip, ss: pigeon lab builds its namespaces with ip
   iputils-ping           # ping across pigeon lab in its end-to-end test
+  stress-ng              # bench/rudp-loss: the other core kept busy beside the run
   clang libclang-rt-dev  # clang++ and libFuzzer for scripts/fuzz.sh (docs/fuzzing.md)
 )
 

@@ -108,9 +108,13 @@ void addRudpFacts(TransportResult& result, const transport::Transport& sender,
   if (!sent) return;
   // The counters a student reads after a run (the per-message log has them
   // all, over time).
-  static const std::set<std::string_view> kSenderSide = {"datagrams_sent",   "retransmits_timeout",
-                                                         "retransmits_fast", "spurious_retransmits",
-                                                         "srtt_us",          "rto_us"};
+  static const std::set<std::string_view> kSenderSide = {"datagrams_sent",
+                                                         "retransmits_timeout",
+                                                         "retransmits_fast",
+                                                         "retransmits_probe",
+                                                         "spurious_retransmits",
+                                                         "srtt_us",
+                                                         "rto_us"};
   static const std::set<std::string_view> kReceiverSide = {"duplicates_discarded",
                                                            "corrupt_dropped"};
   const auto keep = [&](const transport::rudp::RudpCounters& counters,
@@ -124,7 +128,7 @@ void addRudpFacts(TransportResult& result, const transport::Transport& sender,
   };
   keep(*sent, kSenderSide);
   if (receiver) keep(*receiver, kReceiverSide);
-  result.retransmits = sent->retransmitsTimeout + sent->retransmitsFast;
+  result.retransmits = sent->retransmitsTimeout + sent->retransmitsFast + sent->retransmitsProbe;
 }
 
 void addTcpFacts(TransportResult& result, const transport::Transport& sender) {

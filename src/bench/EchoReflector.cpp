@@ -3,6 +3,7 @@
 #include "bench/BenchSink.h"
 #include "bench/EchoStamp.h"
 #include "bench/SourceKey.h"
+#include "transport/DatagramBatch.h"
 #include "transport/Endpoint.h"
 #include "transport/SocketStats.h"
 #include "transport/TransportFactory.h"
@@ -31,6 +32,7 @@ using wire::MessageType;
 
 namespace {
 const Poco::Timespan kPoll(0, 20'000);
+constexpr std::size_t kUdpBatch = 16;  // datagrams taken per receive
 
 // The rudp echo's per-connection limits (EchoOptions).
 transport::rudp::RudpOptions rudpOptions(const EchoOptions& options) {
@@ -121,7 +123,7 @@ void EchoReflector::run(const std::atomic<bool>& stop) {
   }
 }
 
-EchoReflector::Peer& EchoReflector::peerFor(const Poco::Net::SocketAddress& from) {
+EchoReflector::Peer& EchoReflector::peerFor(const transport::SourceAddress& from) {
   bool created = false;
   Peer& peer = peers_.touch(
       SourceKey::endpoint(from), [] { return Peer{}; }, created);
@@ -129,7 +131,7 @@ EchoReflector::Peer& EchoReflector::peerFor(const Poco::Net::SocketAddress& from
   return peer;
 }
 
-bool EchoReflector::takeBudget(const Poco::Net::SocketAddress& from, std::int64_t nowNs) {
+bool EchoReflector::takeBudget(const transport::SourceAddress& from, std::int64_t nowNs) {
   bool created = false;
   TokenBucket& bucket = limits_.touch(
       SourceKey::rateLimited(from), [&] { return bucketFor(options_.maxRatePerSource, nowNs); },
@@ -175,88 +177,102 @@ std::optional<EchoReflector::Reply> EchoReflector::answer(Peer& peer, const wire
   return std::nullopt;
 }
 
+bool EchoReflector::answerDatagram(const transport::SourceAddress& from, wire::ByteSpan datagram,
+                                   std::int64_t now, wire::Bytes& reply) {
+  Peer& peer = peerFor(from);
+  const bool framed = datagram.size() >= 3 && wire::startsLikeFrame(datagram);
+  if (!framed && isReturningReply(peer, datagram, now)) {
+    ++counters_.looped;
+    return false;
+  }
+  if (!takeBudget(from, now)) {
+    ++counters_.rateLimited;
+    return false;
+  }
+  reply.clear();
+  if (framed) {
+    const auto decoded = wire::decodeDatagram(datagram);
+    if (!decoded.ok()) {
+      ++counters_.malformed;
+      return false;
+    }
+    if ((decoded.frame.header.flags & wire::flags::kReply) != 0) {
+      ++counters_.looped;
+      return false;
+    }
+    const MessageType type = decoded.frame.header.type;
+    if (type >= MessageType::kRudpConnect && type <= MessageType::kRudpCloseAck) {
+      // rudp's handshake at a port that serves udp only: it would wait in vain.
+      ++counters_.ignored;
+      if (now - lastRudpNoteNs_ > 1'000'000'000) {  // at most once a second
+        lastRudpNoteNs_ = now;
+        std::cerr << "* echo udp: " + transport::formatAddress(from.toSocketAddress()) +
+                         " is knocking with rudp (its connect handshake) at a port that "
+                         "serves udp only: `pigeon echo` (udp, tcp and rudp by default) or "
+                         "`pigeon echo -t rudp` serves it\n"
+                  << std::flush;
+      }
+      return false;
+    }
+    const auto answered = answer(peer, decoded.frame, now);
+    if (!answered) {
+      ++counters_.ignored;
+      return false;
+    }
+    wire::appendFrame(answered->header, answered->payload, reply);
+  } else {
+    reply.assign(datagram.begin(), datagram.end());  // plain text, echoed
+    peer.sentPlain[peer.nextSent] = {wire::crc32(datagram), datagram.size(), now};
+    peer.nextSent = (peer.nextSent + 1) % peer.sentPlain.size();
+  }
+  if (reply.size() > datagram.size()) {
+    ++counters_.ignored;  // never answer with more than was asked
+    return false;
+  }
+  return true;
+}
+
 void EchoReflector::serveUdp(const std::atomic<bool>& stop) {
-  Poco::Net::DatagramSocket& socket = *udp_;
-  std::vector<std::uint8_t> buffer(wire::kMaxDatagramSize + 1);
-  // A blocking read that gives up after kPoll (then throws, caught below):
-  // one system call per probe, not a poll and then a read.
-  socket.setReceiveTimeout(kPoll);
+  const int fd = udp_->impl()->sockfd();
+  // A blocking recvmmsg that gives up after kPoll: one system call per
+  // probe (MSG_WAITFORONE), not a poll and then a read, and a batch when
+  // many sources send at once.
+  udp_->setReceiveTimeout(kPoll);
+  transport::DatagramBatch batch(kUdpBatch, wire::kMaxDatagramSize + 1);
+  wire::Bytes reply;  // reused: no allocation per reply
   while (!stop) {
-    Poco::Net::SocketAddress from;
-    int n = 0;
-    try {
-      n = socket.receiveFrom(buffer.data(), static_cast<int>(buffer.size()), from);
-    } catch (const Poco::Exception&) {
-      continue;  // an ICMP error for an earlier reply: that peer is gone
-    }
-    if (n <= 0) continue;
-    if (SourceKey::isServerPort(from.port())) {
-      count(&EchoCounters::refused);  // before any state is kept for it
+    if (batch.receiveWaiting(fd) <= 0) {
+      // A timeout (look at `stop`), or an ICMP error for an earlier reply:
+      // that peer is gone. Nothing else can fail on a bound socket.
       continue;
     }
-    const std::int64_t now = wire::steadyNowNs();
-    const auto datagram = wire::ByteSpan(buffer).first(static_cast<std::size_t>(n));
-    if (rudpOnUdp_ != nullptr && transport::rudp::isRudpDatagram(datagram)) {
-      rudpOnUdp_->input(datagram, transport::SourceAddress(from), now);  // rudp's, on our port
-      continue;
-    }
-    std::optional<wire::Bytes> reply;
-    {
-      std::lock_guard lock(mutex_);
-      Peer& peer = peerFor(from);
-      const bool framed = datagram.size() >= 3 && wire::startsLikeFrame(datagram);
-      if (!framed && isReturningReply(peer, datagram, now)) {
-        ++counters_.looped;
+    for (std::size_t i = 0; i < batch.datagrams(); ++i) {
+      const transport::SourceAddress from = batch.source(i);
+      if (SourceKey::isServerPort(from.port())) {
+        count(&EchoCounters::refused);  // before any state is kept for it
         continue;
       }
-      if (!takeBudget(from, now)) {
-        ++counters_.rateLimited;
+      if (batch.truncated(i)) {
+        count(&EchoCounters::malformed);
         continue;
       }
-      if (framed) {
-        const auto decoded = wire::decodeDatagram(datagram);
-        if (!decoded.ok()) {
-          ++counters_.malformed;
-          continue;
-        }
-        if ((decoded.frame.header.flags & wire::flags::kReply) != 0) {
-          ++counters_.looped;
-          continue;
-        }
-        const MessageType type = decoded.frame.header.type;
-        if (type >= MessageType::kRudpConnect && type <= MessageType::kRudpCloseAck) {
-          // rudp's handshake at the udp port: it would wait in vain.
-          ++counters_.ignored;
-          if (now - lastRudpNoteNs_ > 1'000'000'000) {  // at most once a second
-            lastRudpNoteNs_ = now;
-            std::cerr << "* echo udp: " + transport::formatAddress(from) +
-                             " is knocking with rudp (its connect handshake) at the udp port: "
-                             "rudp is served by `pigeon echo -t rudp` (a port of its own)\n"
-                      << std::flush;
-          }
-          continue;
-        }
-        if (const auto answered = answer(peer, decoded.frame, now)) {
-          reply = wire::encode(answered->header, answered->payload);
-        } else {
-          ++counters_.ignored;
-        }
-      } else {
-        reply = wire::Bytes(datagram.begin(), datagram.end());  // plain text, echoed
-        peer.sentPlain[peer.nextSent] = {wire::crc32(datagram), datagram.size(), now};
-        peer.nextSent = (peer.nextSent + 1) % peer.sentPlain.size();
-      }
-      if (reply && reply->size() > datagram.size()) {
-        ++counters_.ignored;  // never answer with more than was asked
+      if (rudpOnUdp_ != nullptr && transport::rudp::isRudpDatagram(batch.datagram(i))) {
+        // rudp's, on our port
+        rudpOnUdp_->input(batch.datagram(i), from, wire::steadyNowNs());
         continue;
       }
-    }
-    if (!reply) continue;
-    try {
-      socket.sendTo(reply->data(), static_cast<int>(reply->size()), from);
-      count(&EchoCounters::reflected);
-    } catch (const Poco::Exception&) {
+      bool send = false;
+      {
+        std::lock_guard lock(mutex_);
+        send = answerDatagram(from, batch.datagram(i), wire::steadyNowNs(), reply);
+      }
+      if (!send) continue;
+      ssize_t n = 0;
+      do {
+        n = ::sendto(fd, reply.data(), reply.size(), 0, from.name(), from.length());
+      } while (n < 0 && errno == EINTR);
       // A full buffer or a vanished peer: the reply is lost like on a link.
+      if (n == static_cast<ssize_t>(reply.size())) count(&EchoCounters::reflected);
     }
   }
 }

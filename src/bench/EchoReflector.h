@@ -5,6 +5,7 @@
 #include "bench/TokenBucket.h"
 #include "metrics/SequenceTracker.h"
 #include "transport/Listener.h"
+#include "transport/SourceAddress.h"
 #include "transport/TcpListener.h"
 #include "transport/rudp/RudpAcceptor.h"
 
@@ -110,7 +111,7 @@ class EchoReflector {
   };
 
   bool isReturningReply(const Peer& peer, wire::ByteSpan datagram, std::int64_t nowNs) const;
-  bool takeBudget(const Poco::Net::SocketAddress& from, std::int64_t nowNs);  // mutex_ held
+  bool takeBudget(const transport::SourceAddress& from, std::int64_t nowNs);  // mutex_ held
 
   void serveUdp(const std::atomic<bool>& stop);
   void serveRudp(const std::atomic<bool>& stop);       // thread per connection
@@ -123,7 +124,10 @@ class EchoReflector {
 
   // Answers one message from `peer`; the reply to send, if any.
   std::optional<Reply> answer(Peer& peer, const wire::Frame& frame, std::int64_t nowNs);
-  Peer& peerFor(const Poco::Net::SocketAddress& from);  // mutex_ held
+  Peer& peerFor(const transport::SourceAddress& from);  // mutex_ held
+  // One datagram from `from`: the reply to send into `reply`, or false.
+  bool answerDatagram(const transport::SourceAddress& from, wire::ByteSpan datagram,
+                      std::int64_t nowNs, wire::Bytes& reply);  // mutex_ held
   void count(std::uint64_t EchoCounters::*field);
   void countReplies(std::uint64_t replies);
 

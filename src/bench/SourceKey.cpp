@@ -10,12 +10,12 @@ namespace {
 constexpr std::uint8_t kV4Mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
 
 // The address bytes: 4 for IPv4 (and IPv4 mapped into IPv6), 16 for IPv6.
-std::string addressBytes(const Poco::Net::SocketAddress& from) {
-  if (from.family() == Poco::Net::SocketAddress::IPv4) {
-    const auto* in = reinterpret_cast<const sockaddr_in*>(from.addr());
+std::string addressBytes(const transport::SourceAddress& from) {
+  if (from.name()->sa_family == AF_INET) {
+    const auto* in = reinterpret_cast<const sockaddr_in*>(from.name());
     return {reinterpret_cast<const char*>(&in->sin_addr), 4};
   }
-  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(from.addr());
+  const auto* in6 = reinterpret_cast<const sockaddr_in6*>(from.name());
   const auto* bytes = reinterpret_cast<const std::uint8_t*>(&in6->sin6_addr);
   if (std::memcmp(bytes, kV4Mapped, sizeof kV4Mapped) == 0) {
     return {reinterpret_cast<const char*>(bytes + 12), 4};
@@ -26,6 +26,14 @@ std::string addressBytes(const Poco::Net::SocketAddress& from) {
 }  // namespace
 
 std::string SourceKey::endpoint(const Poco::Net::SocketAddress& from) {
+  return endpoint(transport::SourceAddress(from));
+}
+
+std::string SourceKey::rateLimited(const Poco::Net::SocketAddress& from) {
+  return rateLimited(transport::SourceAddress(from));
+}
+
+std::string SourceKey::endpoint(const transport::SourceAddress& from) {
   std::string key = addressBytes(from);
   const std::uint16_t port = from.port();
   key.push_back(static_cast<char>(port >> 8));
@@ -33,7 +41,7 @@ std::string SourceKey::endpoint(const Poco::Net::SocketAddress& from) {
   return key;
 }
 
-std::string SourceKey::rateLimited(const Poco::Net::SocketAddress& from) {
+std::string SourceKey::rateLimited(const transport::SourceAddress& from) {
   std::string key = addressBytes(from);
   if (key.size() == 16) key.resize(8);  // the /64
   return key;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "transport/SourceAddress.h"
+
 #include <Poco/Net/SocketAddress.h>
 
 #include <cstdint>
@@ -14,11 +16,13 @@ class SourceKey {
  public:
   // One sending socket: address and port (a probe stream's own state).
   static std::string endpoint(const Poco::Net::SocketAddress& from);
+  static std::string endpoint(const transport::SourceAddress& from);
 
   // What a rate limit is kept for: the IPv4 address, or the IPv6 /64 (a
   // host usually holds a whole /64, so one address each would be no limit).
   // The port is left out: opening more sockets is no way around the limit.
   static std::string rateLimited(const Poco::Net::SocketAddress& from);
+  static std::string rateLimited(const transport::SourceAddress& from);
 
   // Ports below 1024 belong to servers (7 echo, 13 daytime, 19 chargen,
   // 37 time, 53 DNS, 123 NTP, ...), never to a client's ephemeral socket; a

@@ -1,14 +1,20 @@
 #include "link/LinkRelay.h"
 
+#include "transport/Endpoint.h"
+#include "transport/SocketErrors.h"
+#include "transport/UdpTransport.h"
 #include "wire/Clock.h"
 #include "wire/Codec.h"
 #include "wire/Header.h"
 
-#include <Poco/Net/NetException.h>
-#include <Poco/Net/PollSet.h>
+#include <poll.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstring>
+#include <ctime>
 #include <stdexcept>
 
 namespace pigeon::link {
@@ -17,49 +23,29 @@ namespace {
 
 // How long the thread waits at most before it looks at stopRequested_.
 constexpr std::int64_t kMaxWaitNs = 20'000'000;
+// A read takes up to kBatch datagrams of any size UDP carries.
+constexpr std::size_t kBatch = 32;
 constexpr std::size_t kMaxDatagramBytes = 65536;
 // The relay's own backlog of copies waiting to be due: beyond it, dropped.
 constexpr std::size_t kMaxBacklogBytes = 64u << 20;
 constexpr std::size_t kMaxBacklogCopies = 1u << 18;
-// Reads per socket per turn, so a flood on one side cannot starve the other
-// side or the sending of due copies.
-constexpr int kMaxReadsPerTurn = 64;
-
-// The min-heap order: the copy due last is "greatest" for std::push_heap.
-template <typename Pending>
-bool dueLater(const Pending& a, const Pending& b) {
-  return a.dueNs != b.dueNs ? a.dueNs > b.dueNs : a.order > b.order;
-}
-
-// An error the network sends back (ICMP) about earlier datagrams; the
-// socket stays usable.
-bool isNetworkError(const Poco::Exception& e) {
-  switch (e.code()) {
-    case ECONNREFUSED:
-    case ECONNRESET:
-    case EHOSTUNREACH:
-    case ENETUNREACH:
-    case EHOSTDOWN:
-      return true;
-    default:
-      return dynamic_cast<const Poco::Net::ConnectionRefusedException*>(&e) != nullptr;
-  }
-}
+// Batches read per socket per turn.
+constexpr int kMaxBatchesPerTurn = 4;
 
 Poco::Net::DatagramSocket boundSocket(const Poco::Net::SocketAddress& listen) {
   Poco::Net::DatagramSocket socket(listen.family());
-  if (listen.family() == Poco::Net::SocketAddress::IPv6 && listen.host().isWildcard()) {
-    socket.impl()->bind6(listen, false, false, /*ipV6Only=*/false);
-  } else {
-    socket.bind(listen, false);
-  }
+  transport::bindDatagramSocket(socket, listen);
   socket.setBlocking(false);
   return socket;
 }
 
 Poco::Net::DatagramSocket connectedSocket(const Poco::Net::SocketAddress& target) {
   Poco::Net::DatagramSocket socket(target.family());
-  socket.connect(target);
+  try {
+    socket.connect(target);
+  } catch (const Poco::Exception& e) {
+    throw transport::translateSocketError(e, "udp relay to " + transport::formatAddress(target));
+  }
   socket.setBlocking(false);
   return socket;
 }
@@ -67,10 +53,10 @@ Poco::Net::DatagramSocket connectedSocket(const Poco::Net::SocketAddress& target
 // True for a pigeon frame of a control type: it carries no message, so its
 // loss is no message lost. Only the type byte is read, after the checks that
 // say it is a frame at all; the rest of a datagram is never interpreted.
-bool isControlFrame(const unsigned char* data, std::size_t size) {
-  if (size < wire::kHeaderSize || !wire::startsLikeFrame({data, size})) return false;
+bool isControlFrame(wire::ByteSpan datagram) {
+  if (datagram.size() < wire::kHeaderSize || !wire::startsLikeFrame(datagram)) return false;
   using wire::MessageType;
-  switch (static_cast<MessageType>(data[3])) {
+  switch (static_cast<MessageType>(datagram[3])) {
     case MessageType::kHello:
     case MessageType::kBye:
     case MessageType::kReport:
@@ -98,6 +84,8 @@ LinkRelay::LinkRelay(const LinkSpec& spec, const Poco::Net::SocketAddress& liste
       target_(target),
       up_{ImpairmentModel(spec.up, 0), {}},
       down_{ImpairmentModel(spec.down, 1), {}},
+      batch_(kBatch, kMaxDatagramBytes),
+      queue_(kMaxBacklogCopies, kMaxBacklogBytes),
       runnable_(*this, &LinkRelay::run),
       thread_("link relay") {}
 
@@ -186,136 +174,123 @@ void LinkRelay::run() {
 }
 
 void LinkRelay::loop() {
-  std::vector<unsigned char> buffer(kMaxDatagramBytes);
-  Poco::Net::PollSet sockets;
-  sockets.add(clientSocket_, Poco::Net::PollSet::POLL_READ);
-  sockets.add(targetSocket_, Poco::Net::PollSet::POLL_READ);
+  // Wake-ups when a copy is due, not up to the default 50 us later.
+  ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  pollfd sockets[2] = {{clientSocketHandle(), POLLIN, 0}, {targetSocketHandle(), POLLIN, 0}};
   while (!stopRequested_) {
-    sendDue(wire::steadyNowNs());
+    queue_.releaseDue(wire::steadyNowNs(), [this](const DelayQueue::Copy& copy) { send(copy); });
     std::int64_t waitNs = kMaxWaitNs;
-    if (!heap_.empty()) {
-      waitNs = std::clamp<std::int64_t>(heap_.front().dueNs - wire::steadyNowNs(), 0, kMaxWaitNs);
+    if (const auto due = queue_.nextDueNs()) {
+      waitNs = std::clamp<std::int64_t>(*due - wire::steadyNowNs(), 0, kMaxWaitNs);
     }
-    // The wait is in whole milliseconds, rounded down: the last part of a
-    // wait is spent polling with a zero timeout, so no copy leaves late.
-    for (const auto& [socket, mode] : sockets.poll(Poco::Timespan(waitNs / 1000))) {
-      if (socket == clientSocket_) {
-        readFromClient(buffer);
-      } else {
-        readFromTarget(buffer);
-      }
+    const timespec wait{static_cast<time_t>(waitNs / 1'000'000'000),
+                        static_cast<long>(waitNs % 1'000'000'000)};
+    sockets[0].revents = sockets[1].revents = 0;
+    if (::ppoll(sockets, 2, &wait, nullptr) < 0) {
+      if (errno == EINTR) continue;
+      throw std::runtime_error("ppoll: " + std::string(std::strerror(errno)));
     }
+    if (sockets[0].revents != 0) readFromClient();
+    if (sockets[1].revents != 0) readFromTarget();
   }
+  queue_.clear();
 }
 
-void LinkRelay::readFromClient(std::vector<unsigned char>& buffer) {
-  for (int i = 0; i < kMaxReadsPerTurn; ++i) {
-    Poco::Net::SocketAddress from;
-    int n = -1;
-    try {
-      n = clientSocket_.receiveFrom(buffer.data(), static_cast<int>(buffer.size()), from);
-    } catch (const Poco::TimeoutException&) {
-      return;  // nothing more to read
-    } catch (const Poco::Exception& e) {
-      if (!isNetworkError(e)) throw;
-      continue;
+void LinkRelay::readFromClient() {
+  const int fd = clientSocketHandle();
+  for (int turn = 0; turn < kMaxBatchesPerTurn; ++turn) {
+    const int n = batch_.receiveQueued(fd);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (transport::isNetworkError(errno)) continue;
+      throw transport::datagramError(errno, client().value_or(address_), /*sending=*/false);
     }
-    if (n < 0) return;
-    {
-      std::lock_guard lock(mutex_);
-      if (!client_) client_ = from;
-      if (!(from == *client_)) {
+    if (n == 0) return;
+    for (std::size_t i = 0; i < batch_.datagrams(); ++i) {
+      if (clientName_.empty()) {
+        clientName_ = batch_.source(i);
+        std::lock_guard lock(mutex_);
+        client_ = clientName_.toSocketAddress();
+      }
+      if (!batch_.cameFrom(i, clientName_)) {
+        std::lock_guard lock(mutex_);
         ++up_.counters.ignored;
         continue;
       }
+      admit(true, batch_.datagram(i), batch_.arrivalNs());
     }
-    admit(true, buffer.data(), static_cast<std::size_t>(n));
+    if (batch_.datagrams() < batch_.capacity()) return;  // nothing more queued
   }
 }
 
-void LinkRelay::readFromTarget(std::vector<unsigned char>& buffer) {
-  for (int i = 0; i < kMaxReadsPerTurn; ++i) {
-    int n = -1;
-    try {
-      n = targetSocket_.receiveBytes(buffer.data(), static_cast<int>(buffer.size()));
-    } catch (const Poco::TimeoutException&) {
-      return;
-    } catch (const Poco::Exception& e) {
-      if (!isNetworkError(e)) throw;
-      // The target is not listening (ICMP port unreachable): an up copy
-      // sent earlier did not arrive.
-      std::lock_guard lock(mutex_);
-      ++up_.counters.unreachable;
-      continue;
+void LinkRelay::readFromTarget() {
+  const int fd = targetSocketHandle();
+  for (int turn = 0; turn < kMaxBatchesPerTurn; ++turn) {
+    const int n = batch_.receiveQueued(fd);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (transport::isNetworkError(errno)) {
+        // The target is not listening (ICMP port unreachable): an up copy
+        // sent earlier did not arrive.
+        std::lock_guard lock(mutex_);
+        ++up_.counters.unreachable;
+        continue;
+      }
+      throw transport::datagramError(errno, target_, /*sending=*/false);
     }
-    if (n < 0) return;
-    {
-      std::lock_guard lock(mutex_);
-      if (!client_) {
+    if (n == 0) return;
+    for (std::size_t i = 0; i < batch_.datagrams(); ++i) {
+      if (clientName_.empty()) {
+        std::lock_guard lock(mutex_);
         ++down_.counters.ignored;  // nobody to send it to yet
         continue;
       }
+      admit(false, batch_.datagram(i), batch_.arrivalNs());
     }
-    admit(false, buffer.data(), static_cast<std::size_t>(n));
+    if (batch_.datagrams() < batch_.capacity()) return;
   }
 }
 
-void LinkRelay::admit(bool up, const unsigned char* data, std::size_t size) {
+void LinkRelay::admit(bool up, wire::ByteSpan datagram, std::int64_t arrivalNs) {
   Direction& direction = up ? up_ : down_;
-  const bool control = isControlFrame(data, size);
+  const bool control = isControlFrame(datagram);
   deliveries_.clear();
-  {
-    std::lock_guard lock(mutex_);
-    ++direction.counters.received;
-    const std::uint64_t droppedBefore = direction.model.counters().dropped();
-    direction.model.onPacket(wire::steadyNowNs(), size, deliveries_);
-    if (control) {
-      ++direction.counters.controlReceived;
-      direction.counters.controlDropped += direction.model.counters().dropped() - droppedBefore;
-    }
+  std::lock_guard lock(mutex_);
+  ++direction.counters.received;
+  const std::uint64_t droppedBefore = direction.model.counters().dropped();
+  direction.model.onPacket(arrivalNs, datagram.size(), deliveries_);
+  if (control) {
+    ++direction.counters.controlReceived;
+    direction.counters.controlDropped += direction.model.counters().dropped() - droppedBefore;
   }
   for (const Delivery& delivery : deliveries_) {
-    if (heap_.size() >= kMaxBacklogCopies || heapBytes_ + size > kMaxBacklogBytes) {
-      std::lock_guard lock(mutex_);
+    std::uint8_t* bytes = queue_.push(delivery.deliverAtNs, up, control, datagram);
+    if (bytes == nullptr) {
       ++direction.counters.overflow;
       if (control) ++direction.counters.controlOverflow;
       continue;
     }
-    Pending pending{delivery.deliverAtNs, nextOrder_++, up, control, {data, data + size}};
-    if (delivery.corrupt) pending.bytes[delivery.corruptOffset] ^= delivery.corruptMask;
-    heap_.push_back(std::move(pending));
-    std::push_heap(heap_.begin(), heap_.end(), dueLater<Pending>);
-    heapBytes_ += size;
+    if (delivery.corrupt) bytes[delivery.corruptOffset] ^= delivery.corruptMask;
   }
 }
 
-void LinkRelay::sendDue(std::int64_t nowNs) {
-  while (!heap_.empty() && heap_.front().dueNs <= nowNs) {
-    std::pop_heap(heap_.begin(), heap_.end(), dueLater<Pending>);
-    Pending pending = std::move(heap_.back());
-    heap_.pop_back();
-    heapBytes_ -= pending.bytes.size();
-    send(pending);
-  }
-}
-
-void LinkRelay::send(Pending& pending) {
-  Direction& direction = pending.up ? up_ : down_;
-  const int size = static_cast<int>(pending.bytes.size());
-  bool sent = false;
-  try {
-    if (pending.up) {
-      sent = targetSocket_.sendBytes(pending.bytes.data(), size) == size;
+void LinkRelay::send(const DelayQueue::Copy& copy) {
+  Direction& direction = copy.up ? up_ : down_;
+  ssize_t n = -1;
+  do {
+    if (copy.up) {
+      n = ::send(targetSocketHandle(), copy.bytes.data(), copy.bytes.size(), MSG_DONTWAIT);
     } else {
-      const auto to = client();
-      sent = to && clientSocket_.sendTo(pending.bytes.data(), size, *to) == size;
+      n = ::sendto(clientSocketHandle(), copy.bytes.data(), copy.bytes.size(), MSG_DONTWAIT,
+                   clientName_.name(), clientName_.length());
     }
-  } catch (const Poco::Exception&) {
-    // ICMP unreachable, a full socket buffer: this copy is lost, the relay goes on
-  }
+  } while (n < 0 && errno == EINTR);
+  // A refused copy (ICMP unreachable, a full socket buffer) is lost; the
+  // relay goes on.
+  const bool sent = n == static_cast<ssize_t>(copy.bytes.size());
   std::lock_guard lock(mutex_);
   ++(sent ? direction.counters.sent : direction.counters.sendErrors);
-  if (!sent && pending.control) ++direction.counters.controlSendErrors;
+  if (!sent && copy.control) ++direction.counters.controlSendErrors;
 }
 
 }  // namespace pigeon::link

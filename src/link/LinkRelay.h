@@ -1,7 +1,10 @@
 #pragma once
 
+#include "link/DelayQueue.h"
 #include "link/ImpairmentModel.h"
 #include "link/LinkSpec.h"
+#include "transport/DatagramBatch.h"
+#include "transport/SourceAddress.h"
 
 #include <Poco/Net/DatagramSocket.h>
 #include <Poco/Net/SocketAddress.h>
@@ -49,12 +52,14 @@ struct RelayCounters {
 // first source that sends to it as the client, and forwards the client's
 // datagrams (up) through a socket connected to the target; the target's
 // replies (down) go back to the client. Datagrams from other sources are
-// ignored. A thread inside reads both sockets, runs each datagram through
-// its direction's ImpairmentModel (up: stream 0, down: stream 1) and sends
-// the copies when they are due (a min-heap on delivery time; it waits on the
-// sockets until the next one is due). Copies still waiting at stop() are
-// dropped. Errors never escape the thread: a failure stops it and is kept
-// for error().
+// ignored. A thread inside reads both sockets in batches (recvmmsg, through
+// transport's DatagramBatch), runs each datagram through its direction's
+// ImpairmentModel (up: stream 0, down: stream 1), keeps the copies in a
+// DelayQueue and sends each when it is due: it sleeps in one ppoll(2) on
+// both sockets until the next copy is due, to the nanosecond and with the
+// thread's timer slack at 1 ns, so a copy leaves on time without the thread
+// spinning. Copies still waiting at stop() are dropped. Errors never escape
+// the thread: a failure stops it and is kept for error().
 //
 //   LinkRelay relay(LinkSpec::parse("loss=5%"), {"127.0.0.1", 0}, target);
 //   relay.start();  ... send to 127.0.0.1:relay.port() ...  relay.stop();
@@ -64,8 +69,9 @@ struct RelayCounters {
 class LinkRelay {
  public:
   // Binds a socket to `listen` (port 0: the kernel picks; an IPv6 wildcard
-  // also accepts IPv4) and connects another to `target`. Throws
-  // Poco::Exception if either fails, LinkSpecError for a bad text SPEC.
+  // also accepts IPv4, transport's one dual-stack rule) and connects another
+  // to `target`. Throws transport::TransportError if either fails,
+  // LinkSpecError for a bad text SPEC.
   LinkRelay(const LinkSpec& spec, const Poco::Net::SocketAddress& listen,
             const Poco::Net::SocketAddress& target);
   LinkRelay(std::string_view spec, const Poco::Net::SocketAddress& listen,
@@ -108,13 +114,6 @@ class LinkRelay {
   const LinkSpec& spec() const { return spec_; }
 
  private:
-  struct Pending {
-    std::int64_t dueNs;
-    std::uint64_t order;  // FIFO among copies due at the same time
-    bool up;
-    bool control;  // a pigeon control frame (RelayCounters)
-    std::vector<unsigned char> bytes;
-  };
   struct Direction {
     ImpairmentModel model;
     RelayCounters counters;
@@ -122,11 +121,12 @@ class LinkRelay {
 
   void run();
   void loop();
-  void readFromClient(std::vector<unsigned char>& buffer);
-  void readFromTarget(std::vector<unsigned char>& buffer);
-  void admit(bool up, const unsigned char* data, std::size_t size);
-  void sendDue(std::int64_t nowNs);
-  void send(Pending& pending);
+  // One turn of reading a socket: a few batches, so that a flood on one
+  // side cannot starve the other side or the sending of due copies.
+  void readFromClient();
+  void readFromTarget();
+  void admit(bool up, wire::ByteSpan datagram, std::int64_t arrivalNs);
+  void send(const DelayQueue::Copy& copy);
 
   const LinkSpec spec_;
   Poco::Net::DatagramSocket clientSocket_;
@@ -141,9 +141,9 @@ class LinkRelay {
   std::string error_;
 
   // Used by the relay thread only.
-  std::vector<Pending> heap_;
-  std::size_t heapBytes_ = 0;
-  std::uint64_t nextOrder_ = 0;
+  transport::SourceAddress clientName_;  // empty until the client is known
+  transport::DatagramBatch batch_;       // each read, either socket
+  DelayQueue queue_;
   std::vector<Delivery> deliveries_;
 
   Poco::RunnableAdapter<LinkRelay> runnable_;

@@ -128,12 +128,16 @@ long DatagramBatch::sendSegmented(int fd) {
   return static_cast<long>(n);
 }
 
-int DatagramBatch::receiveQueued(int fd) {
+int DatagramBatch::receiveQueued(int fd) { return receiveWith(fd, MSG_DONTWAIT); }
+
+int DatagramBatch::receiveWaiting(int fd) { return receiveWith(fd, MSG_WAITFORONE); }
+
+int DatagramBatch::receiveWith(int fd, int flags) {
   prepareReceive();
   int n = 0;
   do {
-    n = ::recvmmsg(fd, headers_.data(), static_cast<unsigned>(capacity_), MSG_DONTWAIT, nullptr);
-  } while (n < 0 && errno == EINTR);
+    n = ::recvmmsg(fd, headers_.data(), static_cast<unsigned>(capacity_), flags, nullptr);
+  } while (n < 0 && errno == EINTR && flags == MSG_DONTWAIT);
   if (n <= 0) return n;
   arrivalNs_ = wire::steadyNowNs();
   datagrams_ = static_cast<std::size_t>(n);
@@ -147,6 +151,10 @@ wire::ByteSpan DatagramBatch::datagram(std::size_t i) const {
 
 SourceAddress DatagramBatch::source(std::size_t i) const {
   return {reinterpret_cast<const sockaddr*>(&names_[i]), headers_[i].msg_hdr.msg_namelen};
+}
+
+bool DatagramBatch::cameFrom(std::size_t i, const SourceAddress& who) const {
+  return who.is(reinterpret_cast<const sockaddr*>(&names_[i]), headers_[i].msg_hdr.msg_namelen);
 }
 
 bool DatagramBatch::truncated(std::size_t i) const {

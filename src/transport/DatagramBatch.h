@@ -85,10 +85,17 @@ class DatagramBatch {
   // without waiting (MSG_DONTWAIT). Returns the datagrams read (also in
   // datagrams(), arrival time stamped), or -1 with errno set.
   int receiveQueued(int fd);
+  // The same, but waits for the first datagram as a blocking read of `fd`
+  // does (up to its SO_RCVTIMEO), then takes what else is queued
+  // (MSG_WAITFORONE): one system call for a server that answers each
+  // datagram as it comes.
+  int receiveWaiting(int fd);
 
   // The raw datagrams of the last receiveQueued(), i < datagrams().
   wire::ByteSpan datagram(std::size_t i) const;
   SourceAddress source(std::size_t i) const;
+  // source(i) == who, without copying the name.
+  bool cameFrom(std::size_t i, const SourceAddress& who) const;
   bool truncated(std::size_t i) const;  // larger than a slot: cut short by the kernel
 
   // How the user of the batch sorts what it read: each datagram is kept (a
@@ -106,6 +113,7 @@ class DatagramBatch {
   // Points the first pending() headers at their frames, no name (the
   // socket is connected), for sendmmsg.
   void prepareSend();
+  int receiveWith(int fd, int flags);  // one recvmmsg(2)
 
   std::size_t capacity_;
   std::size_t slotBytes_;

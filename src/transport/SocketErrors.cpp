@@ -58,4 +58,17 @@ TransportError datagramError(int error, const Poco::Net::SocketAddress& peer, bo
                               (sending ? "udp to " : "udp from ") + name);
 }
 
+bool isNetworkError(int error) {
+  switch (error) {
+    case ECONNREFUSED:
+    case ECONNRESET:
+    case EHOSTUNREACH:
+    case ENETUNREACH:
+    case EHOSTDOWN:
+      return true;
+    default:
+      return false;
+  }
+}
+
 }  // namespace pigeon::transport

@@ -20,4 +20,9 @@ TransportError translateSocketError(const Poco::Exception& e, const std::string&
 // unreachable)". `sending` picks "udp to" or "udp from" for the rest.
 TransportError datagramError(int error, const Poco::Net::SocketAddress& peer, bool sending);
 
+// True for an errno that the network sent back (ICMP: port or host
+// unreachable, a reset) about an earlier datagram: the socket stays usable,
+// and a server or relay reading many peers goes on.
+bool isNetworkError(int error);
+
 }  // namespace pigeon::transport

@@ -16,25 +16,61 @@ SourceAddress::SourceAddress(const sockaddr* name, socklen_t length) {
   std::memcpy(&name_, name, length_);
 }
 
+std::uint16_t SourceAddress::port() const {
+  if (name_.ss_family == AF_INET)
+    return ntohs(reinterpret_cast<const sockaddr_in&>(name_).sin_port);
+  if (name_.ss_family == AF_INET6) {
+    return ntohs(reinterpret_cast<const sockaddr_in6&>(name_).sin6_port);
+  }
+  return 0;
+}
+
 Poco::Net::SocketAddress SourceAddress::toSocketAddress() const {
   if (empty()) return {};
   return {reinterpret_cast<const sockaddr*>(&name_), length_};
 }
 
-bool SourceAddress::sameHost(const SourceAddress& other) const {
-  if (empty() || other.empty() || name_.ss_family != other.name_.ss_family) return false;
-  if (name_.ss_family == AF_INET) {
-    const auto& a = reinterpret_cast<const sockaddr_in&>(name_);
-    const auto& b = reinterpret_cast<const sockaddr_in&>(other.name_);
-    return a.sin_addr.s_addr == b.sin_addr.s_addr;
+namespace {
+
+// The comparisons, on the kernel's names in place (no copy: the receive
+// path asks this of every datagram).
+bool sameHostIn(const sockaddr_storage& a, socklen_t aLength, const sockaddr* b,
+                socklen_t bLength) {
+  if (aLength == 0 || bLength == 0 || a.ss_family != b->sa_family) return false;
+  if (a.ss_family == AF_INET && bLength >= static_cast<socklen_t>(sizeof(sockaddr_in))) {
+    return reinterpret_cast<const sockaddr_in&>(a).sin_addr.s_addr ==
+           reinterpret_cast<const sockaddr_in*>(b)->sin_addr.s_addr;
   }
-  if (name_.ss_family == AF_INET6) {
-    const auto& a = reinterpret_cast<const sockaddr_in6&>(name_);
-    const auto& b = reinterpret_cast<const sockaddr_in6&>(other.name_);
-    return a.sin6_scope_id == b.sin6_scope_id &&
-           std::memcmp(&a.sin6_addr, &b.sin6_addr, sizeof a.sin6_addr) == 0;
+  if (a.ss_family == AF_INET6 && bLength >= static_cast<socklen_t>(sizeof(sockaddr_in6))) {
+    const auto& x = reinterpret_cast<const sockaddr_in6&>(a);
+    const auto* y = reinterpret_cast<const sockaddr_in6*>(b);
+    return x.sin6_scope_id == y->sin6_scope_id &&
+           std::memcmp(&x.sin6_addr, &y->sin6_addr, sizeof x.sin6_addr) == 0;
   }
   return false;
+}
+
+bool samePortIn(const sockaddr_storage& a, const sockaddr* b) {
+  if (a.ss_family == AF_INET) {
+    return reinterpret_cast<const sockaddr_in&>(a).sin_port ==
+           reinterpret_cast<const sockaddr_in*>(b)->sin_port;
+  }
+  return reinterpret_cast<const sockaddr_in6&>(a).sin6_port ==
+         reinterpret_cast<const sockaddr_in6*>(b)->sin6_port;
+}
+
+}  // namespace
+
+bool SourceAddress::sameHost(const SourceAddress& other) const {
+  return sameHostIn(name_, length_, reinterpret_cast<const sockaddr*>(&other.name_), other.length_);
+}
+
+bool SourceAddress::operator==(const SourceAddress& other) const {
+  return is(reinterpret_cast<const sockaddr*>(&other.name_), other.length_);
+}
+
+bool SourceAddress::is(const sockaddr* name, socklen_t length) const {
+  return sameHostIn(name_, length_, name, length) && samePortIn(name_, name);
 }
 
 std::size_t SourceAddress::hash() const {
@@ -55,16 +91,6 @@ std::size_t SourceAddress::hash() const {
     mix(&a.sin6_scope_id, sizeof a.sin6_scope_id);
   }
   return static_cast<std::size_t>(h);
-}
-
-bool SourceAddress::operator==(const SourceAddress& other) const {
-  if (!sameHost(other)) return false;
-  if (name_.ss_family == AF_INET) {
-    return reinterpret_cast<const sockaddr_in&>(name_).sin_port ==
-           reinterpret_cast<const sockaddr_in&>(other.name_).sin_port;
-  }
-  return reinterpret_cast<const sockaddr_in6&>(name_).sin6_port ==
-         reinterpret_cast<const sockaddr_in6&>(other.name_).sin6_port;
 }
 
 }  // namespace pigeon::transport

@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <cstdint>
 
 namespace pigeon::transport {
 
@@ -20,10 +21,17 @@ class SourceAddress {
   SourceAddress(const sockaddr* name, socklen_t length);
 
   bool empty() const { return length_ == 0; }
+  // The name as the kernel takes it (sendto).
+  const sockaddr* name() const { return reinterpret_cast<const sockaddr*>(&name_); }
+  socklen_t length() const { return length_; }
+  // The port, 0 for a family without one.
+  std::uint16_t port() const;
   Poco::Net::SocketAddress toSocketAddress() const;
 
   // Same family, address and port (and IPv6 scope).
   bool operator==(const SourceAddress& other) const;
+  // The same comparison with a name as the kernel returned it, in place.
+  bool is(const sockaddr* name, socklen_t length) const;
 
   // Same host, whatever the port: one person behind many source ports.
   bool sameHost(const SourceAddress& other) const;

@@ -280,13 +280,12 @@ std::size_t UdpTransport::receiveBatch(DatagramBatch& batch, Poco::Timespan time
     if (peer_) peer = peerName_;
   }
   for (std::size_t i = 0; i < batch.datagrams(); ++i) {
-    const SourceAddress from = batch.source(i);
     if (!peer) {
-      adoptPeer(from.toSocketAddress());
+      adoptPeer(batch.source(i).toSocketAddress());
       std::lock_guard lock(peerMutex_);
       peer = peerName_;
     }
-    if (!(from == *peer)) {
+    if (!batch.cameFrom(i, *peer)) {
       batch.countStranger();
       continue;
     }

@@ -32,6 +32,11 @@ void RttEstimator::addSample(std::int64_t rttNs) {
   backoffs_ = 0;
 }
 
+std::int64_t RttEstimator::ptoNs() const {
+  if (!hasSample_) return rtoNs_;
+  return std::min(srttNs_ + std::max(granularityNs_, 4 * rttvarNs_), maxRtoNs_);
+}
+
 void RttEstimator::backOff() {
   rtoNs_ = rtoNs_ > maxRtoNs_ / 2 ? maxRtoNs_ : 2 * rtoNs_;
   ++backoffs_;

@@ -25,6 +25,10 @@ class RttEstimator {
 
   // The timeout to arm now, backoff included.
   std::int64_t rtoNs() const { return rtoNs_; }
+  // RFC 9002 6.2.1's probe timeout, SRTT + max(G, 4 * RTTVAR) with no floor
+  // but the granularity and no backoff (the sender counts its probes); the
+  // RTO until the first sample.
+  std::int64_t ptoNs() const;
   std::int64_t srttNs() const { return srttNs_; }
   std::int64_t latestNs() const { return latestNs_; }
   std::int64_t rttvarNs() const { return rttvarNs_; }

@@ -15,6 +15,8 @@ std::vector<std::pair<std::string_view, std::int64_t>> counterFields(const RudpC
       {"retransmits_fast", u(c.retransmitsFast)},
       {"spurious_retransmits", u(c.spuriousRetransmits)},
       {"timeouts", u(c.timeouts)},
+      {"retransmits_probe", u(c.retransmitsProbe)},
+      {"probe_timeouts", u(c.probeTimeouts)},
       {"duplicates_discarded", u(c.duplicatesDiscarded)},
       {"out_of_order_discarded", u(c.outOfOrderDiscarded)},
       {"out_of_window_discarded", u(c.outOfWindowDiscarded)},

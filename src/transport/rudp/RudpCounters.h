@@ -20,6 +20,8 @@ struct RudpCounters {
   std::uint64_t retransmitsFast = 0;       // resent because later messages were acknowledged
   std::uint64_t spuriousRetransmits = 0;   // resent although an earlier copy had arrived
   std::uint64_t timeouts = 0;              // RTO expiries (each doubles the RTO)
+  std::uint64_t retransmitsProbe = 0;      // resent as a probe when the probe timeout passed
+  std::uint64_t probeTimeouts = 0;         // probe timeout expiries (each doubles the next PTO)
   std::uint64_t duplicatesDiscarded = 0;   // data already received, dropped (and acked again)
   std::uint64_t outOfOrderDiscarded = 0;   // go-back-n / stop-and-wait: data after a gap
   std::uint64_t outOfWindowDiscarded = 0;  // data beyond the receive window

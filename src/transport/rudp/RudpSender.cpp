@@ -63,6 +63,7 @@ void RudpSender::transmitNew(Outstanding& m, std::int64_t nowNs) {
   const std::uint64_t id = ++lastTransmission_;
   m.transmissions.push_back(id);
   m.lastSendNs = nowNs;
+  lastTransmitNs_ = nowNs;
   m.deadlineNs = nowNs + rtt_.rtoNs();
   ++counters_.dataSent;
   transmit_(m, space_.toWire(m.index), id);
@@ -112,6 +113,13 @@ DropReason RudpSender::onAck(const AckPacket& ack, std::int64_t nowNs) {
     lastAckCumulative_ = cumulative;
     peerRightEdge_ = cumulative + ack.window;
     peerWindow_ = ack.window;
+    // An ack with as many SACK ranges as fit says nothing of the messages
+    // above its last range: they may well have arrived.
+    knownUpTo_ = kUnbounded;
+    if (ack.ranges.size() >= kMaxSackRanges) {
+      const SackRange& last = ack.ranges.back();
+      knownUpTo_ = cumulative + last.startOffset + last.length;
+    }
   }
   if (newData) restartTimer(nowNs);
   detectLosses(nowNs);
@@ -159,6 +167,8 @@ void RudpSender::countSpurious(const std::vector<std::uint64_t>& transmissions,
 void RudpSender::markAcked(Outstanding& m, std::int64_t nowNs) {
   if (m.acked) return;
   m.acked = true;
+  lastNewAckNs_ = nowNs;
+  probes_ = 0;
   // Whichever transmission arrived, it was not sent before the first.
   largestArrived_ = std::max(largestArrived_, m.transmissions.front());
   if (onAcked_) {
@@ -190,6 +200,10 @@ std::int64_t RudpSender::lossDelayNs() const {  // RFC 9002 6.1.2
 bool RudpSender::isLost(const Outstanding& m, std::int64_t nowNs, std::int64_t lossDelayNs) {
   const std::uint64_t last = m.transmissions.back();
   if (last >= largestArrived_) return false;  // nothing sent after it has arrived
+  // Above what the last ack could describe: not known to be missing. A
+  // burst with many losses would otherwise resend, by the time threshold,
+  // messages that arrived (seen as hundreds of duplicates after a stall).
+  if (m.index >= knownUpTo_) return false;
   if (last + reorderThreshold_ <= largestArrived_) return true;
   if (nowNs - m.lastSendNs >= lossDelayNs) return true;
   lossTimerNs_ = std::min(lossTimerNs_, m.lastSendNs + lossDelayNs);
@@ -220,8 +234,30 @@ void RudpSender::detectLosses(std::int64_t nowNs) {
   restartTimer(nowNs);
 }
 
+std::int64_t RudpSender::probeDeadlineNs() const {
+  if (!rtt_.hasSample() || lossTimerNs_ != kNever || inFlight_.empty()) return kNever;
+  const std::int64_t maxNs = options_.maxRtoMs * kNsPerMs;
+  std::int64_t ptoNs = rtt_.ptoNs();
+  for (int i = 0; i < probes_ && ptoNs < maxNs; ++i) ptoNs *= 2;
+  return std::max(lastTransmitNs_, lastNewAckNs_) + std::min(ptoNs, maxNs);
+}
+
 void RudpSender::update(std::int64_t nowNs) {
   if (nowNs >= lossTimerNs_) detectLosses(nowNs);
+  expireTimers(nowNs);
+  // After the RTO: a message it resent is a transmission, so no probe
+  // follows in the same turn.
+  if (nowNs < probeDeadlineNs()) return;
+  const auto oldest = std::find_if(inFlight_.begin(), inFlight_.end(),
+                                   [](const Outstanding& m) { return !m.acked; });
+  if (oldest == inFlight_.end()) return;
+  ++counters_.probeTimeouts;
+  ++counters_.retransmitsProbe;
+  ++probes_;
+  transmitNew(*oldest, nowNs);
+}
+
+void RudpSender::expireTimers(std::int64_t nowNs) {
   if (arq_ == ArqScheme::kSelectiveRepeat) {
     bool backedOff = false;
     for (Outstanding& m : inFlight_) {
@@ -246,8 +282,9 @@ void RudpSender::update(std::int64_t nowNs) {
 
 std::int64_t RudpSender::nextTimeoutNs() const {
   if (inFlight_.empty()) return kNever;
-  if (arq_ != ArqScheme::kSelectiveRepeat) return std::min(timerDeadlineNs_, lossTimerNs_);
-  std::int64_t next = lossTimerNs_;
+  const std::int64_t soonest = std::min(lossTimerNs_, probeDeadlineNs());
+  if (arq_ != ArqScheme::kSelectiveRepeat) return std::min(timerDeadlineNs_, soonest);
+  std::int64_t next = soonest;
   for (const Outstanding& m : inFlight_) {
     if (!m.acked) next = std::min(next, m.deadlineNs);
   }

@@ -37,6 +37,16 @@ namespace pigeon::transport::rudp {
 // in flight when it expires. An expiry doubles the RTO, at most once per
 // round of transmissions (messages sent before the last backoff expiring
 // do not double it again).
+// Probe timeout (RFC 9002 6.2, in the spirit of RFC 8985's tail-loss probe):
+// once there is an RTT sample, when a PTO (SRTT + max(G, 4 RTTVAR)) has
+// passed since the last transmission and since the last ack of new data,
+// with messages unacknowledged and no loss timer armed, the oldest of them
+// is sent again as a probe, one datagram. Its ack repairs a tail loss (no
+// later transmission arrives to trigger fast retransmit) in about two round
+// trips instead of the RTO's 200 ms floor, and lets loss detection find
+// the rest. Consecutive probes double the PTO until an ack of new data; a
+// late-scheduled sender sends one probe, not the whole window, so a stall
+// does not cascade into timeouts.
 class RudpSender {
  public:
   // One message in flight, until cumulatively acknowledged.
@@ -81,8 +91,11 @@ class RudpSender {
   // refused whole (nothing changes) with kAckOutOfRange.
   DropReason onAck(const AckPacket& ack, std::int64_t nowNs);
 
-  // Retransmits what timed out by `nowNs`.
+  // Retransmits what timed out by `nowNs`, and sends a probe when the
+  // probe timeout has passed.
   void update(std::int64_t nowNs);
+  // When the next probe is due; kNever when none would be sent.
+  std::int64_t probeDeadlineNs() const;
   std::int64_t nextTimeoutNs() const;
 
   bool allAcked() const { return inFlight_.empty(); }
@@ -111,6 +124,7 @@ class RudpSender {
   void retransmit(Outstanding& m, std::int64_t nowNs, Why why);
   void transmitNew(Outstanding& m, std::int64_t nowNs);
   void restartTimer(std::int64_t nowNs);
+  void expireTimers(std::int64_t nowNs);  // the RTO (RFC 6298)
   void countSpurious(const std::vector<std::uint64_t>& transmissions, std::uint64_t arrived,
                      std::uint32_t& counted, std::uint64_t lossDistance);
 
@@ -131,10 +145,15 @@ class RudpSender {
   std::uint32_t peerWindow_;     // as last advertised
   std::uint64_t lastAckCumulative_ = 0;
   std::uint64_t lastTransmission_ = 0;
-  std::uint64_t largestArrived_ = 0;       // highest transmission id known to have arrived
+  std::uint64_t largestArrived_ = 0;  // highest transmission id known to have arrived
+  static constexpr std::uint64_t kUnbounded = UINT64_MAX;
+  std::uint64_t knownUpTo_ = kUnbounded;   // first index the last ack's SACK could not cover
   std::int64_t timerDeadlineNs_ = kNever;  // go-back-n, stop-and-wait
   std::int64_t lossTimerNs_ = kNever;      // time threshold
   std::int64_t lastBackoffNs_ = INT64_MIN;
+  std::int64_t lastTransmitNs_ = INT64_MIN;   // any data transmission
+  std::int64_t lastNewAckNs_ = INT64_MIN;     // an ack that acknowledged a message
+  int probes_ = 0;                            // since the last ack of new data
   std::map<std::uint64_t, History> history_;  // bounded; for late echoes
 };
 
