@@ -2,6 +2,7 @@
 
 #include "app/ConsoleOutput.h"
 #include "app/LineReader.h"
+#include "app/OptionValues.h"
 #include "transport/Endpoint.h"
 #include "transport/TransportFactory.h"
 #include "transport/UdpTransport.h"
@@ -85,6 +86,11 @@ void ChatCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                            "speak plain text first, for a peer such as nc or socat "
                            "that is waiting for you")
                         .binding("chat.plain"));
+  options.addOption(Option("keepalive", "",
+                           "udp, tcp with a pigeon peer: seconds between keepalives; a peer "
+                           "silent for 3 of them is said to have gone quiet (default 1; 0: off)")
+                        .argument("SECONDS")
+                        .binding("chat.keepalive"));
 }
 
 std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind kind,
@@ -146,6 +152,10 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
     throw UsageError("--nick must be 1 to 32 printable characters");
   }
   settings.speakPlain = flag("chat.plain");
+  if (hasSetting("chat.keepalive")) {
+    settings.keepaliveInterval = Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(
+        parseNumber("--keepalive", setting("chat.keepalive", ""), 0, 3600) * 1e6));
+  }
   settings.listening = listening;
 
   if (!transport::traitsOf(kind).speaksPlainText && settings.speakPlain) {

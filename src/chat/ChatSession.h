@@ -28,6 +28,13 @@ struct ChatSettings {
   // waits this long for a pigeon greeting, then takes the peer to be plain
   // (nc, socat): pigeons greet the moment they connect.
   Poco::Timespan greetingWait{0, 500'000};
+  // Pigeon to pigeon over udp and tcp (rudp keeps alive on its own): a
+  // side that has sent nothing for this long sends a keepalive; a peer not
+  // heard from for kQuietAfterKeepalives of them is said to have gone quiet
+  // (frozen, or the path is down), and its return is said too. A line that
+  // cannot be handed to the transport for this long is said to be waiting
+  // (a peer that does not read). 0: no keepalives, nothing said.
+  Poco::Timespan keepaliveInterval{1, 0};
 };
 
 // One chat between two people over one transport. The network side runs in
@@ -46,6 +53,7 @@ class ChatSession {
   static constexpr std::uint32_t kChatStream = 1;     // what people type
   static constexpr std::size_t kMaxUnacknowledged = 1024;
   static constexpr std::size_t kMaxNickBytes = 32;
+  static constexpr int kQuietAfterKeepalives = 3;
 
   ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output);
 
@@ -88,8 +96,12 @@ class ChatSession {
   void onPlain(const transport::Incoming& in);
   void showData(const transport::Incoming& in);
   void send(wire::MessageType type, wire::ByteSpan payload);  // sendMutex_ held
-  void greetLocked();                                         // sendMutex_ held
-  void sendBye();                                             // sendMutex_ held
+  // Keepalive and liveness, network thread only (runReceiver).
+  bool keepsAlive() const;
+  void keepAlive(std::int64_t nowNs);
+  void heardFromPigeon(std::int64_t nowNs);
+  void greetLocked();  // sendMutex_ held
+  void sendBye();      // sendMutex_ held
   bool speakPlain();
   void end();
   void peerFailed(const transport::TransportError& e);  // records it, ends the session
@@ -122,6 +134,13 @@ class ChatSession {
   std::atomic<bool> ended_{false};
   std::atomic<bool> peerLeft_{false};
   std::atomic<bool> saidBye_{false};
+
+  // Keepalive (ChatSettings::keepaliveInterval).
+  std::atomic<std::int64_t> lastSentNs_{0};
+  std::atomic<std::int64_t> sendingSinceNs_{0};  // a line is being handed over; 0: none
+  std::int64_t lastHeardNs_ = 0;                 // network thread
+  bool quiet_ = false;                           // network thread
+  bool saidWaiting_ = false;                     // network thread
 };
 
 }  // namespace pigeon::chat
