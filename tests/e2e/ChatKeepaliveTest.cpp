@@ -15,9 +15,9 @@ using pigeon::testing::ChildProcess;
 
 namespace {
 
-// Keepalives every 200 ms: the peer is quiet after 3 of them missed.
-const std::string kKeepalive = "0.2";
-const ChildProcess::Duration kNotice(3000);
+// Keepalives every 300 ms: the peer is quiet after 3 of them missed (0.9 s).
+const std::string kKeepalive = "0.3";
+const ChildProcess::Duration kNotice(5000);
 
 struct Pair {
   std::unique_ptr<ChildProcess> alice;  // listens
