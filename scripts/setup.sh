@@ -13,6 +13,7 @@ packages=(
   python3                # the raw-UTF-8 peer in the end-to-end tests
   netcat-openbsd socat   # plain peers in the end-to-end tests
   sockperf iperf3        # peer tools that bench/compare measures against
+  tftpd-hpa tftp-hpa     # TFTP (RFC 1350 stop-and-wait) beside rudp in bench/files-compare
   time                   # /usr/bin/time: bench/compare's maximum resident set
   iproute2               # ip, ss: pigeon lab builds its namespaces with ip
   iputils-ping           # ping across pigeon lab in its end-to-end test

@@ -2,6 +2,7 @@
 
 #include "app/ConsoleOutput.h"
 #include "app/LineReader.h"
+#include "app/OptionValues.h"
 #include "chat/Nickname.h"
 #include "transport/Endpoint.h"
 #include "transport/TransportError.h"
@@ -95,6 +96,11 @@ void ChatCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                            "speak plain text first, for a peer such as nc or socat "
                            "that is waiting for you")
                         .binding("chat.plain"));
+  options.addOption(Option("keepalive", "",
+                           "udp, tcp with a pigeon peer: seconds between keepalives; a peer "
+                           "silent for 3 of them is said to have gone quiet (default 1; 0: off)")
+                        .argument("SECONDS")
+                        .binding("chat.keepalive"));
 }
 
 std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind kind,
@@ -181,6 +187,10 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
     throw UsageError("--nick: " + why);
   }
   settings.speakPlain = flag("chat.plain");
+  if (hasSetting("chat.keepalive")) {
+    settings.keepaliveInterval = Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(
+        parseNumber("--keepalive", setting("chat.keepalive", ""), 0, 3600) * 1e6));
+  }
   settings.listening = listening;
   settings.room = room;
   if (room && settings.speakPlain) throw UsageError("--plain is for a peer, not a room");

@@ -142,7 +142,10 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
         const auto outcome = session.run(*connection, receiver, stop);
         if (stop && !receiver.hasOffer()) break;
         std::cerr << "* receive: " << outcome.message << std::endl;
-        if (receiver.hasOffer()) {
+        // A refusal or a failed write is its one line; the counts are for a
+        // transfer that ran.
+        if (receiver.hasOffer() && outcome.verdict != filexfer::Verdict::kRefused &&
+            outcome.verdict != filexfer::Verdict::kWriteFailed) {
           std::cerr << "* receive: " << receiver.chunksReceived() << " of "
                     << receiver.currentOffer().chunkCount() << " chunks, "
                     << receiver.bytesReceived() << " bytes, duplicates " << receiver.duplicates()

@@ -27,12 +27,14 @@ const Poco::Timespan kConnectTimeout(5, 0);
 // Plain udp has no flow control: unpaced, a loopback sender overruns the
 // receiver's socket buffer and the loss is the sender's, not the network's.
 constexpr double kDefaultUdpRateMBps = 50;
+constexpr std::size_t kMaxWindowChunks = 1024;  // rudp's own default window
 
 }  // namespace
 
 SendCommand::SendCommand()
     : Subcommand("send",
-                 "FILE --to HOST:PORT [--transport tcp|udp|rudp] [--chunk BYTES] [--rate MBPS]",
+                 "FILE --to HOST:PORT [--transport tcp|udp|rudp] [--chunk BYTES] [--rate MBPS] "
+                 "[--arq NAME] [--window CHUNKS]",
                  "Sends FILE to `pigeon receive`: its name, size and SHA-256 first, then the "
                  "chunks, then an end marker; the receiver keeps the file only when the SHA-256 "
                  "matches, and says so. Exit 0 when it was stored, 65 (EX_DATAERR) when chunks "
@@ -53,6 +55,15 @@ void SendCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
       Option("rate", "r", "megabytes (10^6) per second, 0 unpaced (default: udp 50, else 0)")
           .argument("MBPS")
           .binding("send.rate"));
+  options.addOption(
+      Option("arq", "", "rudp: stop-and-wait, go-back-n or selective-repeat (default)")
+          .argument("NAME")
+          .binding("send.arq"));
+  options.addOption(Option("window", "w",
+                           "rudp: most chunks in flight, 1..1024 (default: 128 KiB of chunks, "
+                           "4 of 32 KiB; see docs/files.md)")
+                        .argument("CHUNKS")
+                        .binding("send.window"));
 }
 
 int SendCommand::execute(const std::vector<std::string>& args) {
@@ -79,7 +90,24 @@ int SendCommand::execute(const std::vector<std::string>& args) {
 
   const auto endpoint = transport::Endpoint::parse(setting("send.to", ""));
   if (endpoint.port == 0) throw UsageError("--to needs a port from 1 to 65535, not 0");
-  auto connection = transport::connectTo(*kind, endpoint.resolve(), {}, kConnectTimeout);
+  auto arq = transport::rudp::ArqScheme::kSelectiveRepeat;
+  if (hasSetting("send.arq")) {
+    const auto parsed = transport::rudp::parseArqScheme(setting("send.arq", ""));
+    if (!parsed) {
+      throw UsageError("--arq must be stop-and-wait, go-back-n or selective-repeat, not '" +
+                       setting("send.arq", "") + "'");
+    }
+    arq = *parsed;
+  }
+  std::optional<std::uint32_t> window;
+  if (hasSetting("send.window")) {
+    window = static_cast<std::uint32_t>(
+        parseCount("--window", setting("send.window", ""), 1, kMaxWindowChunks));
+  }
+  transport::TransportOptions transportOptions;
+  transportOptions.rudp = filexfer::rudpOptionsForFile(options.chunkBytes, window, arq);
+  auto connection =
+      transport::connectTo(*kind, endpoint.resolve(), transportOptions, kConnectTimeout);
 
   ProgressLine progress("send");
   const auto start = std::chrono::steady_clock::now();
@@ -99,6 +127,16 @@ int SendCommand::execute(const std::vector<std::string>& args) {
     return EXIT_NOINPUT;
   }
   connection->close();
+  // A file the receiver would not take or could not write: its reason is
+  // the whole story, with no transfer line for bytes it never kept.
+  if (result.verdict == filexfer::Verdict::kRefused ||
+      result.verdict == filexfer::Verdict::kWriteFailed) {
+    const std::string why = filexfer::reasonText(result.reason);
+    report(result.verdict == filexfer::Verdict::kRefused
+               ? "the receiver refused '" + result.offer.name + "': " + why
+               : "the receiver could not store '" + result.offer.name + "': " + why);
+    return ReceiveCommand::exitCodeFor(*result.verdict);
+  }
   std::cerr << "* send: " << result.offer.name << ": " << result.chunksSent << " chunks of "
             << result.offer.chunkBytes << " bytes, " << result.offer.sizeBytes << " bytes in "
             << result.seconds << " s ("

@@ -59,6 +59,7 @@ void ChatSession::send(MessageType type, wire::ByteSpan payload) {
   header.type = type;
   header.streamId = type == MessageType::kData ? kChatStream : kControlStream;
   header.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
+  lastSentNs_ = static_cast<std::int64_t>(header.sendTimeNs);
   if (type == MessageType::kData) {
     header.sequence = nextSequence_++;
     if (transport_.traits().acknowledgesMessages) {
@@ -132,6 +133,13 @@ ChatSession::LineResult ChatSession::sendLine(std::string_view line) {
       saidBye_ = true;
       return LineResult::kQuit;
     }
+    // While this waits on a peer that does not read, the network thread
+    // says so (keepAlive).
+    sendingSinceNs_ = wire::steadyNowNs();
+    struct Sent {
+      std::atomic<std::int64_t>& since;
+      ~Sent() { since = 0; }
+    } sent{sendingSinceNs_};
     if (plain) {
       std::string withNewline(line);
       withNewline += '\n';
@@ -275,6 +283,7 @@ void ChatSession::runReceiver() {
           break;
         }
       }
+      keepAlive(wire::steadyNowNs());
       stateChanged_.notify_all();
     }
   } catch (const TransportError& e) {
@@ -286,7 +295,66 @@ void ChatSession::runReceiver() {
   end();
 }
 
+bool ChatSession::keepsAlive() const {
+  // rudp keeps its connection alive and times a silent peer out itself; a
+  // room member keeps alive on its own schedule (keepAliveIfQuiet), and a
+  // room that is quiet because no one talks is not a frozen peer.
+  return !settings_.room && settings_.keepaliveInterval.totalMicroseconds() > 0 &&
+         !settings_.speakPlain && !transport_.traits().acknowledgesMessages &&
+         transport_.peerKind() == PeerKind::kPigeon;
+}
+
+void ChatSession::heardFromPigeon(std::int64_t nowNs) {
+  if (quiet_ && keepsAlive()) {
+    char after[32];
+    std::snprintf(after, sizeof after, "%.1f s", static_cast<double>(nowNs - lastHeardNs_) / 1e9);
+    output_.status("* " + peerLabel() + " is back after " + after + " of silence");
+  }
+  quiet_ = false;
+  lastHeardNs_ = nowNs;
+}
+
+void ChatSession::keepAlive(std::int64_t nowNs) {
+  if (!keepsAlive()) return;
+  const std::int64_t intervalNs = settings_.keepaliveInterval.totalMicroseconds() * 1000;
+  if (lastHeardNs_ == 0) lastHeardNs_ = nowNs;  // a pigeon that has not spoken yet
+  // A keepalive (an empty frame on the control stream, never shown) when we
+  // have been silent for an interval; never from this thread while a line
+  // is being sent (the transport is busy with a peer that may not read),
+  // nor to a peer gone quiet (one that does not read fills the socket).
+  if (nowNs - lastSentNs_ >= intervalNs && sendingSinceNs_ == 0 && !quiet_ && !saidBye_) {
+    std::unique_lock lock(sendMutex_, std::try_to_lock);
+    if (lock.owns_lock()) {
+      wire::Header header;
+      header.type = MessageType::kData;
+      header.streamId = kControlStream;
+      header.sendTimeNs = static_cast<std::uint64_t>(nowNs);
+      lastSentNs_ = nowNs;
+      transport_.sendMessage(header, {});
+    }
+  }
+  if (!quiet_ && nowNs - lastHeardNs_ >= kQuietAfterKeepalives * intervalNs) {
+    quiet_ = true;
+    char silence[32];
+    std::snprintf(silence, sizeof silence, "%.1f s",
+                  static_cast<double>(nowNs - lastHeardNs_) / 1e9);
+    output_.status("* " + peerLabel() + " has gone quiet: nothing from it for " + silence +
+                   " (frozen, or the network between is down); still listening");
+  }
+  const std::int64_t since = sendingSinceNs_;
+  if (since != 0 && !saidWaiting_ && nowNs - since >= intervalNs) {
+    saidWaiting_ = true;
+    output_.status("* " + peerLabel() +
+                   " is not reading: its receive buffer and our send queue are full, so what "
+                   "you type waits here (Ctrl-C leaves)");
+  } else if (since == 0 && saidWaiting_) {
+    saidWaiting_ = false;
+    output_.status("* " + peerLabel() + " is reading again: what was waiting went out");
+  }
+}
+
 void ChatSession::onMessage(const Incoming& in) {
+  if (transport_.peerKind() == PeerKind::kPigeon) heardFromPigeon(wire::steadyNowNs());
   switch (in.header.type) {
     case MessageType::kHello: {
       const auto nick =
@@ -322,6 +390,7 @@ void ChatSession::onMessage(const Incoming& in) {
       break;
     }
     case MessageType::kData:
+      if (in.header.streamId == kControlStream) break;  // a keepalive
       showData(in);
       break;
     default:

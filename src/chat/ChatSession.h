@@ -33,6 +33,13 @@ struct ChatSettings {
   // waits this long for a pigeon greeting, then takes the peer to be plain
   // (nc, socat): pigeons greet the moment they connect.
   Poco::Timespan greetingWait{0, 500'000};
+  // Pigeon to pigeon over udp and tcp (rudp keeps alive on its own): a
+  // side that has sent nothing for this long sends a keepalive; a peer not
+  // heard from for kQuietAfterKeepalives of them is said to have gone quiet
+  // (frozen, or the path is down), and its return is said too. A line that
+  // cannot be handed to the transport for this long is said to be waiting
+  // (a peer that does not read). 0: no keepalives, nothing said.
+  Poco::Timespan keepaliveInterval{1, 0};
 };
 
 // One chat between two people over one transport. The network side runs in
@@ -54,6 +61,7 @@ class ChatSession {
   // How `pigeon link` begins the one line it sends a TCP client on its UDP
   // port (it relays UDP only); a chat shows it as that, not as a plain peer.
   static constexpr std::string_view kLinkNoticePrefix = "pigeon link: ";
+  static constexpr int kQuietAfterKeepalives = 3;
 
   ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output);
 
@@ -102,8 +110,12 @@ class ChatSession {
   void onPlain(const transport::Incoming& in);
   void showData(const transport::Incoming& in);
   void send(wire::MessageType type, wire::ByteSpan payload);  // sendMutex_ held
-  void greetLocked();                                         // sendMutex_ held
-  void sendBye();                                             // sendMutex_ held
+  // Keepalive and liveness, network thread only (runReceiver).
+  bool keepsAlive() const;
+  void keepAlive(std::int64_t nowNs);
+  void heardFromPigeon(std::int64_t nowNs);
+  void greetLocked();       // sendMutex_ held
+  void sendBye();           // sendMutex_ held
   void keepAliveIfQuiet();  // room over udp: an empty frame on the control stream
   bool speakPlain();
   void end();
@@ -138,6 +150,13 @@ class ChatSession {
   std::atomic<bool> ended_{false};
   std::atomic<bool> peerLeft_{false};
   std::atomic<bool> saidBye_{false};
+
+  // Keepalive (ChatSettings::keepaliveInterval).
+  std::atomic<std::int64_t> lastSentNs_{0};
+  std::atomic<std::int64_t> sendingSinceNs_{0};  // a line is being handed over; 0: none
+  std::int64_t lastHeardNs_ = 0;                 // network thread
+  bool quiet_ = false;                           // network thread
+  bool saidWaiting_ = false;                     // network thread
 };
 
 }  // namespace pigeon::chat

@@ -1,6 +1,7 @@
 #include "filexfer/FileOffer.h"
 
 #include <algorithm>
+#include <cerrno>
 
 namespace pigeon::filexfer {
 
@@ -70,11 +71,63 @@ std::string verdictText(Verdict verdict) {
   return "unknown verdict";
 }
 
-std::optional<Verdict> decodeVerdict(wire::ByteSpan payload) {
+Reason reasonForErrno(int errorNumber) {
+  switch (errorNumber) {
+    case ENOSPC:
+    case EDQUOT:
+      return Reason::kNoSpace;
+    case EACCES:
+    case EPERM:
+      return Reason::kPermission;
+    case EROFS:
+      return Reason::kReadOnly;
+    case EEXIST:
+      return Reason::kExists;
+    default:
+      return Reason::kIoError;
+  }
+}
+
+std::string reasonText(Reason reason) {
+  switch (reason) {
+    case Reason::kNone:
+      return "no reason given";
+    case Reason::kExists:
+      return "a file of that name is there already (--force on the receiver overwrites)";
+    case Reason::kBadName:
+      return "the name is not a plain file name";
+    case Reason::kBadOffer:
+      return "the offer is malformed or above the receiver's limits";
+    case Reason::kNotEnoughSpace:
+      return "not enough free space for it";
+    case Reason::kNoSpace:
+      return "its disk is full (no space left on device); the partial file was removed";
+    case Reason::kPermission:
+      return "permission denied in its directory; nothing was kept";
+    case Reason::kReadOnly:
+      return "its directory is on a read-only file system; nothing was kept";
+    case Reason::kIoError:
+      return "a file system error; the partial file was removed";
+    case Reason::kInterrupted:
+      return "it was interrupted";
+  }
+  return "reason " + std::to_string(static_cast<unsigned>(reason));
+}
+
+wire::Bytes encodeReport(Verdict verdict, Reason reason) {
+  return encodeU64(static_cast<std::uint64_t>(verdict) | (static_cast<std::uint64_t>(reason) << 8));
+}
+
+std::optional<ReceiverReport> decodeReport(wire::ByteSpan payload) {
   if (payload.size() != 8) return std::nullopt;
   const std::uint64_t v = wire::getU64(payload.data());
-  if (v > static_cast<std::uint64_t>(Verdict::kIncomplete)) return std::nullopt;
-  return static_cast<Verdict>(v);
+  const std::uint64_t verdict = v & 0xFF;
+  const std::uint64_t reason = (v >> 8) & 0xFF;
+  if (v >> 16 != 0 || verdict > static_cast<std::uint64_t>(Verdict::kIncomplete) ||
+      reason > static_cast<std::uint64_t>(Reason::kInterrupted)) {
+    return std::nullopt;
+  }
+  return ReceiverReport{static_cast<Verdict>(verdict), static_cast<Reason>(reason)};
 }
 
 wire::Bytes encodeU64(std::uint64_t value) {

@@ -15,6 +15,7 @@ namespace pigeon::filexfer {
 //                          payload = the chunk's bytes (the last may be shorter)
 //   bye         (type 3)   stream kFileStreamId, payload u64: chunks sent
 //   report      (type 4)   receiver -> sender, stream kFileStreamId, payload u64: a Verdict
+//                          and a Reason (encodeReport)
 inline constexpr std::uint32_t kFileStreamId = 0x46494C45;  // "FILE"
 
 inline constexpr std::size_t kSha256Bytes = 32;
@@ -63,7 +64,33 @@ enum class Verdict : std::uint64_t {
 };
 
 std::string verdictText(Verdict verdict);
-std::optional<Verdict> decodeVerdict(wire::ByteSpan payload);
+
+// Why a file was refused or could not be written, for the sender to say
+// (the receiver's own line names its directory; this does not).
+enum class Reason : std::uint8_t {
+  kNone = 0,
+  kExists = 1,          // a file of that name is there (no --force)
+  kBadName = 2,         // the name is a path, a device, has control characters...
+  kBadOffer = 3,        // malformed, or above the receiver's limits
+  kNotEnoughSpace = 4,  // the free space was less than the file at the offer
+  kNoSpace = 5,         // ENOSPC, EDQUOT while writing
+  kPermission = 6,      // EACCES, EPERM
+  kReadOnly = 7,        // EROFS
+  kIoError = 8,         // any other error from the file system
+  kInterrupted = 9,     // the receiver was stopped (Ctrl-C)
+};
+Reason reasonForErrno(int errorNumber);
+// "a file of that name exists there": for "refused by the receiver: ..."
+std::string reasonText(Reason reason);
+
+// The report's u64: bits 0-7 the verdict, bits 8-15 the reason, the rest
+// zero. nullopt for anything else.
+struct ReceiverReport {
+  Verdict verdict = Verdict::kIncomplete;
+  Reason reason = Reason::kNone;
+};
+wire::Bytes encodeReport(Verdict verdict, Reason reason);
+std::optional<ReceiverReport> decodeReport(wire::ByteSpan payload);
 wire::Bytes encodeU64(std::uint64_t value);
 
 std::string toHex(const Sha256Digest& digest);

@@ -92,7 +92,7 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
   }
   if (options_.progress) options_.progress(receiver);
   if (interrupted && !receiver.failed() && receiver.hasOffer() && !receiver.ended()) {
-    receiver.refuse("interrupted before the end");
+    receiver.refuse("interrupted before the end", Reason::kInterrupted);
   }
   FileReceiver::Outcome outcome = receiver.finish();
   if (closed_ && outcome.verdict != Verdict::kStored) {
@@ -110,7 +110,7 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
   header.type = wire::MessageType::kReport;
   header.streamId = kFileStreamId;
   header.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
-  const wire::Bytes verdict = encodeU64(static_cast<std::uint64_t>(outcome.verdict));
+  const wire::Bytes verdict = encodeReport(outcome.verdict, outcome.reason);
   try {
     for (int i = 0; i < (lossy ? kVerdictCopiesOnLossyTransport : 1); ++i) {
       transport.sendMessage(header, verdict);

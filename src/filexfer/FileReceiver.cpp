@@ -37,15 +37,15 @@ void FileReceiver::removePart() {
   partPath_.clear();
 }
 
-void FileReceiver::fail(Verdict verdict, const std::string& message) {
+void FileReceiver::fail(Verdict verdict, const std::string& message, Reason reason) {
   removePart();
   failed_ = true;
-  outcome_ = Outcome{verdict, message, {}, {}};
+  outcome_ = Outcome{verdict, message, {}, {}, reason};
 }
 
-void FileReceiver::refuse(const std::string& why) {
+void FileReceiver::refuse(const std::string& why, Reason reason) {
   if (failed_) return;
-  fail(Verdict::kRefused, "refused the offer: " + why);
+  fail(Verdict::kRefused, "refused the offer: " + why, reason);
 }
 
 bool FileReceiver::offer(const FileOffer& offer) {
@@ -56,7 +56,7 @@ bool FileReceiver::offer(const FileOffer& offer) {
     return false;
   }
   if (const auto problem = fileNameProblem(offer.name)) {
-    fail(Verdict::kRefused, "refused the offer: " + *problem);
+    fail(Verdict::kRefused, "refused the offer: " + *problem, Reason::kBadName);
     return false;
   }
   offer_ = offer;
@@ -65,16 +65,18 @@ bool FileReceiver::offer(const FileOffer& offer) {
   struct stat existing {};
   if (!overwrite_ && ::lstat(finalPath_.c_str(), &existing) == 0) {
     fail(Verdict::kRefused,
-         "'" + offer.name + "' already exists in " + directory_ + " (--force to overwrite)");
+         "'" + offer.name + "' already exists in " + directory_ + " (--force to overwrite)",
+         Reason::kExists);
     return false;
   }
   struct statvfs disk {};
   if (::statvfs(directory_.c_str(), &disk) == 0) {
     const auto freeBytes = static_cast<std::uint64_t>(disk.f_bavail) * disk.f_frsize;
     if (offer.sizeBytes > freeBytes) {
-      fail(Verdict::kRefused, "not enough space in " + directory_ + ": the file is " +
-                                  std::to_string(offer.sizeBytes) + " bytes, " +
-                                  std::to_string(freeBytes) + " free");
+      fail(Verdict::kRefused,
+           "not enough space in " + directory_ + ": the file is " +
+               std::to_string(offer.sizeBytes) + " bytes, " + std::to_string(freeBytes) + " free",
+           Reason::kNotEnoughSpace);
       return false;
     }
   }
@@ -83,9 +85,11 @@ bool FileReceiver::offer(const FileOffer& offer) {
   partPath_ = directory_ + "/." + stem + ".pigeon-part-" + std::to_string(::getpid());
   fd_ = ::open(partPath_.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd_ < 0) {
-    const std::string error = std::strerror(errno);
+    const int errorNumber = errno;
     partPath_.clear();  // not ours to remove
-    fail(Verdict::kWriteFailed, "cannot create a file in " + directory_ + ": " + error);
+    fail(Verdict::kWriteFailed,
+         "cannot create a file in " + directory_ + ": " + std::strerror(errorNumber),
+         reasonForErrno(errorNumber));
     return false;
   }
   received_.assign(offer.chunkCount(), false);  // bounded by kMaxChunks in decodeOffer
@@ -113,9 +117,11 @@ void FileReceiver::chunk(std::uint64_t index, wire::ByteSpan bytes) {
         ::pwrite(fd_, bytes.data() + done, bytes.size() - done, offset + static_cast<off_t>(done));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) {
-      const std::string error = n < 0 ? std::strerror(errno) : "short write";
-      fail(Verdict::kWriteFailed, "cannot write '" + offer_.name + "' in " + directory_ + ": " +
-                                      error + "; partial file removed");
+      const int errorNumber = n < 0 ? errno : ENOSPC;  // a write of 0 bytes: no room
+      fail(Verdict::kWriteFailed,
+           "cannot write '" + offer_.name + "' in " + directory_ + ": " +
+               std::strerror(errorNumber) + "; partial file removed",
+           reasonForErrno(errorNumber));
       return;
     }
     done += static_cast<std::size_t>(n);
@@ -189,7 +195,8 @@ FileReceiver::Outcome FileReceiver::finish() {
   }
   std::string error;
   if (!hashRestFromDisk(*hash_, error)) {
-    fail(Verdict::kWriteFailed, "cannot read back '" + offer_.name + "': " + error);
+    fail(Verdict::kWriteFailed, "cannot read back '" + offer_.name + "': " + error,
+         Reason::kIoError);
     return outcome_;
   }
   const Sha256Digest got = hash_->finish();
@@ -200,9 +207,12 @@ FileReceiver::Outcome FileReceiver::finish() {
     return outcome_;
   }
   if (::close(fd_) != 0) {
+    const int errorNumber = errno;
     fd_ = -1;
     fail(Verdict::kWriteFailed,
-         "cannot write '" + offer_.name + "': " + std::strerror(errno) + "; partial file removed");
+         "cannot write '" + offer_.name + "': " + std::strerror(errorNumber) +
+             "; partial file removed",
+         reasonForErrno(errorNumber));
     return outcome_;
   }
   fd_ = -1;
@@ -211,7 +221,8 @@ FileReceiver::Outcome FileReceiver::finish() {
     const int error_number = errno;
     fail(error_number == EEXIST ? Verdict::kRefused : Verdict::kWriteFailed,
          "cannot name the file '" + offer_.name + "': " + std::strerror(error_number) +
-             "; partial file removed");
+             "; partial file removed",
+         reasonForErrno(error_number));
     return outcome_;
   }
   partPath_.clear();

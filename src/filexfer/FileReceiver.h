@@ -29,9 +29,10 @@ class FileReceiver {
  public:
   struct Outcome {
     Verdict verdict = Verdict::kIncomplete;
-    std::string message;    // one line for the person at the terminal
-    ChunkRanges missing;    // for kChunksMissing
-    std::string finalPath;  // for kStored
+    std::string message;            // one line for the person at the terminal
+    ChunkRanges missing;            // for kChunksMissing
+    std::string finalPath;          // for kStored
+    Reason reason = Reason::kNone;  // for kRefused, kWriteFailed
   };
 
   FileReceiver(std::string directory, bool overwrite);
@@ -44,7 +45,7 @@ class FileReceiver {
   // different one while a file is open is refused and counted as a stray.
   bool offer(const FileOffer& offer);
   // A malformed offer: refuses the transfer with `why`.
-  void refuse(const std::string& why);
+  void refuse(const std::string& why, Reason reason = Reason::kBadOffer);
   void chunk(std::uint64_t index, wire::ByteSpan bytes);
   void end(std::uint64_t chunksSent);
 
@@ -64,7 +65,7 @@ class FileReceiver {
   std::string temporaryPath() const { return partPath_; }
 
  private:
-  void fail(Verdict verdict, const std::string& message);
+  void fail(Verdict verdict, const std::string& message, Reason reason = Reason::kNone);
   void removePart();
   ChunkRanges missingRanges() const;
   bool hashRestFromDisk(Sha256& hash, std::string& error);

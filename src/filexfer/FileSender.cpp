@@ -58,8 +58,22 @@ wire::Header fileHeader(wire::MessageType type, std::uint64_t sequence) {
 
 }  // namespace
 
-std::optional<Verdict> FileSender::pollVerdict(transport::Transport& transport,
-                                               Poco::Timespan timeout) {
+transport::rudp::RudpOptions rudpOptionsForFile(std::size_t chunkBytes,
+                                                std::optional<std::uint32_t> windowChunks,
+                                                transport::rudp::ArqScheme arq) {
+  transport::rudp::RudpOptions options;
+  options.arq = arq;
+  const std::size_t chunk = chunkBytes == 0 ? kDefaultChunkBytes : chunkBytes;
+  options.sendWindowMessages =
+      windowChunks
+          ? *windowChunks
+          : static_cast<std::uint32_t>(std::max<std::size_t>(1, kRudpBytesInFlight / chunk));
+  options.minRtoMs = kFileMinRtoMs;
+  return options;
+}
+
+std::optional<ReceiverReport> FileSender::pollVerdict(transport::Transport& transport,
+                                                      Poco::Timespan timeout) {
   const auto deadline =
       std::chrono::steady_clock::now() + std::chrono::microseconds(timeout.totalMicroseconds());
   for (;;) {
@@ -69,7 +83,7 @@ std::optional<Verdict> FileSender::pollVerdict(transport::Transport& transport,
         transport.receive(Poco::Timespan(std::max<std::int64_t>(left.count(), 0)));
     if (in.kind == transport::Incoming::Kind::kMessage &&
         in.header.type == wire::MessageType::kReport && in.header.streamId == kFileStreamId) {
-      if (const auto verdict = decodeVerdict(in.payload)) return verdict;
+      if (auto report = decodeReport(in.payload)) return report;
     }
     if (in.kind == transport::Incoming::Kind::kClosed) return std::nullopt;
     if (in.kind == transport::Incoming::Kind::kTimeout || left.count() <= 0) return std::nullopt;
@@ -136,7 +150,8 @@ SendResult FileSender::send(transport::Transport& transport, const std::string& 
       if (options_.progress) options_.progress(sentBytes, offer.sizeBytes);
       // A receiver that refused or failed says so at once; stop sending.
       if (auto early = pollVerdict(transport, Poco::Timespan(0))) {
-        result.verdict = early;
+        result.verdict = early->verdict;
+        result.reason = early->reason;
         result.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         return result;
@@ -148,7 +163,10 @@ SendResult FileSender::send(transport::Transport& transport, const std::string& 
   for (int i = 0; i < copies; ++i) {
     transport.sendMessage(fileHeader(wire::MessageType::kBye, result.chunksSent), countBytes);
   }
-  result.verdict = pollVerdict(transport, options_.verdictTimeout);
+  if (auto report = pollVerdict(transport, options_.verdictTimeout)) {
+    result.verdict = report->verdict;
+    result.reason = report->reason;
+  }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

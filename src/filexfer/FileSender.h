@@ -2,6 +2,7 @@
 
 #include "filexfer/FileOffer.h"
 #include "transport/Transport.h"
+#include "transport/rudp/RudpOptions.h"
 
 #include <Poco/Timespan.h>
 
@@ -23,11 +24,32 @@ struct SendOptions {
 
 inline constexpr std::size_t kDefaultChunkBytes = 32 * 1024;
 
+// rudp has a window but no congestion control: with its default window
+// (1,024 messages, 32 MiB of chunks) a file bursts into whatever lies on
+// the path, and a `pigeon link` relay, whose socket holds about 200 KiB
+// (net.core.rmem_default), drops most of it at its socket and the transfer
+// crawls on retransmissions. A file is sent with at most this many bytes in
+// flight (4 chunks of 32 KiB), which fits such a buffer. --window raises it
+// for a long, fat path.
+inline constexpr std::size_t kRudpBytesInFlight = 128 * 1024;
+// With a window that small a lost resend stalls the window until the RTO:
+// rudp's 200 ms floor (Linux TCP's) would make each stall cost 200 ms on a
+// loopback or LAN path. RTO = SRTT + 4 RTTVAR still rules on a slower path.
+inline constexpr std::int64_t kFileMinRtoMs = 2;
+
+// The rudp options for sending a file in `chunkBytes` chunks: the window
+// from kRudpBytesInFlight (at least 1) unless `windowChunks` is given, and
+// the RTO floor above; the ARQ scheme as given.
+transport::rudp::RudpOptions rudpOptionsForFile(std::size_t chunkBytes,
+                                                std::optional<std::uint32_t> windowChunks,
+                                                transport::rudp::ArqScheme arq);
+
 struct SendResult {
   FileOffer offer;
   std::uint64_t chunksSent = 0;
   double seconds = 0;              // from the offer to the verdict (or giving up)
   std::optional<Verdict> verdict;  // nullopt: the receiver never said
+  Reason reason = Reason::kNone;   // for a refusal or a failed write
 };
 
 // Sends one file over `transport`: offer, chunks, end marker, then waits for
@@ -43,7 +65,8 @@ class FileSender {
   SendResult send(transport::Transport& transport, const std::string& path);
 
  private:
-  std::optional<Verdict> pollVerdict(transport::Transport& transport, Poco::Timespan timeout);
+  std::optional<ReceiverReport> pollVerdict(transport::Transport& transport,
+                                            Poco::Timespan timeout);
 
   SendOptions options_;
 };

@@ -36,6 +36,7 @@ class ChildProcess {
   std::optional<int> wait(Duration timeout = Duration(5000));
 
   const std::string& out() const { return out_; }
+  int pid() const { return pid_; }
   const std::string& err() const { return err_; }
 
   // The port in the first "HOST:PORT" after `marker` on stderr (e.g. after

@@ -5,11 +5,17 @@
 #include <gtest/gtest.h>
 
 #include <unistd.h>
+#include <csignal>
 
+#include <chrono>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
+#include <regex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace fs = std::filesystem;
@@ -18,10 +24,41 @@ using pigeon::testing::ChildProcess;
 namespace {
 
 constexpr int kExitDataErr = 65;
-// The issue asks for 64 MiB; 8 MiB keeps the suite quick on two shared
-// cores and still spans 256 chunks (docs/files.md shows 64 MiB by hand).
-constexpr std::size_t kFileBytes = 8u << 20;
+constexpr int kExitCantCreat = 73;
+constexpr int kExitIoErr = 74;
+constexpr int kExitUnavailable = 69;
+constexpr int kExitNoPerm = 77;
+
+// Issue 11's must-hold size is 64 MiB. Under a sanitizer build the same
+// transfers are several times slower (every pigeon process is
+// instrumented), so there they use 16 MiB: the same code paths, 512 chunks.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr std::size_t kMustHoldBytes = 16u << 20;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr std::size_t kMustHoldBytes = 16u << 20;
+#else
+constexpr std::size_t kMustHoldBytes = 64u << 20;
+#endif
+#else
+constexpr std::size_t kMustHoldBytes = 64u << 20;
+#endif
+constexpr std::size_t kChunkBytes = 32768;  // pigeon send's default
+// For the tests that are not about size.
+constexpr std::size_t kSmallBytes = 8u << 20;
 const ChildProcess::Duration kTransferTimeout(60'000);
+
+void writeRandomFile(const std::string& path, std::size_t bytes, std::uint64_t seed) {
+  std::mt19937_64 random(seed);
+  std::vector<std::uint64_t> words(bytes / 8);
+  for (auto& w : words) w = random();
+  std::ofstream(path, std::ios::binary)
+      .write(reinterpret_cast<const char*>(words.data()), static_cast<std::streamsize>(bytes));
+}
+
+std::string sha256Of(const std::string& path) {
+  return pigeon::filexfer::toHex(pigeon::filexfer::Sha256::ofFile(path));
+}
 
 class FileTransfer : public ::testing::Test {
  protected:
@@ -31,26 +68,27 @@ class FileTransfer : public ::testing::Test {
              ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(root_);
     fs::create_directories(root_ / "out");
-    source_ = (root_ / "random.bin").string();
-    std::mt19937_64 random(42);
-    std::vector<std::uint64_t> words(kFileBytes / 8);
-    for (auto& w : words) w = random();
-    std::ofstream(source_, std::ios::binary)
-        .write(reinterpret_cast<const char*>(words.data()),
-               static_cast<std::streamsize>(kFileBytes));
   }
-  void TearDown() override { fs::remove_all(root_); }
+  void TearDown() override {
+    fs::permissions(root_ / "out", fs::perms::owner_all);
+    fs::remove_all(root_);
+  }
 
+  // A file of random bytes named random.bin.
+  std::string source(std::size_t bytes = kSmallBytes) {
+    const std::string path = (root_ / "random.bin").string();
+    writeRandomFile(path, bytes, 42);
+    return path;
+  }
   std::string outDir() const { return (root_ / "out").string(); }
-  std::vector<std::string> received() const {
+  std::vector<std::string> received() const { return namesIn(root_ / "out"); }
+  static std::vector<std::string> namesIn(const fs::path& dir) {
     std::vector<std::string> names;
-    for (const auto& e : fs::directory_iterator(root_ / "out"))
-      names.push_back(e.path().filename());
+    for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename());
     return names;
   }
 
   fs::path root_;
-  std::string source_;
 };
 
 struct Transfer {
@@ -58,14 +96,19 @@ struct Transfer {
   std::optional<int> receiveExit;
   std::string sendErr;
   std::string receiveErr;
+  std::string linkErr;  // the link's report, after SIGINT
 };
+
+std::vector<std::string> receiveCommand(const std::string& transport, const std::string& dir) {
+  return {PIGEON_BINARY, "receive",     "--port",  "0",      "--bind", "127.0.0.1", "--dir",
+          dir,           "--transport", transport, "--once", "--idle", "2"};
+}
 
 // One receive --once and one send; through a `pigeon link` with `spec`
 // when it is not empty.
 Transfer transfer(const std::string& transport, const std::string& dir, const std::string& file,
-                  const std::string& spec = "") {
-  ChildProcess receiver({PIGEON_BINARY, "receive", "--port", "0", "--bind", "127.0.0.1", "--dir",
-                         dir, "--transport", transport, "--once", "--idle", "2"});
+                  const std::string& spec = "", const std::vector<std::string>& sendArgs = {}) {
+  ChildProcess receiver(receiveCommand(transport, dir));
   int port = receiver.listeningPort("* receive: listening on " + transport + " ");
   EXPECT_NE(port, 0) << receiver.err();
   std::optional<ChildProcess> link;
@@ -76,30 +119,48 @@ Transfer transfer(const std::string& transport, const std::string& dir, const st
     port = link->listeningPort("* link: listening on ");
     EXPECT_NE(port, 0) << link->err();
   }
-  ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port),
-                       "--transport", transport});
+  std::vector<std::string> send = {
+      PIGEON_BINARY, "send",   file, "--to", "127.0.0.1:" + std::to_string(port),
+      "--transport", transport};
+  send.insert(send.end(), sendArgs.begin(), sendArgs.end());
+  ChildProcess sender(send);
   Transfer run;
   run.sendExit = sender.wait(kTransferTimeout);
   run.receiveExit = receiver.wait(kTransferTimeout);
   run.sendErr = sender.err();
   run.receiveErr = receiver.err();
+  if (link) {
+    link->signal(SIGINT);
+    link->wait();
+    run.linkErr = link->err();
+  }
   return run;
 }
 
+// "socket-drops=N" in the link's "* link: up: ..." line; -1 if absent.
+long upSocketDrops(const std::string& linkErr) {
+  std::smatch m;
+  if (!std::regex_search(linkErr, m, std::regex(R"(\* link: up: .*socket-drops=([0-9]+))"))) {
+    return -1;
+  }
+  return std::stol(m[1]);
+}
+
+long lineCount(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+
 }  // namespace
 
-TEST_F(FileTransfer, ArrivesWholeOverTcpAndRudpWithAMatchingSha256) {
-  const std::string expected = pigeon::filexfer::toHex(pigeon::filexfer::Sha256::ofFile(source_));
+TEST_F(FileTransfer, A64MiBFileArrivesWholeOverTcpAndRudpWithAMatchingSha256) {
+  const std::string file = source(kMustHoldBytes);
+  const std::string expected = sha256Of(file);
   for (const std::string transport : {"tcp", "rudp"}) {
     fs::remove_all(root_ / "out");
     fs::create_directories(root_ / "out");
-    const Transfer run = transfer(transport, outDir(), source_);
+    const Transfer run = transfer(transport, outDir(), file);
     EXPECT_EQ(run.sendExit, 0) << transport << "\n" << run.sendErr << run.receiveErr;
     EXPECT_EQ(run.receiveExit, 0) << transport << "\n" << run.receiveErr;
     ASSERT_EQ(received(), std::vector<std::string>{"random.bin"}) << transport;
-    EXPECT_EQ(pigeon::filexfer::toHex(pigeon::filexfer::Sha256::ofFile(outDir() + "/random.bin")),
-              expected)
-        << transport;
+    EXPECT_EQ(sha256Of(outDir() + "/random.bin"), expected) << transport;
     EXPECT_NE(run.receiveErr.find("SHA-256 " + expected + " matches"), std::string::npos)
         << run.receiveErr;
     EXPECT_NE(run.sendErr.find("receiver says: stored, SHA-256 matches"), std::string::npos)
@@ -107,38 +168,195 @@ TEST_F(FileTransfer, ArrivesWholeOverTcpAndRudpWithAMatchingSha256) {
   }
 }
 
-TEST_F(FileTransfer, OverUdpThroughALossyLinkListsTheLostChunksAndKeepsNoFile) {
-  const Transfer run = transfer("udp", outDir(), source_, "loss=20%,seed=3");
+TEST_F(FileTransfer, OverUdpThroughA20PercentLossLinkListsTheLostChunksAndKeepsNoFile) {
+  const std::string file = source(kMustHoldBytes);
+  const Transfer run = transfer("udp", outDir(), file, "loss=20%,seed=3");
   EXPECT_EQ(run.receiveExit, kExitDataErr) << run.receiveErr;
   EXPECT_EQ(run.sendExit, kExitDataErr) << run.sendErr;
-  EXPECT_NE(run.receiveErr.find("chunks never arrived; no file stored. Missing chunks: "),
-            std::string::npos)
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(
+      run.receiveErr, m,
+      std::regex(
+          R"(([0-9]+) of ([0-9]+) chunks never arrived; no file stored\. Missing chunks: ([-0-9, ]+)\n)")))
       << run.receiveErr;
-  // Every chunk is either counted as received or listed as missing.
-  const auto at = run.receiveErr.find("* receive: ", run.receiveErr.find("Missing chunks"));
-  ASSERT_NE(at, std::string::npos) << run.receiveErr;
-  EXPECT_NE(run.receiveErr.find(" of 256 chunks", at), std::string::npos) << run.receiveErr;
+  const std::uint64_t chunks = kMustHoldBytes / kChunkBytes;
+  EXPECT_EQ(std::stoull(m[2]), chunks);
+  // The list names exactly as many chunks as it says are missing.
+  std::uint64_t listed = 0;
+  const std::string ranges = m[3];
+  const std::regex range(R"(([0-9]+)(-([0-9]+))?)");
+  for (auto it = std::sregex_iterator(ranges.begin(), ranges.end(), range);
+       it != std::sregex_iterator(); ++it) {
+    const auto first = std::stoull((*it)[1]);
+    const auto last = (*it)[3].matched ? std::stoull((*it)[3]) : first;
+    EXPECT_LT(last, chunks);
+    listed += last - first + 1;
+  }
+  EXPECT_EQ(listed, std::stoull(m[1]));
+  EXPECT_GT(listed, chunks / 10);  // about 20 % were dropped
+  // The listed chunks are exactly the data the link lost: what its model
+  // dropped (less offers and end markers) and what its socket dropped.
+  std::smatch up;
+  ASSERT_TRUE(std::regex_search(
+      run.linkErr, up,
+      std::regex(
+          R"(\* link: up: .* dropped=([0-9]+) \(.*control=([0-9]+)\).*socket-drops=([0-9]+))")))
+      << run.linkErr;
+  EXPECT_EQ(listed, std::stoull(up[1]) - std::stoull(up[2]) + std::stoull(up[3])) << run.linkErr;
   EXPECT_TRUE(received().empty()) << "a file took a name: " << received().front();
 }
 
-TEST_F(FileTransfer, OverRudpThroughTheSameLossyLinkArrivesWhole) {
-  const std::string expected = pigeon::filexfer::toHex(pigeon::filexfer::Sha256::ofFile(source_));
-  const Transfer run = transfer("rudp", outDir(), source_, "loss=20%,seed=3");
+TEST_F(FileTransfer, A64MiBFileOverRudpThroughA20PercentLossLinkArrivesWhole) {
+  const std::string file = source(kMustHoldBytes);
+  const std::string expected = sha256Of(file);
+  const Transfer run = transfer("rudp", outDir(), file, "loss=20%,seed=3");
   EXPECT_EQ(run.sendExit, 0) << run.sendErr << run.receiveErr;
   EXPECT_EQ(run.receiveExit, 0) << run.receiveErr;
   ASSERT_EQ(received(), std::vector<std::string>{"random.bin"});
-  EXPECT_EQ(pigeon::filexfer::toHex(pigeon::filexfer::Sha256::ofFile(outDir() + "/random.bin")),
-            expected);
+  EXPECT_EQ(sha256Of(outDir() + "/random.bin"), expected);
 }
 
-TEST_F(FileTransfer, RefusesToOverwriteAnExistingFile) {
+// Defect: unpaced, rudp's 1,024-message window (32 MiB of chunks) burst
+// into the relay, whose socket dropped hundreds of datagrams of an 8 MiB
+// file on a clean link (the relay reported socket-drops=195..712), and the
+// transfer crawled on retransmissions.
+TEST_F(FileTransfer, RudpThroughACleanRelayDoesNotOverflowItsSocket) {
+  const std::string file = source();
+  const Transfer run = transfer("rudp", outDir(), file, "seed=1");
+  EXPECT_EQ(run.sendExit, 0) << run.sendErr << run.receiveErr;
+  EXPECT_EQ(upSocketDrops(run.linkErr), 0) << run.linkErr;
+  EXPECT_EQ(received(), std::vector<std::string>{"random.bin"});
+}
+
+// Defect: the sender printed "256 chunks of 32768 bytes, 8388608 bytes in
+// 0.004 s (2080 MB/s)" for a file the receiver never took.
+TEST_F(FileTransfer, ARefusedSendPrintsOnlyTheRefusal) {
+  const std::string file = source();
   std::ofstream(root_ / "out" / "random.bin") << "keep me";
-  const Transfer run = transfer("tcp", outDir(), source_);
-  EXPECT_NE(run.receiveExit, 0);
-  EXPECT_NE(run.sendExit, 0);
-  EXPECT_NE(run.receiveErr.find("already exists"), std::string::npos) << run.receiveErr;
-  // The sender hears why rather than a reset connection.
-  EXPECT_NE(run.sendErr.find("receiver says: refused"), std::string::npos) << run.sendErr;
+  const Transfer run = transfer("tcp", outDir(), file);
+  EXPECT_EQ(run.receiveExit, kExitCantCreat) << run.receiveErr;
+  EXPECT_EQ(run.sendExit, kExitCantCreat) << run.sendErr;
+  EXPECT_EQ(run.sendErr,
+            "pigeon send: the receiver refused 'random.bin': a file of that name is there already "
+            "(--force on the receiver overwrites)\n");
+  EXPECT_NE(run.receiveErr.find("* receive: 'random.bin' already exists"), std::string::npos)
+      << run.receiveErr;
+  EXPECT_EQ(run.receiveErr.find(" chunks, "), std::string::npos) << run.receiveErr;
   EXPECT_EQ(fs::file_size(root_ / "out" / "random.bin"), 7u);
   EXPECT_EQ(received().size(), 1u);  // no partial file left
+}
+
+// A directory the receiver may not write in: one line on each side, exit
+// 74, nothing left. Root writes anywhere, so the receiver runs as nobody.
+TEST_F(FileTransfer, APermissionErrorIsOneLineOnEachSide) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to run pigeon receive as another user";
+  const std::string file = source();
+  fs::permissions(root_, fs::perms::owner_all | fs::perms::group_exec | fs::perms::others_exec);
+  fs::permissions(root_ / "out", fs::perms::owner_all | fs::perms::group_read |
+                                     fs::perms::group_exec | fs::perms::others_read |
+                                     fs::perms::others_exec);  // 0755, root's
+  std::vector<std::string> receive = {"setpriv", "--reuid=65534", "--regid=65534",
+                                      "--clear-groups"};
+  const auto rest = receiveCommand("tcp", outDir());
+  receive.insert(receive.end(), rest.begin(), rest.end());
+  ChildProcess receiver(receive);
+  const int port = receiver.listeningPort("* receive: listening on tcp ");
+  ASSERT_NE(port, 0) << receiver.err();
+  ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port)});
+  EXPECT_EQ(sender.wait(kTransferTimeout), kExitIoErr) << sender.err();
+  EXPECT_EQ(receiver.wait(kTransferTimeout), kExitIoErr) << receiver.err();
+  const std::string why = "cannot create a file in " + outDir() + ": Permission denied";
+  EXPECT_EQ(sender.err(),
+            "pigeon send: the receiver could not store 'random.bin': permission denied in its "
+            "directory; nothing was kept\n");
+  EXPECT_EQ(lineCount(receiver.err()), 2) << receiver.err();  // listening, then why
+  EXPECT_NE(receiver.err().find("* receive: " + why + "\n"), std::string::npos) << receiver.err();
+  EXPECT_TRUE(received().empty());
+}
+
+// The disk fills up while the file arrives: a 10 MiB tmpfs, mounted in a
+// mount namespace of the receiver's own (unshare(1): unshare(CLONE_NEWNS),
+// private propagation, so the host never sees it), is filled by the test
+// once the receiver has opened its temporary file there; the next chunk
+// hits ENOSPC. One line on each side, exit 74, the partial file removed.
+TEST_F(FileTransfer, ADiskThatFillsUpIsOneLineAndThePartialFileIsRemoved) {
+  if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a tmpfs in a mount namespace";
+  const std::string file = source();
+  const std::string dir = outDir();
+  std::string receive;
+  for (const auto& word : receiveCommand("tcp", dir)) receive += "'" + word + "' ";
+  ChildProcess receiver({"unshare", "--mount", "--propagation", "private", "sh", "-c",
+                         "mount -t tmpfs -o size=10m pigeon-test " + dir + " && exec " + receive});
+  const int port = receiver.listeningPort("* receive: listening on tcp ");
+  ASSERT_NE(port, 0) << receiver.err();
+  // The receiver's view of its directory: the tmpfs (the test's is empty).
+  const fs::path inside =
+      fs::path("/proc") / std::to_string(receiver.pid()) / "root" / fs::path(dir).relative_path();
+  // Paced, so the test fills the disk long before the last chunk.
+  ChildProcess sender(
+      {PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port), "--rate", "8"});
+  bool opened = false;
+  for (int i = 0; i < 500 && !opened; ++i) {  // up to 5 s
+    std::error_code error;
+    for (const auto& e : fs::directory_iterator(inside, error)) {
+      opened = opened || e.path().filename().string().starts_with(".random.bin.pigeon-part-");
+    }
+    if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(opened) << receiver.err();
+  {
+    std::ofstream filler(inside / "filler", std::ios::binary);
+    const std::vector<char> block(1 << 20, 'x');
+    for (int i = 0; i < 16 && filler.write(block.data(), block.size()); ++i) {
+    }
+  }
+  EXPECT_EQ(sender.wait(kTransferTimeout), kExitIoErr) << sender.err();
+  // Before the receiver exits (its tmpfs goes with its namespace): it
+  // removed the partial file before it told the sender.
+  const auto left = namesIn(inside);
+  EXPECT_EQ(receiver.wait(kTransferTimeout), kExitIoErr) << receiver.err();
+  EXPECT_EQ(left, std::vector<std::string>{"filler"});
+  const std::string why =
+      "cannot write 'random.bin' in " + dir + ": No space left on device; partial file removed";
+  EXPECT_EQ(sender.err(),
+            "pigeon send: the receiver could not store 'random.bin': its disk is full (no space "
+            "left on device); the partial file was removed\n");
+  EXPECT_EQ(lineCount(receiver.err()), 2) << receiver.err();
+  EXPECT_NE(receiver.err().find("* receive: " + why + "\n"), std::string::npos) << receiver.err();
+  EXPECT_TRUE(received().empty());  // the host's directory never saw any of it
+}
+
+// Over the lab link (pigeon's TUN emulator between two namespaces) TCP
+// meets the emulated loss itself. 16 MiB and 2 % loss keep it to a few
+// seconds (TCP at 20 % loss crawls on its retransmission timer).
+TEST_F(FileTransfer, OverTheLabLinkTcpArrivesWholeThroughLoss) {
+  {
+    ChildProcess probe({PIGEON_BINARY, "lab", "--", "true"});
+    const auto rc = probe.wait(ChildProcess::Duration(10'000));
+    if (rc == kExitNoPerm || rc == kExitUnavailable) {
+      GTEST_SKIP() << "lab not possible here: " << probe.err();
+    }
+  }
+  const std::string file = source(16u << 20);
+  const std::string expected = sha256Of(file);
+  const std::string far = std::string("exec '") + PIGEON_BINARY + "' receive --port 9000 --dir '" +
+                          outDir() + "' --once";
+  // The far receiver starts first but nothing waits for it: retry while
+  // the connection is refused (exit 69), up to 5 s.
+  const std::string near = std::string("for i in $(seq 50); do '") + PIGEON_BINARY + "' send '" +
+                           file +
+                           "' --to $PIGEON_LAB_PEER:9000; rc=$?; [ $rc -ne 69 ] && exit $rc; "
+                           "sleep 0.1; done; exit 69";
+  ChildProcess lab({PIGEON_BINARY, "lab", "loss=2%,seed=5", "--far", far, "--", "sh", "-c", near});
+  EXPECT_EQ(lab.wait(kTransferTimeout), 0) << lab.err();
+  ASSERT_EQ(received(), std::vector<std::string>{"random.bin"}) << lab.err();
+  EXPECT_EQ(sha256Of(outDir() + "/random.bin"), expected);
+  EXPECT_NE(lab.err().find("receiver says: stored, SHA-256 matches"), std::string::npos)
+      << lab.err();
+  // The emulator did drop TCP segments on the way.
+  std::smatch m;
+  ASSERT_TRUE(std::regex_search(lab.err(), m,
+                                std::regex(R"(\* lab: up: tcp: seen=[0-9]+ dropped=([0-9]+))")))
+      << lab.err();
+  EXPECT_GT(std::stoul(m[1]), 0u) << lab.err();
 }

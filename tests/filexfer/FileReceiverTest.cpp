@@ -6,6 +6,7 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <random>
@@ -184,4 +185,29 @@ TEST_F(FileReceiverTest, SaysWhyWhenTheDirectoryCannotBeWritten) {
   EXPECT_EQ(receiver.outcome().verdict, Verdict::kWriteFailed);
   EXPECT_NE(receiver.outcome().message.find("Permission denied"), std::string::npos);
   fs::permissions(dir_, fs::perms::owner_all);
+}
+
+TEST(FileReport, CarriesTheVerdictAndTheReasonAndRejectsTheRest) {
+  using pigeon::filexfer::decodeReport;
+  using pigeon::filexfer::encodeReport;
+  using pigeon::filexfer::Reason;
+  const auto report = decodeReport(encodeReport(Verdict::kWriteFailed, Reason::kNoSpace));
+  ASSERT_TRUE(report);
+  EXPECT_EQ(report->verdict, Verdict::kWriteFailed);
+  EXPECT_EQ(report->reason, Reason::kNoSpace);
+  EXPECT_EQ(decodeReport(pigeon::filexfer::encodeU64(0))->reason, Reason::kNone);
+  EXPECT_FALSE(decodeReport(pigeon::filexfer::encodeU64(6)));           // no such verdict
+  EXPECT_FALSE(decodeReport(pigeon::filexfer::encodeU64(0x0A00)));      // no such reason
+  EXPECT_FALSE(decodeReport(pigeon::filexfer::encodeU64(1ull << 16)));  // bits that must be 0
+  EXPECT_FALSE(decodeReport(pigeon::wire::Bytes(7)));
+}
+
+TEST(FileReport, NamesTheErrnoThatMatter) {
+  using pigeon::filexfer::Reason;
+  using pigeon::filexfer::reasonForErrno;
+  EXPECT_EQ(reasonForErrno(ENOSPC), Reason::kNoSpace);
+  EXPECT_EQ(reasonForErrno(EDQUOT), Reason::kNoSpace);
+  EXPECT_EQ(reasonForErrno(EACCES), Reason::kPermission);
+  EXPECT_EQ(reasonForErrno(EROFS), Reason::kReadOnly);
+  EXPECT_EQ(reasonForErrno(EIO), Reason::kIoError);
 }
