@@ -302,7 +302,7 @@ void EchoReflector::serveConnection(transport::Transport& connection,
       lastMessageNs = now;
       {
         std::lock_guard lock(mutex_);
-        if (!takeBudget(from, now)) {
+        if (!takeBudget(transport::SourceAddress(from), now)) {
           ++counters_.rateLimited;
           continue;
         }

@@ -128,7 +128,6 @@ class ChatSession {
 
   std::mutex sendMutex_;  // one sender at a time: stdin thread and replies
   std::uint64_t nextSequence_ = 0;
-  std::atomic<std::int64_t> lastSentNs_{0};
   // Not under sendMutex_: a sender blocked on a full window waits for the
   // very acknowledgements that need this.
   std::mutex ackMutex_;

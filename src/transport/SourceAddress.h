@@ -39,10 +39,6 @@ class SourceAddress {
   // Agrees with ==: equal addresses hash alike (for a table keyed by source).
   std::size_t hash() const;
 
-  // The sockaddr as the kernel takes it (sendto).
-  const sockaddr* name() const { return reinterpret_cast<const sockaddr*>(&name_); }
-  socklen_t length() const { return length_; }
-
  private:
   sockaddr_storage name_{};
   socklen_t length_ = 0;

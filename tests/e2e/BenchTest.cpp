@@ -201,9 +201,13 @@ TEST(Bench, IpdvUnderReorderingIsTheDelayDifferenceOfConsecutiveNumbers) {
                                "delay=20ms,jitter=5ms,seed=8"});
   const auto udp = result(json, 0);
   EXPECT_GT(udp->getValue<std::uint64_t>("reordered"), 1000u);
-  // 2000 pairs: the mean's standard error is about 0.1 ms.
+  // 2000 pairs: the mean's standard error is about 0.1 ms. The delays
+  // measured also carry the relay's and the receiver's scheduling noise,
+  // which adds in quadrature: on a loaded 2-core machine (load 8, or under
+  // ThreadSanitizer) about 3 ms of it gave 6.6-6.8 ms, so the upper bound
+  // leaves room for that; the old understatement (0.23 ms) is far below.
   EXPECT_GT(udp->getValue<double>("ipdv_us"), 4'900.0);
-  EXPECT_LT(udp->getValue<double>("ipdv_us"), 6'400.0);
+  EXPECT_LT(udp->getValue<double>("ipdv_us"), 7'200.0);
 }
 
 TEST(Bench, RudpDeliversEverythingThroughALossyLinkAndShowsWhatItCost) {
