@@ -10,19 +10,27 @@
 #
 # and sample_NAME below runs it. `scripts/docs-samples.sh` runs every
 # sample and rewrites the blocks in place (as root, with pigeon from
-# build/release, or PIGEON_DIR=DIR; about 1 minute, most of it the bench
-# runs; `scripts/docs-samples.sh NAME...` runs only those). `--check` runs
-# nothing: it fails when a marker names no sample here, a sample is used
-# by no marker, a marker is not closed, a block's "$ COMMAND" lines are not
-# the commands its sample runs (an edited command or sample shows), a `pigeon SUBCOMMAND` a sample runs does not
-# exist, or a covered doc has a "$ pigeon" block outside the markers (a
-# hand-written sample). ctest runs the check (DocsSamplesCheck).
+# build/release, or PIGEON_DIR=DIR; `scripts/docs-samples.sh NAME...` runs
+# only those). Sessions of several terminals (chat, rooms, a relay between)
+# are scripted: each side is started in the background with its typed
+# lines fed to it, with sleeps between them, and every wait is bounded; the
+# sample shows the commands, then what each side printed ("== NAME"), and
+# the doc's text says what was typed. Every block of program output in the
+# docs below is one of these: none is kept as an illustration.
+# `--check` runs nothing: it fails when a marker names no sample here, a
+# sample is used by no marker, a marker is not closed, a block's
+# "$ COMMAND" lines are not the commands its sample runs (an edited command
+# or sample shows), a `pigeon SUBCOMMAND` a sample runs does not exist, or
+# a covered doc has a "$ pigeon" block outside the markers (a hand-written
+# sample). ctest runs the check (DocsSamplesCheck).
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 PIGEON_DIR="${PIGEON_DIR:-$root/build/release}"
 export PATH="$PIGEON_DIR:$PATH"
-DOCS=(docs/lab.md docs/lab-guide.md docs/files.md)
+DOCS=(docs/lab.md docs/lab-guide.md docs/files.md docs/bench.md docs/echo.md docs/rooms.md
+  docs/results.md docs/link.md docs/protocol.md docs/rudp.md docs/architecture.md
+  docs/fuzzing.md README.md)
 
 work=""
 cleanup() { if [[ -n "$work" ]]; then rm -rf "$work"; fi; }
@@ -52,6 +60,47 @@ shown() {
   printf '$ %s\n' "$(cat "$work/$1.cmd")"
   cat "$work/$1.out"
 }
+# start NAME "COMMAND" ["INPUT"]: starts COMMAND in the background in its
+# own process group (NAME.pid is its id; output to NAME.out), its standard
+# input what the command INPUT prints (typed lines, with sleeps between
+# them), or nothing: one terminal of a session. See stop.
+start() {
+  printf '%s\n' "$2" >"$work/$1.cmd"
+  if [[ $DRY -eq 1 ]]; then : >"$work/$1.out"; true & echo $! >"$work/$1.pid"; return; fi
+  rm -f "$work/$1.in"
+  mkfifo "$work/$1.in"
+  setsid bash -c "${3:-true}" >"$work/$1.in" 2>/dev/null &
+  echo $! >"$work/$1.feed"
+  setsid bash -c "exec $2" <"$work/$1.in" >"$work/$1.out" 2>&1 &
+  echo $! >"$work/$1.pid"
+}
+# pause SECONDS: sleeps, but not in the check.
+pause() { [[ $DRY -eq 1 ]] || sleep "$1"; }
+# stop NAME [SIGNAL]: waits up to 10 s for NAME to end by itself (with
+# SIGNAL: sends it first, to NAME's process group), then ends it with
+# SIGTERM; nothing runs on unbounded.
+stop() {
+  local pid i
+  pid="$(cat "$work/$1.pid")"
+  [[ -z "${2:-}" ]] || kill "-$2" -- "-$pid" 2>/dev/null || true
+  for ((i = 0; i < 100; i++)); do alive "$pid" || break; sleep 0.1; done
+  kill -TERM -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  [[ ! -f "$work/$1.feed" ]] || kill -TERM -- "-$(cat "$work/$1.feed")" 2>/dev/null || true
+}
+# alive PID: PID runs (a zombie, ended but not yet waited for, does not).
+alive() {
+  local state
+  state="$(cut -d' ' -f3 "/proc/$1/stat" 2>/dev/null)" || return 1
+  [[ -n "$state" && "$state" != Z ]]
+}
+# commands NAME...: shows the commands the NAMEs ran, as typed.
+commands() { local name; for name in "$@"; do printf '$ %s\n' "$(cat "$work/$name.cmd")"; done; }
+# screens NAME...: shows what each NAME printed, under "== NAME".
+screens() { local name; for name in "$@"; do printf '== %s\n' "$name"; cat "$work/$name.out"; done; }
+# lines FROM TO [SPACING]: the input "line FROM" .. "line TO", one every
+# SPACING seconds (0.1), after a second's wait, then a second more.
+lines() { printf 'sleep 1; for i in $(seq %s %s); do echo "line $i"; sleep %s; done; sleep 1' "$1" "$2" "${3:-0.1}"; }
 # files: a fresh directory with in/random.bin (8 MiB of random bytes).
 files() {
   if [[ $DRY -eq 1 ]]; then mkdir -p "$work/files"; cd "$work/files"; return; fi
@@ -121,6 +170,179 @@ sample_files_exists() {
   files
   [[ $DRY -eq 1 ]] || cp in/random.bin out/random.bin
   over_tcp
+}
+
+# ---- docs/bench.md ----
+sample_bench_echo() {
+  start echo "pigeon echo --listen 9000"
+  pause 0.5
+  printf '$ %s &\n' "$(cat "$work/echo.cmd")"
+  run "pigeon bench -t udp --target 127.0.0.1:9000 --pattern stream --interval 1 --count 2000 --link loss=5%,delay=5ms,jitter=1ms,seed=3"
+  stop echo INT
+}
+sample_bench_socat() {
+  start udp "socat UDP-LISTEN:9007,fork,reuseaddr PIPE"
+  start tcp "socat TCP-LISTEN:9007,fork,reuseaddr PIPE"
+  pause 0.5
+  printf '$ %s & %s &\n' "$(cat "$work/udp.cmd")" "$(cat "$work/tcp.cmd")"
+  run "pigeon bench -t udp,tcp --target 127.0.0.1:9007 --count 1000"
+  stop udp TERM
+  stop tcp TERM
+}
+
+# ---- docs/echo.md ----
+sample_echo_stamp() {
+  start echo "pigeon echo --stamp --listen 9001"
+  pause 0.5
+  commands echo
+  cat "$work/echo.out"
+  run "printf 'hello\nhow are you?\n' | nc -N localhost 9001"
+  run "python3 -c 'import socket; s = socket.create_connection((\"localhost\", 9001)); s.sendall(b\"hi from python\n\"); print(s.recv(1024).decode(), end=\"\")'"
+  stop echo INT
+}
+sample_echo_stamp_udp() { run "pigeon echo --stamp -t udp --listen 9001"; }
+
+# ---- docs/link.md ----
+sample_link_listen() {
+  start link "pigeon link --listen 0 --forward 127.0.0.1:9000 loss=5%,delay=20ms,jitter=5ms,seed=7"
+  pause 0.5
+  stop link INT
+  shown link
+}
+sample_link_counters() {
+  start echo "pigeon echo --listen 9000 -t udp"
+  start link "pigeon link --bind 127.0.0.1 --listen 9001 --forward 127.0.0.1:9000 loss=5%,delay=20ms,jitter=5ms,seed=7"
+  pause 0.5
+  commands echo link
+  run "pigeon bench --target 127.0.0.1:9001 -t udp --pattern stream --interval 1 --count 1000 >/dev/null"
+  stop link INT
+  stop echo INT
+  grep ': up:\|: down:' "$work/link.out" || true
+}
+sample_link_seeds() {
+  run "pigeon bench --link loss=5%,up.seed=5 --seed 7 --count 1000 | grep -A3 '^impaired link'"
+}
+
+# ---- docs/results.md ----
+sample_results_json() {
+  cd "$work"
+  run "pigeon bench -t udp --count 1000 --link loss=5%,seed=1 --json run.json >/dev/null"
+  run "python3 -c 'import json; r = json.load(open(\"run.json\")); r[\"results\"] = [dict(list(t.items())[:6]) for t in r[\"results\"]]; print(json.dumps(r, indent=2))'"
+}
+sample_results_log() {
+  cd "$work"
+  run "pigeon bench -t udp --count 100 --log log.jsonl >/dev/null && head -1 log.jsonl"
+}
+sample_results_log_rudp() {
+  cd "$work"
+  run "pigeon bench -t rudp --count 2000 --log log.jsonl >/dev/null && grep -m1 counters log.jsonl"
+}
+
+# ---- docs/rooms.md ----
+sample_rooms_tcp() {
+  start room "pigeon room"
+  pause 0.5
+  start bob "pigeon chat --room localhost:9100 --nick bob" "sleep 1.5; echo 'hello alice'; sleep 4; echo /quit"
+  pause 0.3
+  start alice "pigeon chat --room localhost:9100 --nick alice" "sleep 1.5; echo 'hi all'; sleep 1; echo /who; echo '/msg bob see you at 10'; sleep 1; echo /quit"
+  pause 0.3
+  start nc "nc localhost 9100" "sleep 1.5; echo 'hi from nc'; sleep 0.3; echo '/nick carol'; sleep 2.2"
+  stop alice
+  pause 0.3
+  stop nc TERM
+  stop bob
+  pause 0.3
+  stop room INT
+  commands room alice bob nc
+  screens alice bob nc room
+}
+sample_rooms_nick() {
+  start room "pigeon room --port 9101"
+  pause 0.5
+  start alice "pigeon chat --room localhost:9101 --nick alice" "sleep 2"
+  pause 0.5
+  start other "pigeon chat --room localhost:9101 --nick ALICE" "sleep 1"
+  stop other
+  stop alice
+  stop room INT
+  commands room alice other
+  screens other
+}
+sample_rooms_udp() {
+  start room "pigeon room -t udp --port 9200"
+  start link "pigeon link --listen 9201 --forward 127.0.0.1:9200 loss=20%,duplicate=10%,reorder=10%,seed=7"
+  pause 0.5
+  start bob "pigeon chat -t udp --room localhost:9201 --nick bob" "sleep 4"
+  pause 0.3
+  start alice "pigeon chat -t udp --room localhost:9200 --nick alice" "$(lines 1 12)"
+  stop alice
+  stop bob
+  stop link INT
+  stop room INT
+  commands room link alice bob
+  screens bob
+}
+sample_rooms_udp_closed() {
+  start room "pigeon room -t udp --port 9200"
+  start link "pigeon link --listen 9201 --forward 127.0.0.1:9200 loss=20%,seed=3"
+  pause 0.5
+  start bob "pigeon chat -t udp --room localhost:9201 --nick bob" "sleep 8"
+  pause 0.3
+  start alice "pigeon chat -t udp --room localhost:9200 --nick alice" "$(lines 1 30); sleep 3"
+  pause 5.5
+  stop room INT
+  stop bob
+  stop alice
+  stop link INT
+  commands room link alice bob
+  printf '== bob (its last 6 lines)\n'
+  tail -6 "$work/bob.out"
+}
+sample_rooms_rudp() {
+  start room "pigeon room -t rudp --port 9300"
+  pause 0.5
+  start alice "pigeon chat -t rudp --room localhost:9300 --nick alice" "sleep 1.5; echo 'hi from alice'; sleep 0.5; echo /who; sleep 1; echo /quit"
+  pause 0.5
+  start bob "pigeon chat -t rudp --room localhost:9300 --nick bob" "sleep 0.5; echo 'hi from bob'; sleep 2.5; echo /quit"
+  stop alice
+  stop bob
+  stop room INT
+  commands room alice bob
+  screens alice
+}
+
+# ---- docs/protocol.md ----
+sample_protocol_crc() {
+  run "python3 -c \"import zlib; print(hex(zlib.crc32(bytes.fromhex('5047010100010000000000020000000700000000000000010102030405060708' '6869'))))\""
+}
+
+# ---- README.md ----
+sample_readme_chat() {
+  start alice "pigeon chat --listen 9000 --nick alice          # terminal 1" "sleep 1.5; echo 'hello bob'; sleep 2"
+  pause 0.5
+  start bob "pigeon chat --peer 127.0.0.1:9000 --nick bob    # terminal 2" "sleep 0.5; echo 'hi alice'; sleep 1.5; echo /quit"
+  stop bob
+  stop alice
+  commands alice bob
+  screens alice bob
+}
+sample_readme_bench() { run "pigeon bench"; }
+sample_readme_quiet() {
+  start alice "pigeon chat --listen 9000 --nick alice" "sleep 11"
+  pause 0.5
+  start bob "pigeon chat --peer 127.0.0.1:9000 --nick bob" "echo 'hi alice'; sleep 10"
+  pause 1
+  commands alice bob
+  printf '$ kill -STOP "$bob_pid"; sleep 5; kill -CONT "$bob_pid"\n'
+  if [[ $DRY -eq 0 ]]; then
+    kill -STOP "$(cat "$work/bob.pid")" || true
+    sleep 5
+    kill -CONT "$(cat "$work/bob.pid")" || true
+    sleep 1
+  fi
+  stop bob TERM
+  stop alice TERM
+  screens alice
 }
 
 samples() { declare -F | awk '{print $3}' | sed -n 's/^sample_//p'; }
