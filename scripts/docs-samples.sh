@@ -16,7 +16,11 @@
 # lines fed to it, with sleeps between them, and every wait is bounded; the
 # sample shows the commands, then what each side printed ("== NAME"), and
 # the doc's text says what was typed. Every block of program output in the
-# docs below is one of these: none is kept as an illustration.
+# docs below is one of these: none is kept as an illustration. Not
+# samples: tables of figures from the bench/ scripts (bench.md's
+# bench/compare, echo.md's bench/echo-load, link.md's and rudp.md's
+# benchmark tables), minutes of measurement each; their text names the
+# script and the load of the run.
 # `--check` runs nothing: it fails when a marker names no sample here, a
 # sample is used by no marker, a marker is not closed, a block's
 # "$ COMMAND" lines are not the commands its sample runs (an edited command
