@@ -10,8 +10,9 @@
 #
 # and sample_NAME below runs it. `scripts/docs-samples.sh` runs every
 # sample and rewrites the blocks in place (as root, with pigeon from
-# build/release, or PIGEON_DIR=DIR; `scripts/docs-samples.sh NAME...` runs
-# only those). Sessions of several terminals (chat, rooms, a relay between)
+# build/release, or PIGEON_DIR=DIR; about 1.5 minutes, most of it the lab
+# and bench runs and the sessions' sleeps; `scripts/docs-samples.sh
+# NAME...` runs only those). Sessions of several terminals (chat, rooms, a relay between)
 # are scripted: each side is started in the background with its typed
 # lines fed to it, with sleeps between them, and every wait is bounded; the
 # sample shows the commands, then what each side printed ("== NAME"), and
