@@ -17,8 +17,9 @@
 # lines fed to it, with sleeps between them, and every wait is bounded; the
 # sample shows the commands, then what each side printed ("== NAME"), and
 # the doc's text says what was typed. Every block of program output in the
-# docs below is one of these: none is kept as an illustration. Not
-# samples: tables of figures from the bench/ scripts (bench.md's
+# docs below is one of these, but for one illustration: files.md's disk
+# filling up mid-transfer (a race the e2e test sets up; the doc says so and
+# shows the two lines that test requires). Not samples: tables of figures from the bench/ scripts (bench.md's
 # bench/compare, echo.md's bench/echo-load, link.md's and rudp.md's
 # benchmark tables), minutes of measurement each; their text names the
 # script and the load of the run.
