@@ -19,10 +19,10 @@
 # the doc's text says what was typed. Every block of program output in the
 # docs below is one of these, but for one illustration: files.md's disk
 # filling up mid-transfer (a race the e2e test sets up; the doc says so and
-# shows the two lines that test requires). Not samples: tables of figures from the bench/ scripts (bench.md's
-# bench/compare, echo.md's bench/echo-load, link.md's and rudp.md's
-# benchmark tables), minutes of measurement each; their text names the
-# script and the load of the run.
+# shows the two lines that test requires). Not samples either: tables of
+# figures from the bench/ scripts (bench.md's bench/compare, echo.md's
+# bench/echo-load, link.md's and rudp.md's benchmark tables), minutes of
+# measurement each; their text names the script and the load of the run.
 # `--check` runs nothing: it fails when a marker names no sample here, a
 # sample is used by no marker, a marker is not closed, a block's
 # "$ COMMAND" lines are not the commands its sample runs (an edited command
