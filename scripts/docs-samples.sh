@@ -202,7 +202,7 @@ sample_echo_stamp() {
   pause 0.5
   commands echo
   cat "$work/echo.out"
-  run "printf 'hello\nhow are you?\n' | nc -q 1 localhost 9001"
+  run "printf 'hello\nhow are you?\n' | nc -N localhost 9001"
   run "python3 -c 'import socket; s = socket.create_connection((\"localhost\", 9001)); s.sendall(b\"hi from python\n\"); print(s.recv(1024).decode(), end=\"\")'"
   stop echo INT
 }

@@ -378,6 +378,9 @@ struct TcpClient {
   std::int64_t lastActiveNs = 0;
   std::int64_t fullSinceNs = 0;  // when the queue last filled up; 0: not full
   bool closing = false;
+  // The peer shut its sending side (nc -N, a script's shutdown(SHUT_WR)):
+  // nothing more to read, but what it sent is still answered, then closed.
+  bool inputEnded = false;
 
   std::size_t queued() const { return out.size() - outPos; }
 };
@@ -466,7 +469,7 @@ void EchoReflector::serveTcpEvents(const std::atomic<bool>& stop) {
     polled.push_back(nullptr);
     for (auto& c : clients) {
       short events = 0;
-      if (c.queued() < options_.maxQueuedBytes) events |= POLLIN;  // back-pressure
+      if (c.queued() < options_.maxQueuedBytes && !c.inputEnded) events |= POLLIN;  // back-pressure
       if (c.queued() > 0) events |= POLLOUT;
       fds.push_back({c.fd, events, 0});
       polled.push_back(&c);
@@ -476,8 +479,22 @@ void EchoReflector::serveTcpEvents(const std::atomic<bool>& stop) {
     for (std::size_t i = 1; ready > 0 && i < fds.size(); ++i) {
       TcpClient& c = *polled[i];
       if ((fds[i].revents & (POLLIN | POLLERR | POLLHUP)) != 0 && !c.closing) {
-        const ssize_t n = ::recv(c.fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
-        if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+        const ssize_t n =
+            c.inputEnded ? 0 : ::recv(c.fd, buffer.data(), buffer.size(), MSG_DONTWAIT);
+        if (n == 0 && !c.inputEnded) {
+          c.inputEnded = true;
+          // What has not been answered yet is, as it stands: the first bytes
+          // that never told plain from pigeon, a last line without its "\n".
+          if (c.kind != TcpClient::Kind::kPigeon && !c.undecided.empty()) {
+            c.kind = TcpClient::Kind::kPlain;
+            countReplies(echoPlain(c, c.undecided, options_.stampLines));
+            wire::Bytes().swap(c.undecided);
+          }
+          if (c.kind == TcpClient::Kind::kPlain && options_.stampLines && !c.line.empty()) {
+            const std::uint8_t newline = '\n';
+            countReplies(echoPlain(c, wire::ByteSpan(&newline, 1), true));
+          }
+        } else if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR) {
           c.closing = true;
         } else if (n > 0) {
           c.lastActiveNs = now;
@@ -562,6 +579,7 @@ void EchoReflector::serveTcpEvents(const std::atomic<bool>& stop) {
         count(&EchoCounters::closedIdle);
         c.closing = true;
       }
+      if (c.inputEnded && c.queued() == 0) c.closing = true;  // all it sent is answered
       it = c.closing ? closeClient(it) : std::next(it);
     }
   }

@@ -70,3 +70,48 @@ TEST(EchoStampLines, EachPlainLineComesBackStampedHoweverItIsSplit) {
   server.stop();
   EXPECT_EQ(server.counters(TransportKind::kTcp).reflected, 3u);
 }
+
+// What a client sends just before it shuts its sending side (nc -N, a
+// script's shutdown(SHUT_WR)) is still answered, a last line without its
+// "\n" included, and then the echo closes: nothing is lost to the EOF.
+TEST(EchoStampLines, AClientThatShutsItsSendingSideGetsEveryLineAnsweredThenTheClose) {
+  pigeon::bench::EchoOptions options;
+  options.stampLines = true;
+  EchoServer server({TransportKind::kTcp}, "127.0.0.1", 0, options);
+  server.start();
+  Poco::Net::StreamSocket client(server.localAddress(TransportKind::kTcp));
+  client.sendBytes("hello\nhow are you?", 18);
+  client.shutdownSend();
+  const std::string got = readLines(client, 2);
+  std::smatch m;
+  std::string rest = got;
+  for (const char* line : {"hello\n", "how are you?\n"}) {
+    ASSERT_TRUE(std::regex_search(rest, m, kStamped)) << got;
+    rest = m.suffix();
+    ASSERT_EQ(rest.rfind(line, 0), 0u) << got;
+    rest = rest.substr(std::string(line).size());
+  }
+  char byte = 0;
+  ASSERT_TRUE(client.poll(Poco::Timespan(2, 0), Poco::Net::Socket::SELECT_READ));
+  EXPECT_EQ(client.receiveBytes(&byte, 1), 0);  // then the close
+  server.stop();
+}
+
+TEST(EchoPlainTcp, AClientThatShutsItsSendingSideGetsItsBytesBackThenTheClose) {
+  EchoServer server({TransportKind::kTcp}, "127.0.0.1", 0, pigeon::bench::EchoOptions{});
+  server.start();
+  Poco::Net::StreamSocket client(server.localAddress(TransportKind::kTcp));
+  client.sendBytes("abc\nP", 5);  // ends in a lone 'P': plain text all the same
+  client.shutdownSend();
+  std::string got;
+  char buffer[64];
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (!client.poll(Poco::Timespan(0, 20'000), Poco::Net::Socket::SELECT_READ)) continue;
+    const int n = client.receiveBytes(buffer, sizeof buffer);
+    if (n <= 0) break;
+    got.append(buffer, static_cast<std::size_t>(n));
+  }
+  EXPECT_EQ(got, "abc\nP");
+  server.stop();
+}
