@@ -33,7 +33,7 @@ std::unique_ptr<TcpTransport> TcpTransport::connect(const Poco::Net::SocketAddre
 }
 
 TcpTransport::TcpTransport(Poco::Net::StreamSocket connected, TcpOptions options)
-    : socket_(std::move(connected)), readBuffer_(kReadChunk) {
+    : socket_(std::move(connected)) {
   socket_.setNoDelay(options.noDelay);
   peer_ = socket_.peerAddress();
   local_ = socket_.address();
@@ -74,6 +74,10 @@ bool TcpTransport::readSome(Poco::Timespan timeout, Incoming& in) {
     if (!socket_.poll(timeout, Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
       return false;
     }
+    // Made at the first read, not with the connection: a server that holds
+    // a thousand connections and reads their sockets itself (the echo's
+    // event loop) keeps no 64 KiB each it never uses.
+    if (readBuffer_.empty()) readBuffer_.resize(kReadChunk);
     const int n = socket_.receiveBytes(readBuffer_.data(), static_cast<int>(readBuffer_.size()));
     in.arrivalNs = wire::steadyNowNs();
     if (n <= 0) {
