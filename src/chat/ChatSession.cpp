@@ -59,7 +59,6 @@ void ChatSession::send(MessageType type, wire::ByteSpan payload) {
   header.type = type;
   header.streamId = type == MessageType::kData ? kChatStream : kControlStream;
   header.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
-  lastSentNs_ = static_cast<std::int64_t>(header.sendTimeNs);
   if (type == MessageType::kData) {
     header.sequence = nextSequence_++;
     if (transport_.traits().acknowledgesMessages) {
@@ -77,7 +76,7 @@ void ChatSession::send(MessageType type, wire::ByteSpan payload) {
 void ChatSession::keepAliveIfQuiet() {
   if (!settings_.room || transport_.traits().byteStream) return;
   const std::int64_t now = wire::steadyNowNs();
-  if (now - lastSentNs_ < settings_.keepAliveInterval.totalMicroseconds() * 1000) return;
+  if (now - lastSentNs_ < settings_.roomKeepAliveInterval.totalMicroseconds() * 1000) return;
   std::lock_guard lock(sendMutex_);
   if (!greeted_) return;
   wire::Header header;

@@ -25,9 +25,11 @@ struct ChatSettings {
   bool speakPlain = false;  // --plain: send raw text, no frames, no greeting
   bool listening = false;   // the peer came to us
   // The peer is a room (`pigeon chat --room`): each line it sends names its
-  // speaker, and over a transport without a connection we keep alive.
+  // speaker, and over a transport without a connection a member sends a
+  // keepalive after this long without sending (the room expires silent
+  // members); keepaliveInterval below is the pigeon-to-pigeon one.
   bool room = false;
-  Poco::Timespan keepAliveInterval{5, 0};
+  Poco::Timespan roomKeepAliveInterval{5, 0};
   Poco::Timespan pollInterval{0, 100'000};
   // A listener whose connected peer has not spoken by the time it must send
   // waits this long for a pigeon greeting, then takes the peer to be plain
