@@ -128,6 +128,21 @@ sample_lab_user() {
 }
 
 # ---- docs/lab-guide.md ----
+# Exercise 1: alice listens, a lossy relay stands between, bob types a
+# dozen lines through it; the relay's Ctrl-C prints what it did.
+sample_guide_chat() {
+  start alice "pigeon chat --listen 9000 --nick alice                # terminal 1" "sleep 6"
+  pause 0.5
+  start relay "pigeon link --listen 9001 --forward 127.0.0.1:9000 loss=30%,reorder=20%,duplicate=10%,seed=4   # terminal 2"
+  pause 0.5
+  start bob "pigeon chat --peer 127.0.0.1:9001 --nick bob           # terminal 3" "sleep 1; for i in \$(seq 1 12); do echo \"message \$i\"; sleep 0.2; done; sleep 1; echo /quit"
+  stop bob
+  pause 0.5
+  stop alice TERM
+  stop relay INT
+  commands alice relay bob
+  screens alice relay
+}
 sample_guide_lossy() {
   run "pigeon bench --lab loss=5%,delay=10ms,jitter=3ms,seed=7 --count 5000 --rate 5000 --deadline 20"
 }
