@@ -1,8 +1,8 @@
 #pragma once
 
-#include "room/EventSet.h"
 #include "room/Room.h"
 #include "room/RoomServer.h"
+#include "transport/EventSet.h"
 #include "transport/TcpListener.h"
 #include "wire/StreamFramer.h"
 
@@ -72,7 +72,7 @@ class RoomTcpServer : public RoomServer {
 
   Room room_;
   transport::TcpListener listener_;
-  EventSet events_;
+  transport::EventSet events_;
   std::unordered_map<MemberId, Connection> connections_;
   std::vector<MemberId> closing_;
   std::vector<std::uint8_t> buffer_;

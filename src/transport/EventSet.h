@@ -5,11 +5,11 @@
 #include <cstdint>
 #include <vector>
 
-namespace pigeon::room {
+namespace pigeon::transport {
 
-// One epoll(7) set: the sockets a room server watches, each tagged with a
-// number of the caller's. Level-triggered. Owns the epoll descriptor, not
-// the sockets. Not thread safe.
+// One epoll(7) set: the sockets a server watches (the room's TCP server,
+// the TCP echo), each tagged with a number of the caller's. Level-triggered.
+// Owns the epoll descriptor, not the sockets. Not thread safe.
 class EventSet {
  public:
   EventSet();  // throws std::system_error
@@ -29,4 +29,4 @@ class EventSet {
   int fd_ = -1;
 };
 
-}  // namespace pigeon::room
+}  // namespace pigeon::transport

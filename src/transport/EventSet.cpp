@@ -1,11 +1,11 @@
-#include "room/EventSet.h"
+#include "transport/EventSet.h"
 
 #include <unistd.h>
 
 #include <cerrno>
 #include <system_error>
 
-namespace pigeon::room {
+namespace pigeon::transport {
 
 EventSet::EventSet() : fd_(::epoll_create1(EPOLL_CLOEXEC)) {
   if (fd_ < 0) throw std::system_error(errno, std::generic_category(), "epoll_create1");
@@ -37,4 +37,4 @@ void EventSet::wait(std::vector<epoll_event>& out, int max, int timeoutMs) {
   out.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
 }
 
-}  // namespace pigeon::room
+}  // namespace pigeon::transport
