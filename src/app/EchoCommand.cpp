@@ -102,8 +102,9 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
     std::cerr << "* echo " << transport::transportKindName(kind) << ' '
               << transport::formatAddress(server.localAddress(kind)) << ": reflected "
               << c.reflected << ", malformed " << c.malformed << ", rate-limited " << c.rateLimited
-              << ", ignored " << c.ignored << ", peers " << c.peers << ", refused " << c.refused
-              << ", looped " << c.looped << ", closed idle " << c.closedIdle << ", closed stalled "
+              << ", ignored " << c.ignored << ", peers " << c.peers
+              << (c.peersAtLeast ? " or more" : "") << ", refused " << c.refused << ", looped "
+              << c.looped << ", closed idle " << c.closedIdle << ", closed stalled "
               << c.closedStalled << std::endl;
   }
   return EXIT_OK;

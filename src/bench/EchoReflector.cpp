@@ -55,6 +55,7 @@ EchoReflector::EchoReflector(transport::TransportKind kind, const Poco::Net::Soc
                              EchoOptions options)
     : options_(options),
       peers_(options.maxSources),
+      distinctSources_(options.maxCountedSources),
       limits_(options.maxSources),
       total_(bucketFor(options.maxRateTotal, wire::steadyNowNs())) {
   if (kind == transport::TransportKind::kUdp) {
@@ -77,6 +78,7 @@ EchoReflector::EchoReflector(transport::TransportKind kind, const Poco::Net::Soc
 EchoReflector::EchoReflector(EchoReflector& udp, EchoOptions options)
     : options_(options),
       peers_(options.maxSources),
+      distinctSources_(options.maxCountedSources),
       limits_(options.maxSources),
       total_(bucketFor(options.maxRateTotal, wire::steadyNowNs())) {
   if (!udp.udp_) throw std::invalid_argument("echo: rudp can share only a udp reflector's socket");
@@ -125,9 +127,14 @@ void EchoReflector::run(const std::atomic<bool>& stop) {
 
 EchoReflector::Peer& EchoReflector::peerFor(const transport::SourceAddress& from) {
   bool created = false;
+  const std::string key = SourceKey::endpoint(from);
   Peer& peer = peers_.touch(
-      SourceKey::endpoint(from), [] { return Peer{}; }, created);
-  if (created) ++counters_.peers;
+      key, [] { return Peer{}; }, created);
+  // New to the table, or back after it was evicted: only the set can tell.
+  if (created && distinctSources_.add(key)) {
+    ++counters_.peers;
+    counters_.peersAtLeast = distinctSources_.atLeast();
+  }
   return peer;
 }
 

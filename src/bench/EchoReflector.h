@@ -1,5 +1,6 @@
 #pragma once
 
+#include "bench/EchoSourceCount.h"
 #include "bench/EchoStamp.h"
 #include "bench/SourceTable.h"
 #include "bench/TokenBucket.h"
@@ -25,11 +26,16 @@ namespace pigeon::bench {
 
 // What a reflector did, for its operator and for tests.
 struct EchoCounters {
-  std::uint64_t reflected = 0;      // replies sent (probes and plain text)
-  std::uint64_t malformed = 0;      // dropped: claimed to be a frame and was not
-  std::uint64_t rateLimited = 0;    // dropped: over the source's or the global reply budget
-  std::uint64_t ignored = 0;        // dropped: frames that are not probes or reports
-  std::uint64_t peers = 0;          // sources or connections served
+  std::uint64_t reflected = 0;    // replies sent (probes and plain text)
+  std::uint64_t malformed = 0;    // dropped: claimed to be a frame and was not
+  std::uint64_t rateLimited = 0;  // dropped: over the source's or the global reply budget
+  std::uint64_t ignored = 0;      // dropped: frames that are not probes or reports
+  // UDP: distinct sources (address and port) heard from; TCP and rudp:
+  // connections served. UDP sources are told apart exactly up to
+  // EchoOptions::maxCountedSources (EchoSourceCount.h); past that `peers`
+  // stays there and peersAtLeast says it is a lower bound.
+  std::uint64_t peers = 0;
+  bool peersAtLeast = false;
   std::uint64_t refused = 0;        // dropped: UDP from a server port (below 1024)
   std::uint64_t looped = 0;         // dropped: a reply coming back (a reflection loop)
   std::uint64_t closedIdle = 0;     // TCP connections closed after the idle timeout
@@ -40,6 +46,8 @@ struct EchoOptions {
   double maxRatePerSource = 200'000;  // replies a second to one address (IPv6: one /64)
   double maxRateTotal = 1'000'000;    // replies a second to all sources together
   std::size_t maxSources = 1024;      // UDP sources (and addresses) remembered at once
+  // UDP sources told apart for `peers`, 8 bytes each (at most 4 MiB in all).
+  std::size_t maxCountedSources = 262'144;
   std::size_t maxConnections = 1024;  // TCP connections served at once (full: refuse the newest)
   std::size_t maxConnectionsPerSource = 100;       // TCP connections from one address (IPv6: /64)
   std::int64_t idleTimeoutNs = 60'000'000'000;     // a TCP connection silent this long is closed
@@ -135,6 +143,7 @@ class EchoReflector {
   // UDP state, all guarded by mutex_: per source socket (probe counts, recent
   // plain replies), per address or /64 (rate limit), and for all (budget).
   SourceTable<Peer> peers_;
+  EchoSourceCount distinctSources_;  // counters_.peers, which peers_ cannot tell
   SourceTable<TokenBucket> limits_;
   TokenBucket total_;
 

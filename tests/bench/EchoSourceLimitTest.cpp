@@ -124,6 +124,24 @@ TEST(EchoSourceLimit, TheTableOfSourcesStaysBounded) {
   EXPECT_EQ(echo->counters().peers, 100u);
 }
 
+// A source that comes back after the table evicted it is the same source:
+// `peers` counts each address and port once (bench/echo-load's 10,000
+// sources were counted 29,502 times through a 1,024-entry table).
+TEST(EchoSourceLimit, ASourceEvictedAndBackIsCountedOnce) {
+  EchoOptions options;
+  options.maxSources = 16;
+  RunningEcho echo(options);
+  auto sockets = socketsOn("127.0.0.1", 40);
+  // Three rounds over 40 sockets through 16 entries: each one is evicted
+  // before it sends again.
+  const std::uint64_t sent = sendFrom(sockets, 3, echo->localAddress());
+  ASSERT_TRUE(waitForHandled(echo, sent));
+  EXPECT_LE(echo->sourcesHeld(), 16u);
+  const auto c = echo->counters();
+  EXPECT_EQ(c.peers, 40u);
+  EXPECT_FALSE(c.peersAtLeast);
+}
+
 TEST(SourceKey, LimitsPerAddressAndPerIpv6Slash64) {
   EXPECT_EQ(SourceKey::rateLimited(SocketAddress("127.0.0.1", 4000)),
             SourceKey::rateLimited(SocketAddress("127.0.0.1", 5000)));
