@@ -1,13 +1,13 @@
 #pragma once
 
+#include "bench/EchoAnswer.h"
+#include "bench/EchoOptions.h"
 #include "bench/EchoSourceCount.h"
-#include "bench/EchoStamp.h"
+#include "bench/EchoTcpServer.h"
 #include "bench/SourceTable.h"
 #include "bench/TokenBucket.h"
-#include "metrics/SequenceTracker.h"
 #include "transport/Listener.h"
 #include "transport/SourceAddress.h"
-#include "transport/TcpListener.h"
 #include "transport/rudp/RudpAcceptor.h"
 
 #include "wire/Codec.h"
@@ -19,50 +19,9 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
-#include <optional>
 #include <string>
 
 namespace pigeon::bench {
-
-// What a reflector did, for its operator and for tests.
-struct EchoCounters {
-  std::uint64_t reflected = 0;    // replies sent (probes and plain text)
-  std::uint64_t malformed = 0;    // dropped: claimed to be a frame and was not
-  std::uint64_t rateLimited = 0;  // dropped: over the source's or the global reply budget
-  std::uint64_t ignored = 0;      // dropped: frames that are not probes or reports
-  // UDP: distinct sources (address and port) heard from; TCP and rudp:
-  // connections served. UDP sources are told apart exactly up to
-  // EchoOptions::maxCountedSources (EchoSourceCount.h); past that `peers`
-  // stays there and peersAtLeast says it is a lower bound.
-  std::uint64_t peers = 0;
-  bool peersAtLeast = false;
-  std::uint64_t refused = 0;        // dropped: UDP from a server port (below 1024)
-  std::uint64_t looped = 0;         // dropped: a reply coming back (a reflection loop)
-  std::uint64_t closedIdle = 0;     // TCP connections closed after the idle timeout
-  std::uint64_t closedStalled = 0;  // TCP connections closed: their replies were never read
-};
-
-struct EchoOptions {
-  double maxRatePerSource = 200'000;  // replies a second to one address (IPv6: one /64)
-  double maxRateTotal = 1'000'000;    // replies a second to all sources together
-  std::size_t maxSources = 1024;      // UDP sources (and addresses) remembered at once
-  // UDP sources told apart for `peers`, 8 bytes each (at most 4 MiB in all).
-  std::size_t maxCountedSources = 262'144;
-  std::size_t maxConnections = 1024;  // TCP connections served at once (full: refuse the newest)
-  std::size_t maxConnectionsPerSource = 100;       // TCP connections from one address (IPv6: /64)
-  std::int64_t idleTimeoutNs = 60'000'000'000;     // a TCP connection silent this long is closed
-  std::size_t maxQueuedBytes = 256 * 1024;         // unsent replies held per TCP connection
-  std::int64_t stalledTimeoutNs = 10'000'000'000;  // a connection whose queue stays full: closed
-  // TCP plain text: each line answered with the time it came, as the
-  // tutorial's server does ("[Tue Dec  1 10:00:00 2026] hello"). Not for
-  // UDP, where the reply would be larger than the request.
-  bool stampLines = false;
-  // rudp: connections served at once on the one socket, each on a thread of
-  // its own (full: the newest gets no Accept); each holds at most
-  // kRudpWindowMessages messages each way. A connection that sends no
-  // probe for idleTimeoutNs is closed, keepalives or not.
-  std::size_t maxRudpConnections = 128;
-};
 
 // The reflector behind `pigeon echo` and behind a local pingpong run. Each
 // kEcho probe comes back as a kEchoReply of the same size with the
@@ -91,7 +50,8 @@ class EchoReflector {
   ~EchoReflector();
 
   // Serves until `stop` becomes true. A UDP reflector serves every source
-  // from one socket; a TCP one serves each connection on its own thread.
+  // from one socket; a TCP one every connection on one epoll set
+  // (EchoTcpServer); an rudp one each connection on a thread of its own.
   void run(const std::atomic<bool>& stop);
 
   Poco::Net::SocketAddress localAddress() const;
@@ -112,8 +72,7 @@ class EchoReflector {
     std::int64_t atNs = 0;
   };
   struct Peer {
-    metrics::SequenceTracker probes;
-    SeenWindow seen;  // for the replies' seenBelow (EchoStamp.h)
+    EchoProbes probes;
     std::array<SentPlain, 4> sentPlain{};
     std::size_t nextSent = 0;
   };
@@ -122,16 +81,8 @@ class EchoReflector {
   bool takeBudget(const transport::SourceAddress& from, std::int64_t nowNs);  // mutex_ held
 
   void serveUdp(const std::atomic<bool>& stop);
-  void serveRudp(const std::atomic<bool>& stop);       // thread per connection
-  void serveTcpEvents(const std::atomic<bool>& stop);  // one poll set (tcp)
+  void serveRudp(const std::atomic<bool>& stop);  // thread per connection
   void serveConnection(transport::Transport& connection, const std::atomic<bool>& stop);
-  struct Reply {
-    wire::Header header;
-    wire::Bytes payload;
-  };
-
-  // Answers one message from `peer`; the reply to send, if any.
-  std::optional<Reply> answer(Peer& peer, const wire::Frame& frame, std::int64_t nowNs);
   Peer& peerFor(const transport::SourceAddress& from);  // mutex_ held
   // One datagram from `from`: the reply to send into `reply`, or false.
   bool answerDatagram(const transport::SourceAddress& from, wire::ByteSpan datagram,
@@ -148,13 +99,12 @@ class EchoReflector {
   TokenBucket total_;
 
   std::optional<Poco::Net::DatagramSocket> udp_;
-  std::unique_ptr<transport::Listener> tcp_;       // tcp or rudp
-  transport::TcpListener* tcpListener_ = nullptr;  // tcp_ when it is tcp: its socket is polled
-  transport::rudp::RudpAcceptor* rudpListener_ = nullptr;  // tcp_ when it is rudp
+  std::unique_ptr<EchoTcpServer> tcpServer_;               // tcp: the whole of it
+  std::unique_ptr<transport::Listener> rudp_;              // rudp
+  transport::rudp::RudpAcceptor* rudpListener_ = nullptr;  // rudp_, for its counters
   transport::rudp::RudpAcceptor* rudpOnUdp_ = nullptr;     // udp_'s rudp datagrams go there
   mutable std::mutex mutex_;
   EchoCounters counters_;
-  std::atomic<std::size_t> activeConnections_{0};
   std::int64_t lastRudpNoteNs_ = 0;  // mutex_: when an rudp knock at the udp port was last told
 };
 
