@@ -8,7 +8,6 @@
 #include "wire/Codec.h"
 #include "wire/StreamFramer.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -34,8 +33,8 @@ bool wouldBlock() { return errno == EAGAIN || errno == EWOULDBLOCK || errno == E
 
 }  // namespace
 
-// One connection. Its socket is its own (accept4, not a TcpTransport: the
-// loop reads and writes it itself).
+// One connection. Its socket is its own (TcpListener::acceptSocket, not a
+// TcpTransport: the loop reads and writes it itself).
 struct EchoTcpServer::Client {
   std::uint64_t tag = 0;
   int fd = -1;
@@ -61,10 +60,7 @@ struct EchoTcpServer::Client {
 
 EchoTcpServer::EchoTcpServer(const Poco::Net::SocketAddress& local, const EchoOptions& options)
     : options_(options), listener_(local), buffer_(64 * 1024) {
-  // accept4() below must find no one rather than wait for someone.
-  const int fd = listener_.nativeHandle();
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  events_.add(fd, EPOLLIN, kListenerTag);
+  events_.add(listener_.nativeHandle(), EPOLLIN, kListenerTag);
 }
 
 EchoTcpServer::~EchoTcpServer() {
@@ -102,12 +98,8 @@ bool EchoTcpServer::admit(const std::string& source, const Poco::Net::SocketAddr
 
 void EchoTcpServer::acceptWaiting(std::int64_t nowNs) {
   for (std::size_t i = 0; i < kMaxAcceptsPerTurn; ++i) {
-    sockaddr_storage name{};
-    socklen_t length = sizeof name;
-    const int fd = ::accept4(listener_.nativeHandle(), reinterpret_cast<sockaddr*>(&name), &length,
-                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const auto [fd, peer] = listener_.acceptSocket();
     if (fd < 0) return;  // none waiting (or out of descriptors: later)
-    const Poco::Net::SocketAddress peer(reinterpret_cast<const sockaddr*>(&name), length);
     std::string source = SourceKey::rateLimited(peer);
     if (!admit(source, peer, nowNs)) {
       ::close(fd);

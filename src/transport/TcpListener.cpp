@@ -3,6 +3,9 @@
 #include "transport/Endpoint.h"
 #include "transport/SocketErrors.h"
 
+#include <fcntl.h>
+#include <sys/socket.h>
+
 namespace pigeon::transport {
 
 TcpListener::TcpListener(const Poco::Net::SocketAddress& local, TcpOptions options)
@@ -31,6 +34,23 @@ std::unique_ptr<TcpTransport> TcpListener::acceptTcp(Poco::Timespan timeout) {
   } catch (const Poco::Exception& e) {
     throw translateSocketError(e, "tcp accept on " + formatAddress(localAddress()));
   }
+}
+
+TcpListener::AcceptedSocket TcpListener::acceptSocket() {
+  const int listening = nativeHandle();
+  if (!nonBlocking_) {
+    ::fcntl(listening, F_SETFL, ::fcntl(listening, F_GETFL) | O_NONBLOCK);
+    nonBlocking_ = true;
+  }
+  sockaddr_storage name{};
+  socklen_t length = sizeof name;
+  AcceptedSocket accepted;
+  accepted.fd = ::accept4(listening, reinterpret_cast<sockaddr*>(&name), &length,
+                          SOCK_NONBLOCK | SOCK_CLOEXEC);
+  if (accepted.fd >= 0) {
+    accepted.peer = Poco::Net::SocketAddress(reinterpret_cast<const sockaddr*>(&name), length);
+  }
+  return accepted;
 }
 
 void TcpListener::close() {
