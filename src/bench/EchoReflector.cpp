@@ -1,6 +1,5 @@
 #include "bench/EchoReflector.h"
 
-#include "bench/BenchSink.h"
 #include "bench/SourceKey.h"
 #include "transport/DatagramBatch.h"
 #include "transport/Endpoint.h"
@@ -15,7 +14,6 @@
 
 #include <sys/socket.h>
 
-#include <algorithm>
 #include <cerrno>
 #include <iostream>
 #include <list>
