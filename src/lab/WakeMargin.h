@@ -4,9 +4,9 @@
 
 namespace pigeon::lab {
 
-// How much earlier than a copy's due time the emulator thread must go to
-// sleep's end, so that waking late does not make the copy late: the thread
-// sleeps until due - margin(), then spins (polls without sleeping) the rest.
+// How much earlier than a copy's due time the emulator thread ends its
+// sleep, so that waking late does not make the copy late: the thread
+// sleeps until due - ns(), then spins (polls without sleeping) the rest.
 // A timed sleep on this kind of machine (a VM, a busy host) overshoots by
 // tens to hundreds of microseconds, and by how much changes with the load,
 // so the margin follows what the thread's own sleeps did: it rises at once
