@@ -6,6 +6,7 @@
 #include <Poco/Util/Application.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
 #include <memory>
 #include <string>
@@ -144,4 +145,22 @@ TEST(RoomWithMembers, TwoPigeonsOverRudpSeeEachOtherOnOneSocket) {
   bob->write("/quit\n");
   EXPECT_EQ(bob->wait(), 0) << bob->err();
   EXPECT_TRUE(alice->waitForStdout("* bob left\n")) << alice->out();
+}
+
+TEST(RoomWithMembers, AKilledRudpMemberIsAnnouncedGoneWithinItsSilenceLimit) {
+  int port = 0;
+  // rudp asks a silent member's stack to answer; --idle-timeout 1: one
+  // second of no datagram at all and it is gone (rudp's own limit is 10 s).
+  auto room = startRoom("rudp", port, {"--idle-timeout", "1"});
+  auto alice = member("rudp", port, "alice");
+  ASSERT_TRUE(alice->waitForStdout("* welcome, alice")) << alice->out() << alice->err();
+  auto bob = member("rudp", port, "bob");
+  ASSERT_TRUE(bob->waitForStdout("* welcome, bob: here with alice")) << bob->out() << bob->err();
+  const auto killed = std::chrono::steady_clock::now();
+  bob->signal(SIGKILL);
+  EXPECT_TRUE(alice->waitForStdout("* bob is gone (went silent)\n", ChildProcess::Duration(3000)))
+      << alice->out();
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::milliseconds(3000));
+  alice->write("/quit\n");
+  EXPECT_EQ(alice->wait(), 0) << alice->err();
 }
