@@ -8,6 +8,7 @@
 // Usage: pigeon_room_load --target HOST:PORT --transport tcp|udp --members N
 //                         --rate LINES_PER_S --seconds S [--size BYTES]
 
+#include "chat/RoomPack.h"
 #include "wire/Codec.h"
 #include "wire/StreamFramer.h"
 
@@ -250,7 +251,15 @@ class Load {
   }
 
   void line(Member& m, const pigeon::wire::Frame& f) {
-    if (f.header.type != pigeon::wire::MessageType::kData || f.header.streamId != 1) return;
+    if (f.header.type != pigeon::wire::MessageType::kData) return;
+    if (f.header.streamId == pigeon::chat::RoomPack::kStream) {  // udp: lines packed together
+      if (pigeon::chat::RoomPack::unpack(f.payload, packLines_) ==
+          pigeon::wire::DecodeError::kNone) {
+        for (const auto& packed : packLines_) line(m, packed);
+      }
+      return;
+    }
+    if (f.header.streamId != 1) return;
     if (f.header.sequence > m.expected) m.missing += f.header.sequence - m.expected;
     if (f.header.sequence >= m.expected) m.expected = f.header.sequence + 1;
     const auto text =
@@ -295,6 +304,7 @@ class Load {
   sockaddr_in server_{};
   std::vector<Member> members_;
   std::uint8_t buffer_[65536];
+  std::vector<pigeon::wire::Frame> packLines_;
 };
 
 }  // namespace

@@ -62,6 +62,7 @@ class RoomUdpServer : public RoomServer {
   std::unordered_map<MemberId, Member> members_;
   std::unordered_map<MemberId, std::string> endpointOf_;
   std::vector<MemberId> sending_;  // members with lines left to send
+  wire::Bytes packScratch_;        // RoomWire::appendDatagram's
   MemberId nextId_ = 1;
 };
 
