@@ -3,6 +3,7 @@
 
 #include "ChildProcess.h"
 
+#include <Poco/Net/DatagramSocket.h>
 #include <Poco/Util/Application.h>
 #include <gtest/gtest.h>
 
@@ -161,6 +162,28 @@ TEST(RoomWithMembers, AKilledRudpMemberIsAnnouncedGoneWithinItsSilenceLimit) {
   EXPECT_TRUE(alice->waitForStdout("* bob is gone (went silent)\n", ChildProcess::Duration(3000)))
       << alice->out();
   EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::milliseconds(3000));
+  alice->write("/quit\n");
+  EXPECT_EQ(alice->wait(), 0) << alice->err();
+}
+
+TEST(RoomWithMembers, LinesThatWaitTogetherReachAUdpPigeonInOnePackAndAllAreShown) {
+  int port = 0;
+  auto room = startRoom("udp", port, {"--max-rate", "1000"});
+  auto alice = member("udp", port, "alice");
+  ASSERT_TRUE(alice->waitForStdout("* welcome, alice")) << alice->out() << alice->err();
+  // A plain member says 20 lines in one datagram: the room hears them at
+  // once, and they wait together for alice (a pack, docs/protocol.md).
+  Poco::Net::DatagramSocket plain(Poco::Net::SocketAddress("127.0.0.1", 0), false);
+  std::string said;
+  for (int i = 0; i < 20; ++i) said += "line " + std::to_string(i) + "\n";
+  plain.sendTo(said.data(), static_cast<int>(said.size()),
+               Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  ASSERT_TRUE(alice->waitForStdout("guest1: line 19\n")) << alice->out();
+  std::string expected;
+  for (int i = 0; i < 20; ++i) expected += "guest1: line " + std::to_string(i) + "\n";
+  EXPECT_NE(alice->out().find("* guest1 joined\n" + expected), std::string::npos) << alice->out();
+  EXPECT_EQ(alice->out().find("missing"), std::string::npos) << alice->out();
+  EXPECT_EQ(alice->out().find("malformed"), std::string::npos) << alice->out();
   alice->write("/quit\n");
   EXPECT_EQ(alice->wait(), 0) << alice->err();
 }
