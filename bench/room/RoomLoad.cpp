@@ -3,11 +3,14 @@
 // has them say lines at a steady total rate for a while and reads what the
 // room fans out to every one of them, on one epoll set. Prints one line of
 // key=value figures: lines said, deliveries due and received, lines missing
-// (sequence gaps), fan-out per second. Not part of the test run.
+// (sequence gaps), fan-out per second, its own CPU while the members
+// talked and how many reads it made (a datagram each over udp). Not part
+// of the test run.
 //
 // Usage: pigeon_room_load --target HOST:PORT --transport tcp|udp --members N
 //                         --rate LINES_PER_S --seconds S [--size BYTES]
 
+#include "chat/RoomPack.h"
 #include "wire/Codec.h"
 #include "wire/StreamFramer.h"
 
@@ -115,6 +118,7 @@ class Load {
       m.heard = 0;
       m.missing = 0;
     }
+    const double cpuAtStart = cpuSeconds();
     const auto start = Clock::now();
     const auto end = start + std::chrono::duration<double>(o_.seconds);
     std::uint64_t due = 0;
@@ -133,6 +137,9 @@ class Load {
       pump(1);
     }
     const double sendSeconds = std::chrono::duration<double>(Clock::now() - start).count();
+    // Its own CPU while the members talked: if near a core, the load and
+    // not the room would be what limits the figures.
+    const double loadCpu = (cpuSeconds() - cpuAtStart) / sendSeconds;
     std::uint64_t heardInWindow = 0;
     for (const auto& m : members_) heardInWindow += m.heard;
     // Then what is still on the way, until every TCP member has everything.
@@ -163,15 +170,24 @@ class Load {
     const std::uint64_t dueDeliveries = said * (members_.size() - 1);
     std::printf(
         "transport=%s members=%zu seconds=%.1f said=%llu due=%llu received=%llu "
-        "missing_lines=%llu members_short=%zu fanout_per_s=%.0f received_in_window=%llu\n",
+        "missing_lines=%llu members_short=%zu fanout_per_s=%.0f received_in_window=%llu "
+        "load_cpu_pct=%.0f datagrams_or_reads=%llu\n",
         o_.tcp ? "tcp" : "udp", members_.size(), sendSeconds, static_cast<unsigned long long>(said),
         static_cast<unsigned long long>(dueDeliveries), static_cast<unsigned long long>(heard),
         static_cast<unsigned long long>(missing), short_,
         static_cast<double>(heardInWindow) / sendSeconds,
-        static_cast<unsigned long long>(heardInWindow));
+        static_cast<unsigned long long>(heardInWindow), 100 * loadCpu,
+        static_cast<unsigned long long>(reads_));
   }
 
  private:
+  static double cpuSeconds() {
+    rusage usage{};
+    ::getrusage(RUSAGE_SELF, &usage);
+    const auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec / 1e6; };
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime);
+  }
+
   std::uint64_t total() const {
     std::uint64_t n = 0;
     for (const auto& m : members_) n += m.heard;
@@ -250,7 +266,15 @@ class Load {
   }
 
   void line(Member& m, const pigeon::wire::Frame& f) {
-    if (f.header.type != pigeon::wire::MessageType::kData || f.header.streamId != 1) return;
+    if (f.header.type != pigeon::wire::MessageType::kData) return;
+    if (f.header.streamId == pigeon::chat::RoomPack::kStream) {  // udp: lines packed together
+      if (pigeon::chat::RoomPack::unpack(f.payload, packLines_) ==
+          pigeon::wire::DecodeError::kNone) {
+        for (const auto& packed : packLines_) line(m, packed);
+      }
+      return;
+    }
+    if (f.header.streamId != 1) return;
     if (f.header.sequence > m.expected) m.missing += f.header.sequence - m.expected;
     if (f.header.sequence >= m.expected) m.expected = f.header.sequence + 1;
     const auto text =
@@ -273,6 +297,7 @@ class Load {
           break;
         }
         ++reads;
+        ++reads_;
         const auto bytes = ByteSpan(buffer_, static_cast<std::size_t>(got));
         if (o_.tcp) {
           m.framer.append(bytes);
@@ -295,6 +320,8 @@ class Load {
   sockaddr_in server_{};
   std::vector<Member> members_;
   std::uint8_t buffer_[65536];
+  std::vector<pigeon::wire::Frame> packLines_;
+  std::uint64_t reads_ = 0;  // recv calls that got something, in all
 };
 
 }  // namespace

@@ -53,7 +53,8 @@ void RoomCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                         .argument("LINES")
                         .binding("room.queue"));
   options.addOption(Option("idle-timeout", "",
-                           "udp: seconds of silence after which a member has left (default 120)")
+                           "udp: seconds of silence after which a member has left (default 120); "
+                           "rudp: seconds without a datagram from it (at most 3)")
                         .argument("S")
                         .binding("room.idle-timeout"));
 }

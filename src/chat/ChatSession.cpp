@@ -15,6 +15,8 @@ using wire::MessageType;
 
 namespace {
 
+static_assert(RoomPack::kLineStream == ChatSession::kChatStream);
+
 std::string plural(std::uint64_t n, const char* word) {
   return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
 }
@@ -390,7 +392,11 @@ void ChatSession::onMessage(const Incoming& in) {
     }
     case MessageType::kData:
       if (in.header.streamId == kControlStream) break;  // a keepalive
-      showData(in);
+      if (settings_.room && in.header.streamId == RoomPack::kStream) {
+        showPack(in);
+        break;
+      }
+      showData(in.header, in.payload);
       break;
     default:
       if (in.header.type >= MessageType::kRudpConnect &&
@@ -405,12 +411,22 @@ void ChatSession::onMessage(const Incoming& in) {
   }
 }
 
-void ChatSession::showData(const Incoming& in) {
-  const auto arrival = tracker_.record(in.header.sequence);
-  if (settings_.room && in.header.streamId != kChatStream) return;
+void ChatSession::showPack(const Incoming& in) {
+  const wire::DecodeError error = RoomPack::unpack(in.payload, packLines_);
+  if (error != wire::DecodeError::kNone) {  // all or nothing: no line of it is shown
+    output_.status("* dropped a malformed message from " + transport::formatAddress(in.from) +
+                   ": " + std::string(wire::describe(error)));
+    return;
+  }
+  for (const wire::Frame& line : packLines_) showData(line.header, line.payload);
+}
+
+void ChatSession::showData(const wire::Header& header, wire::ByteSpan payload) {
+  const auto arrival = tracker_.record(header.sequence);
+  if (settings_.room && header.streamId != kChatStream) return;
   // A room's line names its speaker ("alice: hi", "* bob joined").
-  std::string line = (settings_.room ? "" : peerLabel() + ": ") +
-                     TerminalText::sanitizeLine(wire::ByteSpan(in.payload));
+  std::string line =
+      (settings_.room ? "" : peerLabel() + ": ") + TerminalText::sanitizeLine(payload);
   if (const std::string note = describeArrival(arrival); !note.empty()) line += "  " + note;
   output_.message(line);
 }

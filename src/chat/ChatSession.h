@@ -2,6 +2,7 @@
 
 #include "chat/ChatOutput.h"
 #include "chat/Nickname.h"
+#include "chat/RoomPack.h"
 #include "chat/TerminalText.h"
 #include "metrics/SequenceTracker.h"
 #include "transport/Transport.h"
@@ -17,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace pigeon::chat {
 
@@ -110,7 +112,8 @@ class ChatSession {
  private:
   void onMessage(const transport::Incoming& in);
   void onPlain(const transport::Incoming& in);
-  void showData(const transport::Incoming& in);
+  void showData(const wire::Header& header, wire::ByteSpan payload);
+  void showPack(const transport::Incoming& in);               // room over udp: RoomPack
   void send(wire::MessageType type, wire::ByteSpan payload);  // sendMutex_ held
   // Keepalive and liveness, network thread only (runReceiver).
   bool keepsAlive() const;
@@ -138,6 +141,7 @@ class ChatSession {
 
   // Receiving side, network thread only.
   metrics::SequenceTracker tracker_;
+  std::vector<wire::Frame> packLines_;  // showPack's, reused
   TerminalText plainText_;
   bool plainPeerAnnounced_ = false;
   std::atomic<bool> heardFromPeer_{false};

@@ -23,6 +23,13 @@ transport::TransportOptions rudpOptions(const RoomLimits& limits) {
   options.rudp.maxConnections = limits.maxMembers + 64;
   options.rudp.sendTimeoutMs = 0;   // a full window is said at once: the room never waits
   options.rudp.closeTimeoutMs = 0;  // nor for a leaving member's acknowledgements
+  // A member killed without a goodbye is found out by silence: rudp asks a
+  // quiet member's stack to answer (every eighth of the limit, so a lossy
+  // link loses all of those asks only rarely), and one that answers nothing
+  // for the limit is gone (rudp's own default is 10 s).
+  options.rudp.idleTimeoutMs =
+      std::min(RoomRudpServer::kMostSilenceNs, limits.idleTimeoutNs) / 1'000'000;
+  options.rudp.keepaliveIntervalMs = std::max<std::int64_t>(options.rudp.idleTimeoutMs / 8, 10);
   return options;
 }
 

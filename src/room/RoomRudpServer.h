@@ -23,6 +23,9 @@ namespace pigeon::room {
 class RoomRudpServer : public RoomServer {
  public:
   static constexpr std::int64_t kJoinTimeoutNs = 5'000'000'000;  // hello within this
+  // A member from which no datagram at all came for this long (or for the
+  // idle timeout, if shorter) is gone: "went silent".
+  static constexpr std::int64_t kMostSilenceNs = 3'000'000'000;
 
   RoomRudpServer(const Poco::Net::SocketAddress& local, const RoomLimits& limits, Room::Log log);
   ~RoomRudpServer() override;

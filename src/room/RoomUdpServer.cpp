@@ -149,7 +149,12 @@ bool RoomUdpServer::send() {
   }
   std::array<mmsghdr, kBatch> headers{};
   std::array<iovec, kBatch> iov{};
-  std::array<std::pair<MemberId, wire::Bytes>, kBatch> datagrams;
+  struct Datagram {
+    MemberId member = 0;
+    std::size_t lines = 0;  // of the member's queue, from its front
+    wire::Bytes bytes;
+  };
+  std::array<Datagram, kBatch> datagrams;
   // At most kSendTurns batches, then reading has its turn again: a long
   // fan-out never leaves what members say waiting in the socket.
   for (int turn = 0; turn < kSendTurns && !sending_.empty(); ++turn) {
@@ -161,15 +166,18 @@ bool RoomUdpServer::send() {
       MemberQueue* queue = room_.queue(id);
       const auto member = members_.find(id);
       if (queue == nullptr || member == members_.end()) continue;
-      for (std::size_t i = 0; i < queue->size() && count < kBatch; ++i) {
-        wire::Bytes& bytes = datagrams[count].second;
+      // Several lines in one datagram when the queue holds them (RoomWire).
+      std::size_t lines = 0;
+      while (lines < queue->size() && count < kBatch) {
+        wire::Bytes& bytes = datagrams[count].bytes;
         bytes.clear();
-        if (member->second.plain) {
-          RoomWire::appendPlain(queue->at(i), member->second.expected, bytes);
-        } else {
-          RoomWire::appendFrame(queue->at(i), bytes);
-        }
-        datagrams[count].first = id;
+        const std::size_t taken =
+            member->second.plain
+                ? RoomWire::appendPlainDatagram(*queue, lines, member->second.expected, bytes)
+                : RoomWire::appendDatagram(*queue, lines, packScratch_, bytes);
+        lines += taken;
+        datagrams[count].member = id;
+        datagrams[count].lines = taken;
         iov[count] = {bytes.data(), bytes.size()};
         headers[count] = {};
         headers[count].msg_hdr.msg_name = const_cast<sockaddr*>(member->second.to.addr());
@@ -178,7 +186,7 @@ bool RoomUdpServer::send() {
         headers[count].msg_hdr.msg_iovlen = 1;
         ++count;
       }
-      if (count == kBatch && queue->size() > 0) break;  // this member has more: keep it
+      if (count == kBatch && lines < queue->size()) break;  // this member has more: keep it
     }
     if (count == 0) {
       sending_.clear();
@@ -189,8 +197,8 @@ bool RoomUdpServer::send() {
       if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
         // Lines not sent stay queued; plain members' gap notes are redone.
         for (std::size_t i = 0; i < count; ++i) {
-          const auto member = members_.find(datagrams[i].first);
-          const MemberQueue* queue = room_.queue(datagrams[i].first);
+          const auto member = members_.find(datagrams[i].member);
+          const MemberQueue* queue = room_.queue(datagrams[i].member);
           if (member != members_.end() && member->second.plain && queue != nullptr) {
             member->second.expected = std::min(member->second.expected, queue->front().sequence);
           }
@@ -200,7 +208,9 @@ bool RoomUdpServer::send() {
       sent = 1;  // that destination refused it (say, unreachable): drop it, go on
     }
     for (std::size_t i = 0; i < static_cast<std::size_t>(sent); ++i) {
-      if (MemberQueue* queue = room_.queue(datagrams[i].first)) queue->pop();
+      if (MemberQueue* queue = room_.queue(datagrams[i].member)) {
+        for (std::size_t n = 0; n < datagrams[i].lines && !queue->empty(); ++n) queue->pop();
+      }
     }
     // Members whose queue is empty are done.
     sending_.erase(std::remove_if(sending_.begin(), sending_.end(),

@@ -19,6 +19,9 @@ namespace pigeon::room {
 // calls run(). A member is a source address and port; a datagram that
 // starts like a pigeon frame is a pigeon member's (`pigeon chat --room -t
 // udp`), anything else a plain member's (nc -u), one or more lines of text.
+// Lines waiting together for a member when it sends go in one datagram
+// (RoomWire::appendDatagram: a pack, or text lines for a plain member); a
+// line waiting alone goes at once, alone.
 // Nothing is resent: what the network loses, duplicates or reorders shows
 // on the pigeon members' screens, both on the way in (marked on the line
 // others see) and on the way out (marked by their own chat). Members silent
@@ -62,6 +65,7 @@ class RoomUdpServer : public RoomServer {
   std::unordered_map<MemberId, Member> members_;
   std::unordered_map<MemberId, std::string> endpointOf_;
   std::vector<MemberId> sending_;  // members with lines left to send
+  wire::Bytes packScratch_;        // RoomWire::appendDatagram's
   MemberId nextId_ = 1;
 };
 

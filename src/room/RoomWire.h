@@ -12,6 +12,7 @@ namespace pigeon::room {
 // kHello "room" when it joins, then every line as a kData frame on stream 1
 // whose sequence number is the line's number for that member, so its screen
 // shows what was lost, duplicated or reordered (ChatSession in room mode);
+// over UDP, lines waiting together go in one datagram (chat::RoomPack);
 // kBye when the room closes (with how many lines it sent). A pigeon member sends kHello (its
 // nickname) first, each line as kData on stream 1, an empty kData on stream 0 to keep alive over
 // UDP, and kBye when it leaves. A plain member (nc) gets each line as text with "\n"; where its
@@ -30,6 +31,18 @@ class RoomWire {
   // `line` as text, for a plain member whose next line was `expected`: a
   // line saying how many were dropped comes first when some were.
   static void appendPlain(const OutLine& line, std::uint64_t& expected, wire::Bytes& out);
+
+  // One datagram for a pigeon member over UDP, of the lines `queue` holds
+  // from its `first`: one line alone (appendFrame), or as many as fit in
+  // chat::RoomPack::kMaxBytes as a pack, so a busy room sends a datagram
+  // per member and turn instead of one per line and a quiet one waits for
+  // nothing. `scratch` is reused. Returns the lines taken (at least one).
+  static std::size_t appendDatagram(const MemberQueue& queue, std::size_t first,
+                                    wire::Bytes& scratch, wire::Bytes& out);
+  // The same for a plain member: lines of text one after another
+  // (appendPlain), within the same size. Returns the lines taken.
+  static std::size_t appendPlainDatagram(const MemberQueue& queue, std::size_t first,
+                                         std::uint64_t& expected, wire::Bytes& out);
 };
 
 }  // namespace pigeon::room

@@ -2,6 +2,7 @@
 
 #include "chat/ChatSession.h"
 
+#include "chat/RoomPack.h"
 #include "transport/TransportError.h"
 #include "wire/Codec.h"
 
@@ -220,4 +221,68 @@ TEST(ChatSession, ALineFromAListenerToASilentPeerIsPlainAndSoIsItsGoodbye) {
   EXPECT_TRUE(t.sentFrames.empty());
   ASSERT_EQ(t.sentPlain.size(), 1u);
   EXPECT_EQ(t.sentPlain[0], "welcome\n");
+}
+
+namespace {
+
+// A room's datagram holding several lines (chat::RoomPack).
+Incoming pack(const std::vector<std::pair<std::uint64_t, std::string>>& lines) {
+  pigeon::wire::Bytes payload;
+  for (const auto& [sequence, text] : lines) {
+    pigeon::chat::RoomPack::appendLine(sequence, pigeon::wire::asBytes(text), payload);
+  }
+  Incoming in = frame(MessageType::kData, 0, "");
+  in.header.streamId = pigeon::chat::RoomPack::kStream;
+  in.payload = payload;
+  return in;
+}
+
+}  // namespace
+
+TEST(ChatSession, ARoomMemberMarksEachLineOfAPackLostDuplicatedOrReordered) {
+  ScriptedTransport t;
+  t.script = {frame(MessageType::kHello, 0, "room"), pack({{0, "a: 0"}, {2, "a: 2"}}),
+              pack({{2, "a: 2"}, {4, "a: 4"}}), frame(MessageType::kData, 1, "a: 1"),
+              frame(MessageType::kBye, 0, std::string("\0\0\0\0\0\0\0\x06", 8))};
+  Recorder out;
+  ChatSettings settings;
+  settings.room = true;
+  ChatSession session(t, settings, out);
+  session.runReceiver();
+  ASSERT_EQ(out.messages.size(), 5u);
+  EXPECT_EQ(out.messages[0], "a: 0");
+  EXPECT_EQ(out.messages[1], "a: 2  [1 message missing before this]");
+  EXPECT_EQ(out.messages[2], "a: 2  [duplicate]");
+  EXPECT_EQ(out.messages[3], "a: 4  [1 message missing before this]");
+  EXPECT_EQ(out.messages[4], "a: 1  [out of order: 3 behind the newest]");
+  EXPECT_EQ(out.statuses.back(), "* the room closed (2 messages of 6 never arrived)");
+}
+
+TEST(ChatSession, AHostilePackIsDroppedWholeAndMovesNothing) {
+  ScriptedTransport t;
+  Incoming truncated = pack({{0, "a: 0"}, {1, "a: 1"}});
+  truncated.payload.pop_back();
+  Incoming pastTheEnd = pack({{50, "a: forged"}, {51, "a: 51"}});
+  pigeon::wire::putU32(pastTheEnd.payload.data() + 8, 40);  // the first line's length
+  Incoming nested = pack({{0, "x"}});
+  nested.payload = pack({{0, "a: inner"}}).payload;
+  {
+    pigeon::wire::Header outer;
+    outer.streamId = pigeon::chat::RoomPack::kStream;
+    pigeon::wire::Bytes wrapped;
+    pigeon::wire::appendFrame(outer, nested.payload, wrapped);
+    nested.payload = wrapped;
+  }
+  t.script = {frame(MessageType::kHello, 0, "room"), truncated, pastTheEnd, nested,
+              frame(MessageType::kData, 0, "a: 0")};
+  Recorder out;
+  ChatSettings settings;
+  settings.room = true;
+  ChatSession session(t, settings, out);
+  session.runReceiver();
+  ASSERT_EQ(out.messages.size(), 1u);
+  EXPECT_EQ(out.messages[0], "a: 0");  // in order: no bad pack moved the count
+  int dropped = 0;
+  for (const auto& s : out.statuses) dropped += s.rfind("* dropped a malformed message", 0) == 0;
+  EXPECT_EQ(dropped, 3);
 }

@@ -3,9 +3,11 @@
 
 #include "ChildProcess.h"
 
+#include <Poco/Net/DatagramSocket.h>
 #include <Poco/Util/Application.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
 #include <memory>
 #include <string>
@@ -144,4 +146,44 @@ TEST(RoomWithMembers, TwoPigeonsOverRudpSeeEachOtherOnOneSocket) {
   bob->write("/quit\n");
   EXPECT_EQ(bob->wait(), 0) << bob->err();
   EXPECT_TRUE(alice->waitForStdout("* bob left\n")) << alice->out();
+}
+
+TEST(RoomWithMembers, AKilledRudpMemberIsAnnouncedGoneWithinItsSilenceLimit) {
+  int port = 0;
+  // rudp asks a silent member's stack to answer; --idle-timeout 1: one
+  // second of no datagram at all and it is gone (rudp's own limit is 10 s).
+  auto room = startRoom("rudp", port, {"--idle-timeout", "1"});
+  auto alice = member("rudp", port, "alice");
+  ASSERT_TRUE(alice->waitForStdout("* welcome, alice")) << alice->out() << alice->err();
+  auto bob = member("rudp", port, "bob");
+  ASSERT_TRUE(bob->waitForStdout("* welcome, bob: here with alice")) << bob->out() << bob->err();
+  const auto killed = std::chrono::steady_clock::now();
+  bob->signal(SIGKILL);
+  EXPECT_TRUE(alice->waitForStdout("* bob is gone (went silent)\n", ChildProcess::Duration(3000)))
+      << alice->out();
+  EXPECT_LT(std::chrono::steady_clock::now() - killed, std::chrono::milliseconds(3000));
+  alice->write("/quit\n");
+  EXPECT_EQ(alice->wait(), 0) << alice->err();
+}
+
+TEST(RoomWithMembers, LinesThatWaitTogetherReachAUdpPigeonInOnePackAndAllAreShown) {
+  int port = 0;
+  auto room = startRoom("udp", port, {"--max-rate", "1000"});
+  auto alice = member("udp", port, "alice");
+  ASSERT_TRUE(alice->waitForStdout("* welcome, alice")) << alice->out() << alice->err();
+  // A plain member says 20 lines in one datagram: the room hears them at
+  // once, and they wait together for alice (a pack, docs/protocol.md).
+  Poco::Net::DatagramSocket plain(Poco::Net::SocketAddress("127.0.0.1", 0), false);
+  std::string said;
+  for (int i = 0; i < 20; ++i) said += "line " + std::to_string(i) + "\n";
+  plain.sendTo(said.data(), static_cast<int>(said.size()),
+               Poco::Net::SocketAddress("127.0.0.1", static_cast<Poco::UInt16>(port)));
+  ASSERT_TRUE(alice->waitForStdout("guest1: line 19\n")) << alice->out();
+  std::string expected;
+  for (int i = 0; i < 20; ++i) expected += "guest1: line " + std::to_string(i) + "\n";
+  EXPECT_NE(alice->out().find("* guest1 joined\n" + expected), std::string::npos) << alice->out();
+  EXPECT_EQ(alice->out().find("missing"), std::string::npos) << alice->out();
+  EXPECT_EQ(alice->out().find("malformed"), std::string::npos) << alice->out();
+  alice->write("/quit\n");
+  EXPECT_EQ(alice->wait(), 0) << alice->err();
 }

@@ -71,3 +71,8 @@ write("rudp_connections", "forged-unordered",
       + bytes([0, 1, 18, 16, 1, 2, 3, 4, 38, 2, 48, 2, 2, 2, 0, 6, 2, 2, 2, 9, 40]) * 3)
 write("rudp_connections", "stop-and-wait-timeouts",
       bytes([0x00, 1]) + handshake_steps + bytes([0, 4, 9, 250, 9, 250, 2, 2, 0, 2, 2, 9, 200]) * 4)
+
+# room_pack: a pack's payload, lines (data frames on stream 1) back to back.
+write("room_pack", "two-lines", frame(1, b"alice: hi", stream=1, seq=7)
+      + frame(1, b"* bob joined", stream=1, seq=8))
+write("room_pack", "line-with-crc", frame(1, b"bob: ok", stream=1, seq=0, crc=True))

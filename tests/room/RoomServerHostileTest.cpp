@@ -4,6 +4,10 @@
 
 #include "room/RoomServer.h"
 
+#include "chat/RoomPack.h"
+#include "wire/Codec.h"
+
+#include <Poco/Exception.h>
 #include <Poco/Net/DatagramSocket.h>
 #include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
@@ -178,4 +182,99 @@ TEST(RoomServerHostile, RandomDatagramsAndAFloodOfSourcesLeaveUdpMembersTheirRoo
     heard = got > 0 && std::string(buffer, static_cast<std::size_t>(got)).find("* here (") == 0;
   }
   EXPECT_TRUE(heard);
+}
+
+namespace {
+
+pigeon::wire::Bytes roomFrame(pigeon::wire::MessageType type, std::uint32_t stream,
+                              std::uint64_t sequence, pigeon::wire::ByteSpan payload) {
+  pigeon::wire::Header header;
+  header.type = type;
+  header.streamId = stream;
+  header.sequence = sequence;
+  return pigeon::wire::encode(header, payload);
+}
+
+void sendBytes(Poco::Net::DatagramSocket& from, const pigeon::wire::Bytes& bytes,
+               const Poco::Net::SocketAddress& to) {
+  from.sendTo(bytes.data(), static_cast<int>(bytes.size()), to);
+}
+
+}  // namespace
+
+TEST(RoomServerHostile, PackedFramesFromAUdpMemberReachNoOneAndLinesWaitingTogetherArePacked) {
+  using pigeon::chat::RoomPack;
+  using pigeon::wire::MessageType;
+  RoomLimits limits;
+  limits.linesPerS = 1e6;
+  limits.burstLines = 1e6;
+  RunningRoom room(TransportKind::kUdp, limits);
+  const auto at = room.address();
+  Poco::Net::DatagramSocket watcher(Poco::Net::SocketAddress("127.0.0.1", 0), false);
+  sendBytes(watcher, roomFrame(MessageType::kHello, 0, 0, pigeon::wire::asBytes("watcher")), at);
+  Poco::Net::DatagramSocket mallory(Poco::Net::SocketAddress("127.0.0.1", 0), false);
+  sendBytes(mallory, roomFrame(MessageType::kHello, 0, 0, pigeon::wire::asBytes("mallory")), at);
+
+  // Packs are the room's to send: from a member, a good one, a truncated
+  // one and one whose line is longer than the pack; a broken outer frame.
+  pigeon::wire::Bytes forged;
+  RoomPack::appendLine(0, pigeon::wire::asBytes("forged 1"), forged);
+  RoomPack::appendLine(1, pigeon::wire::asBytes("forged 2"), forged);
+  sendBytes(mallory, roomFrame(MessageType::kData, RoomPack::kStream, 0, forged), at);
+  const pigeon::wire::ByteSpan half(forged.data(), forged.size() - 5);
+  sendBytes(mallory, roomFrame(MessageType::kData, RoomPack::kStream, 1, half), at);
+  pigeon::wire::Bytes pastTheEnd = forged;
+  pigeon::wire::putU32(pastTheEnd.data() + 8, 5000);
+  sendBytes(mallory, roomFrame(MessageType::kData, RoomPack::kStream, 2, pastTheEnd), at);
+  pigeon::wire::Bytes brokenOuter = roomFrame(MessageType::kData, RoomPack::kStream, 3, forged);
+  brokenOuter.resize(brokenOuter.size() - 3);
+  sendBytes(mallory, brokenOuter, at);
+
+  // A plain member says 20 lines in one datagram: the room hears them at
+  // once, so they wait together for the watcher and go in one pack.
+  Poco::Net::DatagramSocket plain(Poco::Net::SocketAddress("127.0.0.1", 0), false);
+  std::string said;
+  for (int i = 0; i < 20; ++i) said += "p" + std::to_string(i) + "\n";
+  plain.sendTo(said.data(), static_cast<int>(said.size()), at);
+
+  watcher.setReceiveTimeout(Poco::Timespan(0, 100'000));
+  std::vector<std::string> lines;
+  std::uint64_t next = 0;
+  int gaps = 0;
+  int datagramsWithPlainLines = 0;
+  std::vector<pigeon::wire::Frame> unpacked;
+  char buffer[2048];
+  const auto deadline = Clock::now() + std::chrono::seconds(3);
+  while (Clock::now() < deadline && (lines.empty() || lines.back() != "guest1: p19")) {
+    Poco::Net::SocketAddress from;
+    int n = 0;
+    try {
+      n = watcher.receiveFrom(buffer, sizeof buffer, from);
+    } catch (const Poco::TimeoutException&) {
+      continue;
+    }
+    const auto decoded = pigeon::wire::decodeDatagram(
+        {reinterpret_cast<std::uint8_t*>(buffer), static_cast<std::size_t>(n)});
+    ASSERT_TRUE(decoded.ok());
+    if (decoded.frame.header.type != MessageType::kData) continue;
+    unpacked.assign(1, decoded.frame);
+    if (decoded.frame.header.streamId == RoomPack::kStream) {
+      ASSERT_EQ(RoomPack::unpack(decoded.frame.payload, unpacked),
+                pigeon::wire::DecodeError::kNone);
+    }
+    bool plainLine = false;
+    for (const auto& line : unpacked) {
+      gaps += line.header.sequence != next;
+      next = line.header.sequence + 1;
+      lines.emplace_back(line.payload.begin(), line.payload.end());
+      plainLine = plainLine || lines.back().rfind("guest1: p", 0) == 0;
+    }
+    datagramsWithPlainLines += plainLine;
+  }
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back(), "guest1: p19");
+  EXPECT_EQ(gaps, 0);
+  EXPECT_LE(datagramsWithPlainLines, 2);
+  for (const auto& line : lines) EXPECT_EQ(line.find("forged"), std::string::npos) << line;
+  EXPECT_EQ(room.server().counters().malformed, 1u);  // the broken outer frame
 }
