@@ -179,8 +179,7 @@ bool DatagramBatch::stampArrivals(int fd) {
   if (controls_.empty()) {
     controls_.resize(capacity_);
     stamps_.resize(capacity_);
-    dirty_ = capacity_;  // every header gets its control buffer
-    prepareReceive();
+    dirty_ = capacity_;  // the next receive points every header at its control buffer
   }
   return true;
 }

@@ -331,3 +331,11 @@ TEST(DatagramBatch, SendsRawDatagramsToAnAddressFromAnUnconnectedSocketThatAlsoS
   EXPECT_LE(out.arrivalNs(0), out.arrivalNs());
   EXPECT_GT(out.arrivalNs(0), out.arrivalNs() - 1'000'000'000);
 }
+
+TEST(DatagramBatch, KeepsFramesAddedForSendingWhenAskedToStampArrivals) {
+  DatagramSocket socket = rawSocket();
+  DatagramBatch batch(4, 64);
+  ASSERT_TRUE(batch.add(dataHeader(0), payloadOf(0)));
+  ASSERT_TRUE(batch.stampArrivals(socket.impl()->sockfd()));
+  EXPECT_EQ(batch.pending(), 1u);
+}
