@@ -96,10 +96,13 @@ LinkRelay::LinkRelay(const LinkSpec& spec, const Poco::Net::SocketAddress& liste
       downOut_(kBatch, kMaxDatagramBytes),
       runnable_(*this, &LinkRelay::run),
       thread_("link relay") {
-  // Without the kernel's stamps a datagram counts as arriving when it is
-  // read: still correct, only later by however long it waited.
-  batch_.stampArrivals(clientSocketHandle());
-  batch_.stampArrivals(targetSocketHandle());
+  // Only a socket the relay may leave unread (its direction delays every
+  // copy: WakePlanner) needs the kernel's stamps; a socket it always reads
+  // at once is stamped as well by the read, without their cost. Where the
+  // kernel refuses, a datagram counts as arriving when it is read: still
+  // correct, only later by however long it waited.
+  if (up_.model.minDelayNs() > 0) batch_.stampArrivals(clientSocketHandle());
+  if (down_.model.minDelayNs() > 0) batch_.stampArrivals(targetSocketHandle());
 }
 
 LinkRelay::LinkRelay(std::string_view spec, const Poco::Net::SocketAddress& listen,
