@@ -67,6 +67,10 @@ void ImpairmentModel::onPacket(std::int64_t nowNs, std::size_t sizeBytes,
   }
 }
 
+std::int64_t ImpairmentModel::minDelayNs() const {
+  return std::max<std::int64_t>(0, spec_.delayNs - SeededRandom::kNormalBound * spec_.jitterNs);
+}
+
 bool ImpairmentModel::lostToBurst() {
   if (!spec_.burst) return false;
   const GilbertElliott& ge = *spec_.burst;

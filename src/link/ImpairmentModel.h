@@ -71,6 +71,10 @@ class ImpairmentModel {
 
   const ImpairmentCounters& counters() const { return counters_; }
   const DirectionSpec& spec() const { return spec_; }
+  // No copy of a packet offered at t is due before t + minDelayNs(): the
+  // delay less the most the jitter can take off (N(0,1) stays within +-6),
+  // never below 0; rate, reorder and noreorder only ever add.
+  std::int64_t minDelayNs() const;
 
  private:
   struct OnLink {

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <cstring>
 #include <ctime>
@@ -23,7 +24,10 @@ namespace {
 
 // How long the thread waits at most before it looks at stopRequested_.
 constexpr std::int64_t kMaxWaitNs = 20'000'000;
-// A read takes up to kBatch datagrams of any size UDP carries.
+// How long a socket with traffic flowing may stay unread (WakePlanner): at
+// 100,000 datagrams/s, 100 of them, which its default buffer holds.
+constexpr std::int64_t kMaxUnreadNs = 1'000'000;
+// A read takes up to kBatch datagrams of any size UDP carries; a send as many.
 constexpr std::size_t kBatch = 32;
 constexpr std::size_t kMaxDatagramBytes = 65536;
 // The relay's own backlog of copies waiting to be due: beyond it, dropped.
@@ -31,6 +35,7 @@ constexpr std::size_t kMaxBacklogBytes = 64u << 20;
 constexpr std::size_t kMaxBacklogCopies = 1u << 18;
 // Batches read per socket per turn.
 constexpr int kMaxBatchesPerTurn = 4;
+constexpr std::size_t kMaxReadPerTurn = kMaxBatchesPerTurn * kBatch;
 
 Poco::Net::DatagramSocket boundSocket(const Poco::Net::SocketAddress& listen) {
   Poco::Net::DatagramSocket socket(listen.family());
@@ -86,8 +91,19 @@ LinkRelay::LinkRelay(const LinkSpec& spec, const Poco::Net::SocketAddress& liste
       down_{ImpairmentModel(spec.down, 1), {}},
       batch_(kBatch, kMaxDatagramBytes),
       queue_(kMaxBacklogCopies, kMaxBacklogBytes),
+      planner_({kMaxUnreadNs, kMaxWaitNs}, {up_.model.minDelayNs(), down_.model.minDelayNs()}),
+      upOut_(kBatch, kMaxDatagramBytes),
+      downOut_(kBatch, kMaxDatagramBytes),
       runnable_(*this, &LinkRelay::run),
-      thread_("link relay") {}
+      thread_("link relay") {
+  // Only a socket the relay may leave unread (its direction delays every
+  // copy: WakePlanner) needs the kernel's stamps; a socket it always reads
+  // at once is stamped as well by the read, without their cost. Where the
+  // kernel refuses, a datagram counts as arriving when it is read: still
+  // correct, only later by however long it waited.
+  if (up_.model.minDelayNs() > 0) batch_.stampArrivals(clientSocketHandle());
+  if (down_.model.minDelayNs() > 0) batch_.stampArrivals(targetSocketHandle());
+}
 
 LinkRelay::LinkRelay(std::string_view spec, const Poco::Net::SocketAddress& listen,
                      const Poco::Net::SocketAddress& target)
@@ -176,36 +192,53 @@ void LinkRelay::run() {
 void LinkRelay::loop() {
   // Wake-ups when a copy is due, not up to the default 50 us later.
   ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
-  pollfd sockets[2] = {{clientSocketHandle(), POLLIN, 0}, {targetSocketHandle(), POLLIN, 0}};
+  const int fds[2] = {clientSocketHandle(), targetSocketHandle()};
+  std::array<bool, 2> read{false, false};  // per socket: read it this turn
+  // Per socket: when a read last found datagrams.
+  std::array<std::int64_t, 2> lastDataNs{WakePlanner::kNever, WakePlanner::kNever};
   while (!stopRequested_) {
-    queue_.releaseDue(wire::steadyNowNs(), [this](const DelayQueue::Copy& copy) { send(copy); });
-    std::int64_t waitNs = kMaxWaitNs;
-    if (const auto due = queue_.nextDueNs()) {
-      waitNs = std::clamp<std::int64_t>(*due - wire::steadyNowNs(), 0, kMaxWaitNs);
+    const std::array<std::size_t, 2> got{read[0] ? readFromClient() : 0,
+                                         read[1] ? readFromTarget() : 0};
+    sendDue(wire::steadyNowNs());
+    const std::int64_t nowNs = wire::steadyNowNs();
+    for (std::size_t i = 0; i < 2; ++i) {
+      // A socket with more queued than one turn reads is watched, so that
+      // ppoll returns at once for the rest.
+      if (got[i] >= kMaxReadPerTurn)
+        lastDataNs[i] = WakePlanner::kNever;
+      else if (got[i] > 0)
+        lastDataNs[i] = nowNs;
     }
+    const WakePlanner::Wake wake = planner_.plan(nowNs, queue_.nextDueNs(), lastDataNs);
+    // ppoll ignores a negative descriptor: a socket not watched is read at
+    // the wake.
+    pollfd sockets[2] = {{wake.watch[0] ? fds[0] : -1, POLLIN, 0},
+                         {wake.watch[1] ? fds[1] : -1, POLLIN, 0}};
+    const std::int64_t waitNs = std::max<std::int64_t>(0, wake.atNs - nowNs);
     const timespec wait{static_cast<time_t>(waitNs / 1'000'000'000),
                         static_cast<long>(waitNs % 1'000'000'000)};
-    sockets[0].revents = sockets[1].revents = 0;
     if (::ppoll(sockets, 2, &wait, nullptr) < 0) {
-      if (errno == EINTR) continue;
-      throw std::runtime_error("ppoll: " + std::string(std::strerror(errno)));
+      if (errno != EINTR) throw std::runtime_error("ppoll: " + std::string(std::strerror(errno)));
+      read = {!wake.watch[0], !wake.watch[1]};
+      continue;
     }
-    if (sockets[0].revents != 0) readFromClient();
-    if (sockets[1].revents != 0) readFromTarget();
+    for (std::size_t i = 0; i < 2; ++i) read[i] = !wake.watch[i] || sockets[i].revents != 0;
   }
   queue_.clear();
 }
 
-void LinkRelay::readFromClient() {
+std::size_t LinkRelay::readFromClient() {
   const int fd = clientSocketHandle();
+  std::size_t read = 0;
   for (int turn = 0; turn < kMaxBatchesPerTurn; ++turn) {
     const int n = batch_.receiveQueued(fd);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return read;
       if (transport::isNetworkError(errno)) continue;
       throw transport::datagramError(errno, client().value_or(address_), /*sending=*/false);
     }
-    if (n == 0) return;
+    if (n == 0) return read;
+    read += static_cast<std::size_t>(n);
     for (std::size_t i = 0; i < batch_.datagrams(); ++i) {
       if (clientName_.empty()) {
         clientName_ = batch_.source(i);
@@ -217,18 +250,20 @@ void LinkRelay::readFromClient() {
         ++up_.counters.ignored;
         continue;
       }
-      admit(true, batch_.datagram(i), batch_.arrivalNs());
+      admit(true, batch_.datagram(i), batch_.arrivalNs(i));
     }
-    if (batch_.datagrams() < batch_.capacity()) return;  // nothing more queued
+    if (batch_.datagrams() < batch_.capacity()) return read;  // nothing more queued
   }
+  return read;
 }
 
-void LinkRelay::readFromTarget() {
+std::size_t LinkRelay::readFromTarget() {
   const int fd = targetSocketHandle();
+  std::size_t read = 0;
   for (int turn = 0; turn < kMaxBatchesPerTurn; ++turn) {
     const int n = batch_.receiveQueued(fd);
     if (n < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK) return;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) return read;
       if (transport::isNetworkError(errno)) {
         // The target is not listening (ICMP port unreachable): an up copy
         // sent earlier did not arrive.
@@ -238,17 +273,19 @@ void LinkRelay::readFromTarget() {
       }
       throw transport::datagramError(errno, target_, /*sending=*/false);
     }
-    if (n == 0) return;
+    if (n == 0) return read;
+    read += static_cast<std::size_t>(n);
     for (std::size_t i = 0; i < batch_.datagrams(); ++i) {
       if (clientName_.empty()) {
         std::lock_guard lock(mutex_);
         ++down_.counters.ignored;  // nobody to send it to yet
         continue;
       }
-      admit(false, batch_.datagram(i), batch_.arrivalNs());
+      admit(false, batch_.datagram(i), batch_.arrivalNs(i));
     }
-    if (batch_.datagrams() < batch_.capacity()) return;
+    if (batch_.datagrams() < batch_.capacity()) return read;
   }
+  return read;
 }
 
 void LinkRelay::admit(bool up, wire::ByteSpan datagram, std::int64_t arrivalNs) {
@@ -274,23 +311,26 @@ void LinkRelay::admit(bool up, wire::ByteSpan datagram, std::int64_t arrivalNs) 
   }
 }
 
-void LinkRelay::send(const DelayQueue::Copy& copy) {
-  Direction& direction = copy.up ? up_ : down_;
-  ssize_t n = -1;
-  do {
-    if (copy.up) {
-      n = ::send(targetSocketHandle(), copy.bytes.data(), copy.bytes.size(), MSG_DONTWAIT);
-    } else {
-      n = ::sendto(clientSocketHandle(), copy.bytes.data(), copy.bytes.size(), MSG_DONTWAIT,
-                   clientName_.name(), clientName_.length());
-    }
-  } while (n < 0 && errno == EINTR);
+void LinkRelay::sendDue(std::int64_t untilNs) {
+  queue_.releaseDue(untilNs, [this](const DelayQueue::Copy& copy) {
+    RelayOutbox& out = copy.up ? upOut_ : downOut_;
+    if (out.full()) flush(copy.up);
+    out.add(copy.bytes, copy.control);
+  });
+  if (!upOut_.empty()) flush(true);
+  if (!downOut_.empty()) flush(false);
+}
+
+void LinkRelay::flush(bool up) {
   // A refused copy (ICMP unreachable, a full socket buffer) is lost; the
   // relay goes on.
-  const bool sent = n == static_cast<ssize_t>(copy.bytes.size());
+  const RelayOutbox::Tally tally = up ? upOut_.flush(targetSocketHandle(), {})
+                                      : downOut_.flush(clientSocketHandle(), clientName_);
+  Direction& direction = up ? up_ : down_;
   std::lock_guard lock(mutex_);
-  ++(sent ? direction.counters.sent : direction.counters.sendErrors);
-  if (!sent && copy.control) ++direction.counters.controlSendErrors;
+  direction.counters.sent += tally.sent;
+  direction.counters.sendErrors += tally.refused;
+  direction.counters.controlSendErrors += tally.controlRefused;
 }
 
 }  // namespace pigeon::link

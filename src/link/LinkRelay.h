@@ -3,6 +3,8 @@
 #include "link/DelayQueue.h"
 #include "link/ImpairmentModel.h"
 #include "link/LinkSpec.h"
+#include "link/RelayOutbox.h"
+#include "link/WakePlanner.h"
 #include "transport/DatagramBatch.h"
 #include "transport/SourceAddress.h"
 
@@ -53,13 +55,17 @@ struct RelayCounters {
 // datagrams (up) through a socket connected to the target; the target's
 // replies (down) go back to the client. Datagrams from other sources are
 // ignored. A thread inside reads both sockets in batches (recvmmsg, through
-// transport's DatagramBatch), runs each datagram through its direction's
-// ImpairmentModel (up: stream 0, down: stream 1), keeps the copies in a
-// DelayQueue and sends each when it is due: it sleeps in one ppoll(2) on
-// both sockets until the next copy is due, to the nanosecond and with the
-// thread's timer slack at 1 ns, so a copy leaves on time without the thread
-// spinning. Copies still waiting at stop() are dropped. Errors never escape
-// the thread: a failure stops it and is kept for error().
+// transport's DatagramBatch, with the kernel's arrival stamp of each), runs
+// each datagram through its direction's ImpairmentModel (up: stream 0, down:
+// stream 1) at the time it arrived, keeps the copies in a DelayQueue and
+// sends them in batches (sendmmsg, RelayOutbox) when they are due. It sleeps
+// in one ppoll(2) until the next copy is due, to the nanosecond and with its
+// timer slack at 1 ns; while traffic flows through a delaying direction it
+// does not wake for each arrival but reads what came at the next wake
+// (WakePlanner), so it wakes about once per copy instead of twice, and never
+// sends a copy before it is due. Copies still waiting at stop() are
+// dropped. Errors never escape the thread: a failure stops it and is kept
+// for error().
 //
 //   LinkRelay relay(LinkSpec::parse("loss=5%"), {"127.0.0.1", 0}, target);
 //   relay.start();  ... send to 127.0.0.1:relay.port() ...  relay.stop();
@@ -123,10 +129,13 @@ class LinkRelay {
   void loop();
   // One turn of reading a socket: a few batches, so that a flood on one
   // side cannot starve the other side or the sending of due copies.
-  void readFromClient();
-  void readFromTarget();
+  // Returns the datagrams read.
+  std::size_t readFromClient();
+  std::size_t readFromTarget();
   void admit(bool up, wire::ByteSpan datagram, std::int64_t arrivalNs);
-  void send(const DelayQueue::Copy& copy);
+  // Sends every copy due by `untilNs`, in batches per direction.
+  void sendDue(std::int64_t untilNs);
+  void flush(bool up);
 
   const LinkSpec spec_;
   Poco::Net::DatagramSocket clientSocket_;
@@ -145,6 +154,9 @@ class LinkRelay {
   transport::DatagramBatch batch_;       // each read, either socket
   DelayQueue queue_;
   std::vector<Delivery> deliveries_;
+  WakePlanner planner_;
+  RelayOutbox upOut_;    // due copies to the target
+  RelayOutbox downOut_;  // due copies to the client
 
   Poco::RunnableAdapter<LinkRelay> runnable_;
   Poco::Thread thread_;

@@ -32,7 +32,7 @@ std::uint64_t SeededRandom::below(std::uint64_t bound) {
 double SeededRandom::normal() {
   double sum = 0.0;
   for (int i = 0; i < 12; ++i) sum += uniform();
-  return sum - 6.0;
+  return sum - SeededRandom::kNormalBound;
 }
 
 }  // namespace pigeon::link

@@ -28,8 +28,9 @@ class SeededRandom {
 
   // Approximately standard normal: the sum of 12 uniforms minus 6 (the
   // Irwin-Hall distribution): mean 0, standard deviation 1, never beyond
-  // +-6. Additions only, so bit-for-bit the same on every machine.
+  // +-6 (kNormalBound). Additions only, so bit-for-bit the same on every machine.
   double normal();
+  static constexpr int kNormalBound = 6;
 
  private:
   std::mt19937_64 engine_;

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <ctime>
 
 #include <algorithm>
 #include <string>
@@ -56,6 +57,23 @@ bool DatagramBatch::add(const wire::Header& header, wire::ByteSpan payload) {
                              " bytes does not fit a batch slot of " + std::to_string(slotBytes_));
   }
   wire::encodeInto(header, payload, {slot(pending_), size});
+  commitPending(size);
+  return true;
+}
+
+bool DatagramBatch::addDatagram(wire::ByteSpan datagram) {
+  if (full()) return false;
+  if (datagram.size() > slotBytes_) {
+    throw TransportError(TransportError::Code::kMessageTooLong,
+                         "datagram of " + std::to_string(datagram.size()) +
+                             " bytes does not fit a batch slot of " + std::to_string(slotBytes_));
+  }
+  if (!datagram.empty()) std::memcpy(slot(pending_), datagram.data(), datagram.size());
+  commitPending(datagram.size());
+  return true;
+}
+
+void DatagramBatch::commitPending(std::size_t size) {
   iov_[pending_].iov_len = size;
   if (pending_ == 0) {
     frameBytes_ = size;
@@ -65,14 +83,15 @@ bool DatagramBatch::add(const wire::Header& header, wire::ByteSpan payload) {
   }
   ++pending_;
   dirty_ = std::max(dirty_, pending_);
-  return true;
 }
 
-void DatagramBatch::prepareSend() {
+void DatagramBatch::prepareSend(const SourceAddress* to) {
   for (std::size_t i = 0; i < pending_; ++i) {
     msghdr& m = headers_[i].msg_hdr;
-    m.msg_name = nullptr;
-    m.msg_namelen = 0;
+    m.msg_name = to != nullptr ? const_cast<sockaddr*>(to->name()) : nullptr;
+    m.msg_namelen = to != nullptr ? to->length() : 0;
+    m.msg_control = nullptr;
+    m.msg_controllen = 0;
     m.msg_flags = 0;
   }
 }
@@ -91,14 +110,22 @@ void DatagramBatch::prepareReceive() {
     msghdr& m = headers_[i].msg_hdr;
     m.msg_name = &names_[i];
     m.msg_namelen = sizeof(sockaddr_storage);
+    m.msg_control = controls_.empty() ? nullptr : controls_[i].bytes;
+    m.msg_controllen = controls_.empty() ? 0 : sizeof(Control::bytes);
     m.msg_flags = 0;
     headers_[i].msg_len = 0;
   }
   dirty_ = 0;
 }
 
-int DatagramBatch::sendPending(int fd, std::size_t first) {
-  if (first == 0) prepareSend();
+int DatagramBatch::sendPending(int fd, std::size_t first) { return sendFrom(fd, first, nullptr); }
+
+int DatagramBatch::sendPendingTo(int fd, std::size_t first, const SourceAddress& to) {
+  return sendFrom(fd, first, &to);
+}
+
+int DatagramBatch::sendFrom(int fd, std::size_t first, const SourceAddress* to) {
+  if (first == 0) prepareSend(to);
   if (first >= pending_) return 0;
   int n = 0;
   do {
@@ -142,7 +169,49 @@ int DatagramBatch::receiveWith(int fd, int flags) {
   arrivalNs_ = wire::steadyNowNs();
   datagrams_ = static_cast<std::size_t>(n);
   dirty_ = datagrams_;
+  if (!controls_.empty()) readStamps();
   return n;
+}
+
+bool DatagramBatch::stampArrivals(int fd) {
+  const int on = 1;
+  if (::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) != 0) return false;
+  if (controls_.empty()) {
+    controls_.resize(capacity_);
+    stamps_.resize(capacity_);
+    dirty_ = capacity_;  // the next receive points every header at its control buffer
+  }
+  return true;
+}
+
+void DatagramBatch::readStamps() {
+  // The kernel stamps on the realtime clock; the batch's clock is the steady
+  // one. Their difference, taken now, turns one into the other (a step of
+  // the realtime clock while a datagram waited moves its stamp: hence the
+  // clamp to the read).
+  timespec real{};
+  ::clock_gettime(CLOCK_REALTIME, &real);
+  const std::int64_t steadyMinusRealNs =
+      arrivalNs_ - (std::int64_t{real.tv_sec} * 1'000'000'000 + real.tv_nsec);
+  for (std::size_t i = 0; i < datagrams_; ++i) {
+    stamps_[i] = arrivalNs_;
+    msghdr& m = headers_[i].msg_hdr;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&m); c != nullptr; c = CMSG_NXTHDR(&m, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_TIMESTAMPNS ||
+          c->cmsg_len < CMSG_LEN(sizeof(timespec))) {
+        continue;
+      }
+      timespec stamp{};
+      std::memcpy(&stamp, CMSG_DATA(c), sizeof stamp);
+      const std::int64_t ns =
+          std::int64_t{stamp.tv_sec} * 1'000'000'000 + stamp.tv_nsec + steadyMinusRealNs;
+      stamps_[i] = std::min(ns, arrivalNs_);
+    }
+  }
+}
+
+std::int64_t DatagramBatch::arrivalNs(std::size_t i) const {
+  return !stamps_.empty() && i < datagrams_ ? stamps_[i] : arrivalNs_;
 }
 
 wire::ByteSpan DatagramBatch::datagram(std::size_t i) const {

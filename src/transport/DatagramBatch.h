@@ -51,6 +51,10 @@ class DatagramBatch {
   // from `payload`). Returns false, adding nothing, when the batch is full;
   // throws TransportError kMessageTooLong when the frame is larger than a slot.
   bool add(const wire::Header& header, wire::ByteSpan payload);
+  // Copies a datagram as it is (a relay's) into the next free slot. Returns
+  // false, adding nothing, when the batch is full; throws TransportError
+  // kMessageTooLong when it is larger than a slot.
+  bool addDatagram(wire::ByteSpan datagram);
   std::size_t pending() const { return pending_; }
   bool full() const { return pending_ == capacity_; }
   void clear() { pending_ = 0; }
@@ -72,12 +76,24 @@ class DatagramBatch {
   // wire::steadyNowNs() when the receive returned: the arrival time of every
   // datagram in it. 0 when nothing was read.
   std::int64_t arrivalNs() const { return arrivalNs_; }
+  // When datagram i of the last receive reached its socket, on the same
+  // clock: the kernel's stamp (see stampArrivals()), never later than
+  // arrivalNs(); arrivalNs() when the datagram carried none.
+  std::int64_t arrivalNs(std::size_t i) const;
+
+  // Asks the kernel to stamp each datagram as socket `fd` queues it
+  // (SO_TIMESTAMPNS) and makes every later receive into this batch, from any
+  // socket, take the stamps: a reader that comes late still knows when each
+  // datagram came. Returns false, changing nothing, when the kernel refuses.
+  bool stampArrivals(int fd);
 
   // The system calls, on the socket `fd`.
   //
   // sendmmsg(2) of the pending frames from `first` on, to the socket's
   // connected peer. Returns how many went, or -1 with errno set.
   int sendPending(int fd, std::size_t first);
+  // The same to `to`, from a socket that is not connected.
+  int sendPendingTo(int fd, std::size_t first, const SourceAddress& to);
   // All pending frames, each `uniformBytes()` long, as one UDP GSO sendmsg
   // (UDP_SEGMENT). Returns the bytes sent, or -1 with errno set.
   long sendSegmented(int fd);
@@ -110,10 +126,13 @@ class DatagramBatch {
   const std::uint8_t* slot(std::size_t i) const { return storage_.get() + i * stride_; }
   // Points every header at a whole slot and a source name, for recvmmsg.
   void prepareReceive();
-  // Points the first pending() headers at their frames, no name (the
-  // socket is connected), for sendmmsg.
-  void prepareSend();
-  int receiveWith(int fd, int flags);  // one recvmmsg(2)
+  // Points the first pending() headers at their frames and at `to` (none:
+  // the socket is connected), without control messages, for sendmmsg.
+  void prepareSend(const SourceAddress* to);
+  int sendFrom(int fd, std::size_t first, const SourceAddress* to);  // one sendmmsg(2)
+  int receiveWith(int fd, int flags);                                // one recvmmsg(2)
+  void commitPending(std::size_t size);  // the next slot now holds `size` bytes to send
+  void readStamps();                     // arrival stamps of the datagrams just read
 
   std::size_t capacity_;
   std::size_t slotBytes_;
@@ -123,6 +142,12 @@ class DatagramBatch {
   std::vector<iovec> iov_;
   std::vector<sockaddr_storage> names_;
   std::vector<Received> received_;
+  // With stampArrivals(): each header's control buffer, and the stamps read.
+  struct alignas(cmsghdr) Control {
+    char bytes[128];  // the stamp, and room for any other message a socket adds
+  };
+  std::vector<Control> controls_;
+  std::vector<std::int64_t> stamps_;
 
   std::size_t pending_ = 0;     // sending: frames encoded, not yet sent
   std::size_t dirty_ = 0;       // headers [0, dirty_) changed since prepareReceive()

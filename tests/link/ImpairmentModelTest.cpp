@@ -315,3 +315,24 @@ TEST(ImpairmentModel, JitterWithNoReorderKeepsTheOrderAndDelaysNoLessThanItsDraw
   EXPECT_GT(overtakenWithout, 1000u);  // 1 ms apart with 5 ms of jitter: plenty
   EXPECT_EQ(ordered.counters().reordered, 0u);
 }
+
+TEST(ImpairmentModel, NeverDeliversSoonerThanItsMinimumDelay) {
+  // The relay leaves a socket unread for as long as nothing arriving on it
+  // can fall due: this bound must hold for every copy, whatever the draws.
+  EXPECT_EQ(ImpairmentModel(spec("")).minDelayNs(), 0);
+  EXPECT_EQ(ImpairmentModel(spec("delay=5ms,rate=1mbit,reorder=50%")).minDelayNs(), 5 * kMs);
+  EXPECT_EQ(ImpairmentModel(spec("delay=20ms,jitter=5ms")).minDelayNs(), 0);
+  for (const char* text : {"delay=20ms,jitter=1ms,seed=3", "delay=10ms,jitter=1ms/noreorder,seed=4",
+                           "delay=3ms,jitter=100us,duplicate=20%,rate=10mbit,seed=5"}) {
+    ImpairmentModel model(spec(text));
+    ASSERT_GT(model.minDelayNs(), 0) << text;
+    std::int64_t closestNs = INT64_MAX;
+    for (std::uint64_t i = 0; i < 20'000; ++i) {
+      const std::int64_t nowNs = static_cast<std::int64_t>(i) * 50'000;
+      for (const Delivery& d : model.onPacket(nowNs, 100)) {
+        closestNs = std::min(closestNs, d.deliverAtNs - nowNs);
+      }
+    }
+    EXPECT_GE(closestNs, model.minDelayNs()) << text;
+  }
+}

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ctime>
 #include <string>
 #include <vector>
 
@@ -70,6 +71,10 @@ DatagramSocket rawSocket() {
 }
 
 void sendRaw(DatagramSocket& s, const Bytes& datagram, const SocketAddress& to) {
+  s.sendTo(datagram.data(), static_cast<int>(datagram.size()), to);
+}
+
+void sendText(DatagramSocket& s, const std::string& datagram, const SocketAddress& to) {
   s.sendTo(datagram.data(), static_cast<int>(datagram.size()), to);
 }
 
@@ -260,4 +265,77 @@ TEST(UdpBatch, RefusesToSendBeforeItHasAPeer) {
   DatagramBatch out(4, 128);
   ASSERT_TRUE(out.add(dataHeader(0), payloadOf(0)));
   EXPECT_THROW(server->sendBatch(out), TransportError);
+}
+
+TEST(DatagramBatch, TellsWhenEachDatagramReachedTheSocketNotWhenItWasRead) {
+  // A relay that reads late (it wakes for due copies, not for arrivals) must
+  // still delay each datagram from when it came: the kernel's stamp.
+  DatagramSocket receiver = rawSocket();
+  DatagramSocket sender = rawSocket();
+  DatagramBatch in(8, 128);
+  ASSERT_TRUE(in.stampArrivals(receiver.impl()->sockfd()));
+  const std::int64_t beforeNs = steadyNowNs();
+  sendText(sender, "early", receiver.address());
+  const std::int64_t afterNs = steadyNowNs();
+  const timespec pause{0, 30'000'000};
+  ::nanosleep(&pause, nullptr);
+  sendText(sender, "late", receiver.address());
+  // Loopback queues a datagram before sendto() returns: both are there.
+  ASSERT_EQ(in.receiveQueued(receiver.impl()->sockfd()), 2);
+  EXPECT_EQ(text(in.datagram(0)), "early");
+  // The realtime-to-steady conversion and the clocks' reads allow ~1 ms.
+  EXPECT_GE(in.arrivalNs(0), beforeNs - 1'000'000);
+  EXPECT_LE(in.arrivalNs(0), afterNs + 1'000'000);
+  EXPECT_GE(in.arrivalNs() - in.arrivalNs(0), 25'000'000);
+  EXPECT_LE(in.arrivalNs(0), in.arrivalNs(1));
+  EXPECT_LE(in.arrivalNs(1), in.arrivalNs());
+}
+
+TEST(DatagramBatch, WithoutStampsSaysEveryDatagramArrivedWhenTheReadReturned) {
+  DatagramSocket receiver = rawSocket();
+  DatagramSocket sender = rawSocket();
+  sendText(sender, "x", receiver.address());
+  DatagramBatch in(8, 128);
+  ASSERT_TRUE(receiver.poll(pigeon::testing::kWait, Poco::Net::Socket::SELECT_READ));
+  ASSERT_EQ(in.receiveQueued(receiver.impl()->sockfd()), 1);
+  EXPECT_EQ(in.arrivalNs(0), in.arrivalNs());
+}
+
+TEST(DatagramBatch, SendsRawDatagramsToAnAddressFromAnUnconnectedSocketThatAlsoStamps) {
+  // A relay's batch reads with control messages and sends raw copies to its
+  // client: the send must carry no control message, the bytes as given.
+  DatagramSocket relay = rawSocket();
+  DatagramSocket client = rawSocket();
+  DatagramBatch out(4, 16);
+  ASSERT_TRUE(out.stampArrivals(relay.impl()->sockfd()));
+  ASSERT_TRUE(out.addDatagram(asBytes("one")));
+  ASSERT_TRUE(out.addDatagram(asBytes("")));
+  ASSERT_TRUE(out.addDatagram(asBytes("three")));
+  EXPECT_THROW(out.addDatagram(Bytes(17)), TransportError);
+  const SourceAddress to(client.address());
+  EXPECT_EQ(out.sendPendingTo(relay.impl()->sockfd(), 0, to), 3);
+  out.clear();
+  for (const char* want : {"one", "", "three"}) {
+    ASSERT_TRUE(client.poll(pigeon::testing::kWait, Poco::Net::Socket::SELECT_READ));
+    char buffer[32];
+    SocketAddress from;
+    const int n = client.receiveFrom(buffer, sizeof buffer, from);
+    EXPECT_EQ(std::string(buffer, static_cast<std::size_t>(n)), want);
+    EXPECT_EQ(from, relay.address());
+  }
+  // And it still receives, stamped, after that send.
+  sendText(client, "back", relay.address());
+  ASSERT_TRUE(relay.poll(pigeon::testing::kWait, Poco::Net::Socket::SELECT_READ));
+  ASSERT_EQ(out.receiveQueued(relay.impl()->sockfd()), 1);
+  EXPECT_EQ(text(out.datagram(0)), "back");
+  EXPECT_LE(out.arrivalNs(0), out.arrivalNs());
+  EXPECT_GT(out.arrivalNs(0), out.arrivalNs() - 1'000'000'000);
+}
+
+TEST(DatagramBatch, KeepsFramesAddedForSendingWhenAskedToStampArrivals) {
+  DatagramSocket socket = rawSocket();
+  DatagramBatch batch(4, 64);
+  ASSERT_TRUE(batch.add(dataHeader(0), payloadOf(0)));
+  ASSERT_TRUE(batch.stampArrivals(socket.impl()->sockfd()));
+  EXPECT_EQ(batch.pending(), 1u);
 }
