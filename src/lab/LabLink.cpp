@@ -7,6 +7,7 @@
 #include "lab/SpinBudget.h"
 #include "lab/UserNamespace.h"
 #include "lab/WakeMargin.h"
+#include "link/TimingPriority.h"
 #include "wire/Clock.h"
 
 #include <dirent.h>
@@ -14,12 +15,9 @@
 #include <linux/if.h>
 #include <linux/if_tun.h>
 #include <poll.h>
-#include <pthread.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/eventfd.h>
 #include <sys/ioctl.h>
-#include <sys/prctl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -41,9 +39,6 @@ constexpr std::size_t kMaxPacketBytes = 65536;
 // way or the writing of due copies.
 constexpr int kMaxReadsPerTurn = 64;
 constexpr std::int64_t kMaxWaitNs = 100'000'000;
-// SCHED_FIFO priority of the emulator thread: the lowest real-time one,
-// above every normal thread (the builds and tests beside it).
-constexpr int kEmulatorPriority = 1;
 
 std::atomic<int> labsInProcess{0};
 // Held while a lab builds or removes its namespaces, so removeOwn() (from a
@@ -378,16 +373,9 @@ std::uint64_t LabLink::deviceDrops() const {
 }
 
 void LabLink::run() {
-  // A real-time priority where allowed (root; RLIMIT_RTPRIO), so a busy
-  // machine does not delay the copies' departures; the kernel's RT
-  // throttling still leaves the rest 5 % of each second. Best effort.
-  const sched_param priority{kEmulatorPriority};
-  realtime_ = ::pthread_setschedparam(::pthread_self(), SCHED_FIFO, &priority) == 0;
-  // Without it (a normal user), a sleep may end up to 50 us (the default
-  // timer slack) after it was asked to, so the kernel could merge wake-ups;
-  // this thread's wake-ups are its copies' departures. Real-time threads
-  // have no slack anyway.
-  ::prctl(PR_SET_TIMERSLACK, 1UL, 0UL, 0UL, 0UL);
+  // A busy machine must not delay the copies' departures (link's
+  // raiseToTimingPriority says how, and its limits).
+  realtime_ = link::raiseToTimingPriority();
   try {
     loop();
   } catch (const std::exception& e) {

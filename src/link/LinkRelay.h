@@ -100,6 +100,10 @@ class LinkRelay {
 
   // True from start() until stop() or a failure ends the thread.
   bool running() const { return running_.load(); }
+  // Whether the thread runs at a real-time priority (link's
+  // raiseToTimingPriority: root, or an RLIMIT_RTPRIO), which keeps copies on
+  // time on a busy machine. Known once the thread has started its loop.
+  bool realtime() const { return realtime_.load(); }
   // Why the thread ended early; empty if it did not.
   std::string error() const;
 
@@ -164,6 +168,7 @@ class LinkRelay {
   bool joined_ = false;  // used by start()/stop() only
   std::atomic<bool> stopRequested_{false};
   std::atomic<bool> running_{false};
+  std::atomic<bool> realtime_{false};
 };
 
 }  // namespace pigeon::link
