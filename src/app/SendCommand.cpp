@@ -4,6 +4,7 @@
 #include "app/ProgressLine.h"
 #include "app/ReceiveCommand.h"
 #include "filexfer/FileSender.h"
+#include "filexfer/PathMtu.h"
 #include "filexfer/ProgressText.h"
 #include "transport/Endpoint.h"
 #include "transport/TransportError.h"
@@ -104,10 +105,24 @@ int SendCommand::execute(const std::vector<std::string>& args) {
     window = static_cast<std::uint32_t>(
         parseCount("--window", setting("send.window", ""), 1, kMaxWindowChunks));
   }
+  const Poco::Net::SocketAddress peer = endpoint.resolve();
+  if (!hasSetting("send.chunk") && transport::traitsOf(*kind).carriedByUdp) {
+    // One chunk, one IP packet: across a real or lab link a fragmented
+    // chunk is lost with any one of its fragments. Loopback's MTU (64 KiB)
+    // keeps the default.
+    const auto mtu = filexfer::pathMtuBytes(peer);
+    const std::size_t chunk = filexfer::chunkForUdpPath(
+        filexfer::kDefaultChunkBytes, mtu, peer.family() == Poco::Net::SocketAddress::IPv6);
+    if (chunk < filexfer::kDefaultChunkBytes) {
+      options.chunkBytes = chunk;
+      std::cerr << "* send: the route to " << transport::formatAddress(peer) << " has an MTU of "
+                << *mtu << " bytes: chunks of " << chunk
+                << " bytes, one IP packet each (--chunk sets another size)" << std::endl;
+    }
+  }
   transport::TransportOptions transportOptions;
   transportOptions.rudp = filexfer::rudpOptionsForFile(options.chunkBytes, window, arq);
-  auto connection =
-      transport::connectTo(*kind, endpoint.resolve(), transportOptions, kConnectTimeout);
+  auto connection = transport::connectTo(*kind, peer, transportOptions, kConnectTimeout);
 
   ProgressLine progress("send");
   const auto start = std::chrono::steady_clock::now();
