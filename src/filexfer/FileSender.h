@@ -54,9 +54,9 @@ struct SendResult {
 
 // Sends one file over `transport`: offer, chunks (hashed as they are read),
 // the digest trailer, end marker, then waits for the receiver's verdict.
-// Where the transport may lose messages (traits().reliable false) the offer,
-// the trailer and the end marker go three times, so
-// one lost datagram does not lose the whole report. Throws
+// Where the transport may lose messages (traits().reliable false) the offer
+// carries the digest instead of a trailer, and it and the end marker go
+// three times, so one lost datagram does not lose the whole report. Throws
 // std::runtime_error for a file it cannot read, TransportError for the
 // network.
 class FileSender {
