@@ -151,7 +151,7 @@ void FileReceiver::digestTrailer(wire::ByteSpan bytes) {
   if (!expected_) {
     expected_ = digest;
   } else if (*expected_ == digest) {
-    ++duplicates_;  // repeated over udp
+    ++duplicates_;  // the same digest again
   } else {
     ++strays_;  // the first one stands
   }

@@ -134,7 +134,7 @@ TEST_F(FileReceiverTest, ChecksTheDigestTrailerWhenTheOfferLeftItOut) {
     ASSERT_TRUE(receiver.offer(offer_));
     for (std::uint64_t i = 0; i < 11; ++i) receiver.chunk(i, chunk(i));
     receiver.chunk(11, trailer);
-    receiver.chunk(11, trailer);  // repeated over udp
+    receiver.chunk(11, trailer);  // a repeat changes nothing
     receiver.end(11);
     const auto outcome = receiver.finish();
     EXPECT_EQ(outcome.verdict, Verdict::kStored) << outcome.message;
