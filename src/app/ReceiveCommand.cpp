@@ -20,6 +20,7 @@
 #include <chrono>
 #include <iostream>
 #include <memory>
+#include <sstream>
 
 namespace pigeon::app {
 
@@ -110,9 +111,11 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
     local = {Poco::Net::IPAddress(), port};  // a host without IPv6
     listener = transport::listenOn(*kind, local);
   }
-  std::cerr << "* receive: listening on " << name << " "
-            << transport::formatAddress(listener->localAddress()) << "; files go to " << dir
-            << std::endl;
+  // Each line in one write: under `pigeon lab` the sender writes to the
+  // same stderr, and lines written piece by piece interleave.
+  std::cerr << "* receive: listening on " + name + " " +
+                   transport::formatAddress(listener->localAddress()) + "; files go to " + dir +
+                   "\n";
 
   TerminationSignals signals;  // before the worker thread starts
   std::atomic<bool> stop{false};
@@ -141,16 +144,17 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
         filexfer::FileReceiveSession session(options);
         const auto outcome = session.run(*connection, receiver, stop);
         if (stop && !receiver.hasOffer()) break;
-        std::cerr << "* receive: " << outcome.message << std::endl;
+        std::cerr << "* receive: " + outcome.message + "\n";
         // A refusal or a failed write is its one line; the counts are for a
         // transfer that ran.
         if (receiver.hasOffer() && outcome.verdict != filexfer::Verdict::kRefused &&
             outcome.verdict != filexfer::Verdict::kWriteFailed) {
-          std::cerr << "* receive: " << receiver.chunksReceived() << " of "
-                    << receiver.currentOffer().chunkCount() << " chunks, "
-                    << receiver.bytesReceived() << " bytes, duplicates " << receiver.duplicates()
-                    << ", strays " << receiver.strays() << ", malformed " << session.malformed()
-                    << std::endl;
+          std::ostringstream line;
+          line << "* receive: " << receiver.chunksReceived() << " of "
+               << receiver.currentOffer().chunkCount() << " chunks, " << receiver.bytesReceived()
+               << " bytes, duplicates " << receiver.duplicates() << ", strays " << receiver.strays()
+               << ", malformed " << session.malformed() << '\n';
+          std::cerr << line.str();
         }
         exitCode = exitCodeFor(outcome.verdict);
         if (once) break;
@@ -158,7 +162,7 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
         if (!listener->acceptsWithoutWaiting()) connection.reset();
       }
     } catch (const std::exception& e) {
-      std::cerr << "pigeon receive: " << e.what() << std::endl;
+      std::cerr << "pigeon receive: " + std::string(e.what()) + "\n";
       exitCode = EXIT_IOERR;
     }
     done = true;

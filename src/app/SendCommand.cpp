@@ -4,6 +4,7 @@
 #include "app/ProgressLine.h"
 #include "app/ReceiveCommand.h"
 #include "filexfer/FileSender.h"
+#include "filexfer/PathMtu.h"
 #include "filexfer/ProgressText.h"
 #include "transport/Endpoint.h"
 #include "transport/TransportError.h"
@@ -15,6 +16,7 @@
 
 #include <chrono>
 #include <iostream>
+#include <sstream>
 #include <stdexcept>
 
 namespace pigeon::app {
@@ -104,10 +106,24 @@ int SendCommand::execute(const std::vector<std::string>& args) {
     window = static_cast<std::uint32_t>(
         parseCount("--window", setting("send.window", ""), 1, kMaxWindowChunks));
   }
+  const Poco::Net::SocketAddress peer = endpoint.resolve();
+  if (!hasSetting("send.chunk") && transport::traitsOf(*kind).carriedByUdp) {
+    // One chunk, one IP packet: across a real or lab link a fragmented
+    // chunk is lost with any one of its fragments. Loopback's MTU (64 KiB)
+    // keeps the default.
+    const auto mtu = filexfer::pathMtuBytes(peer);
+    const std::size_t chunk = filexfer::chunkForUdpPath(
+        filexfer::kDefaultChunkBytes, mtu, peer.family() == Poco::Net::SocketAddress::IPv6);
+    if (chunk < filexfer::kDefaultChunkBytes) {
+      options.chunkBytes = chunk;
+      std::cerr << "* send: the route to " + transport::formatAddress(peer) + " has an MTU of " +
+                       std::to_string(*mtu) + " bytes: chunks of " + std::to_string(chunk) +
+                       " bytes, one IP packet each (--chunk sets another size)\n";
+    }
+  }
   transport::TransportOptions transportOptions;
   transportOptions.rudp = filexfer::rudpOptionsForFile(options.chunkBytes, window, arq);
-  auto connection =
-      transport::connectTo(*kind, endpoint.resolve(), transportOptions, kConnectTimeout);
+  auto connection = transport::connectTo(*kind, peer, transportOptions, kConnectTimeout);
 
   ProgressLine progress("send");
   const auto start = std::chrono::steady_clock::now();
@@ -137,18 +153,21 @@ int SendCommand::execute(const std::vector<std::string>& args) {
                : "the receiver could not store '" + result.offer.name + "': " + why);
     return ReceiveCommand::exitCodeFor(*result.verdict);
   }
-  std::cerr << "* send: " << result.offer.name << ": " << result.chunksSent << " chunks of "
-            << result.offer.chunkBytes << " bytes, " << result.offer.sizeBytes << " bytes in "
-            << result.seconds << " s ("
-            << filexfer::megabytesPerSecond(result.offer.sizeBytes, result.seconds)
-            << " MB/s) over " << name << ", SHA-256 " << filexfer::toHex(result.offer.sha256)
-            << std::endl;
+  // Each line in one write: under `pigeon lab` the receiver writes to the
+  // same stderr, and lines written piece by piece interleave.
+  std::ostringstream line;
+  line << "* send: " << result.offer.name << ": " << result.chunksSent << " chunks of "
+       << result.offer.chunkBytes << " bytes, " << result.offer.sizeBytes << " bytes in "
+       << result.seconds << " s ("
+       << filexfer::megabytesPerSecond(result.offer.sizeBytes, result.seconds) << " MB/s) over "
+       << name << ", SHA-256 " << filexfer::toHex(result.offer.sha256) << '\n';
+  std::cerr << line.str();
   if (!result.verdict) {
     report("no verdict from the receiver within " +
            std::to_string(options.verdictTimeout.totalSeconds()) + " s");
     return EXIT_UNAVAILABLE;
   }
-  std::cerr << "* send: receiver says: " << filexfer::verdictText(*result.verdict) << std::endl;
+  std::cerr << "* send: receiver says: " + filexfer::verdictText(*result.verdict) + "\n";
   return ReceiveCommand::exitCodeFor(*result.verdict);
 }
 

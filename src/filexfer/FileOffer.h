@@ -13,6 +13,8 @@ namespace pigeon::filexfer {
 //   file-offer  (type 12)  this struct, once (three times where datagrams can be lost)
 //   data        (type 1)   stream kFileStreamId, sequence = chunk index 0..n-1,
 //                          payload = the chunk's bytes (the last may be shorter)
+//   data        (type 1)   the digest trailer, when the offer's SHA-256 is all
+//                          zeros: sequence n, payload the file's 32-byte SHA-256
 //   bye         (type 3)   stream kFileStreamId, payload u64: chunks sent
 //   report      (type 4)   receiver -> sender, stream kFileStreamId, payload u64: a Verdict
 //                          and a Reason (encodeReport)
@@ -43,6 +45,11 @@ struct FileOffer {
   }
   // How long chunk `index` must be; 0 for an index past the end.
   std::size_t chunkLength(std::uint64_t index) const;
+  // An offer whose SHA-256 is all zeros announces the digest as a trailer
+  // after the last chunk, so the sender hashes while it reads, in one pass
+  // over the file instead of two (a real digest is all zeros with
+  // probability 2^-256).
+  bool announcesDigestTrailer() const { return sha256 == Sha256Digest{}; }
 
   bool operator==(const FileOffer&) const = default;
 };

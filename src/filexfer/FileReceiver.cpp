@@ -8,6 +8,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -93,6 +94,7 @@ bool FileReceiver::offer(const FileOffer& offer) {
     return false;
   }
   received_.assign(offer.chunkCount(), false);  // bounded by kMaxChunks in decodeOffer
+  if (!offer.announcesDigestTrailer()) expected_ = offer.sha256;
   hash_ = std::make_unique<Sha256>();
   return true;
 }
@@ -100,6 +102,10 @@ bool FileReceiver::offer(const FileOffer& offer) {
 void FileReceiver::chunk(std::uint64_t index, wire::ByteSpan bytes) {
   if (failed_ || !offered_ || finished_) {
     ++strays_;
+    return;
+  }
+  if (index == received_.size() && offer_.announcesDigestTrailer()) {
+    digestTrailer(bytes);
     return;
   }
   if (index >= received_.size() || bytes.size() != offer_.chunkLength(index)) {
@@ -132,6 +138,22 @@ void FileReceiver::chunk(std::uint64_t index, wire::ByteSpan bytes) {
   if (index == hashedChunks_) {
     hash_->update(bytes);
     ++hashedChunks_;
+  }
+}
+
+void FileReceiver::digestTrailer(wire::ByteSpan bytes) {
+  if (bytes.size() != kSha256Bytes) {
+    ++strays_;
+    return;
+  }
+  Sha256Digest digest{};
+  std::copy(bytes.begin(), bytes.end(), digest.begin());
+  if (!expected_) {
+    expected_ = digest;
+  } else if (*expected_ == digest) {
+    ++duplicates_;  // the same digest again
+  } else {
+    ++strays_;  // the first one stands
   }
 }
 
@@ -193,6 +215,12 @@ FileReceiver::Outcome FileReceiver::finish() {
     outcome_.missing = missing;
     return outcome_;
   }
+  if (!expected_) {
+    fail(Verdict::kChunksMissing, "'" + offer_.name +
+                                      "': every chunk arrived, the SHA-256 sent after them did "
+                                      "not; no file stored");
+    return outcome_;
+  }
   std::string error;
   if (!hashRestFromDisk(*hash_, error)) {
     fail(Verdict::kWriteFailed, "cannot read back '" + offer_.name + "': " + error,
@@ -200,9 +228,9 @@ FileReceiver::Outcome FileReceiver::finish() {
     return outcome_;
   }
   const Sha256Digest got = hash_->finish();
-  if (got != offer_.sha256) {
+  if (got != *expected_) {
     fail(Verdict::kHashMismatch, "'" + offer_.name + "': SHA-256 mismatch (expected " +
-                                     toHex(offer_.sha256) + ", got " + toHex(got) +
+                                     toHex(*expected_) + ", got " + toHex(got) +
                                      "); no file stored");
     return outcome_;
   }

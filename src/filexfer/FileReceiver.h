@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -24,7 +25,10 @@ std::string formatRanges(const ChunkRanges& ranges);
 // (".NAME.pigeon-part-PID") and, in finish(), gives it its final name only
 // when every chunk arrived and the SHA-256 matches. On any failure the
 // temporary file is removed; nothing ever lives under the final name that
-// did not match. Not thread safe.
+// did not match. An offer that announces a digest trailer
+// (FileOffer::announcesDigestTrailer) is verified against the trailer, the
+// data frame one past the last chunk; without it nothing is stored. Not
+// thread safe.
 class FileReceiver {
  public:
   struct Outcome {
@@ -46,6 +50,8 @@ class FileReceiver {
   bool offer(const FileOffer& offer);
   // A malformed offer: refuses the transfer with `why`.
   void refuse(const std::string& why, Reason reason = Reason::kBadOffer);
+  // A chunk, or (index chunkCount(), where the offer announced one) the
+  // digest trailer.
   void chunk(std::uint64_t index, wire::ByteSpan bytes);
   void end(std::uint64_t chunksSent);
 
@@ -69,6 +75,7 @@ class FileReceiver {
   void removePart();
   ChunkRanges missingRanges() const;
   bool hashRestFromDisk(Sha256& hash, std::string& error);
+  void digestTrailer(wire::ByteSpan bytes);
 
   std::string directory_;
   bool overwrite_;
@@ -77,6 +84,7 @@ class FileReceiver {
   bool failed_ = false;
   bool finished_ = false;
   FileOffer offer_;
+  std::optional<Sha256Digest> expected_;  // from the offer, or its trailer
   std::string partPath_;
   std::string finalPath_;
   int fd_ = -1;

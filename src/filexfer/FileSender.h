@@ -45,17 +45,18 @@ transport::rudp::RudpOptions rudpOptionsForFile(std::size_t chunkBytes,
                                                 transport::rudp::ArqScheme arq);
 
 struct SendResult {
-  FileOffer offer;
+  FileOffer offer;  // its sha256 the digest sent in the trailer
   std::uint64_t chunksSent = 0;
   double seconds = 0;              // from the offer to the verdict (or giving up)
   std::optional<Verdict> verdict;  // nullopt: the receiver never said
   Reason reason = Reason::kNone;   // for a refusal or a failed write
 };
 
-// Sends one file over `transport`: offer, chunks, end marker, then waits for
-// the receiver's verdict. Where the transport may lose messages
-// (traits().reliable false) the offer and the end marker go three times, so
-// one lost datagram does not lose the whole report. Throws
+// Sends one file over `transport`: offer, chunks (hashed as they are read),
+// the digest trailer, end marker, then waits for the receiver's verdict.
+// Where the transport may lose messages (traits().reliable false) the offer
+// carries the digest instead of a trailer, and it and the end marker go
+// three times, so one lost datagram does not lose the whole report. Throws
 // std::runtime_error for a file it cannot read, TransportError for the
 // network.
 class FileSender {

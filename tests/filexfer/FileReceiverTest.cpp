@@ -124,6 +124,54 @@ TEST_F(FileReceiverTest, DiscardsAFileWhoseHashDoesNotMatch) {
   EXPECT_TRUE(entries().empty());
 }
 
+TEST_F(FileReceiverTest, ChecksTheDigestTrailerWhenTheOfferLeftItOut) {
+  const pigeon::filexfer::Sha256Digest digest = offer_.sha256;
+  offer_.sha256 = {};  // the sender hashes while it sends: the digest comes last
+  ASSERT_TRUE(offer_.announcesDigestTrailer());
+  const pigeon::wire::ByteSpan trailer(digest.data(), digest.size());
+  {
+    FileReceiver receiver(dir_.string(), false);
+    ASSERT_TRUE(receiver.offer(offer_));
+    for (std::uint64_t i = 0; i < 11; ++i) receiver.chunk(i, chunk(i));
+    receiver.chunk(11, trailer);
+    receiver.chunk(11, trailer);  // a repeat changes nothing
+    receiver.end(11);
+    const auto outcome = receiver.finish();
+    EXPECT_EQ(outcome.verdict, Verdict::kStored) << outcome.message;
+    EXPECT_EQ(receiver.duplicates(), 1u);
+    EXPECT_EQ(receiver.strays(), 0u);
+  }
+  EXPECT_EQ(entries(), std::vector<std::string>{"data.bin"});
+}
+
+TEST_F(FileReceiverTest, StoresNothingWhenTheDigestTrailerNeverCameOrDiffers) {
+  pigeon::filexfer::Sha256Digest digest = offer_.sha256;
+  offer_.sha256 = {};
+  {
+    FileReceiver receiver(dir_.string(), false);
+    ASSERT_TRUE(receiver.offer(offer_));
+    for (std::uint64_t i = 0; i < 11; ++i) receiver.chunk(i, chunk(i));
+    receiver.end(11);
+    const auto outcome = receiver.finish();
+    EXPECT_EQ(outcome.verdict, Verdict::kChunksMissing) << outcome.message;
+    EXPECT_NE(outcome.message.find("the SHA-256 sent after them did not"), std::string::npos)
+        << outcome.message;
+  }
+  EXPECT_TRUE(entries().empty());
+  digest[0] ^= 1;
+  {
+    FileReceiver receiver(dir_.string(), false);
+    ASSERT_TRUE(receiver.offer(offer_));
+    receiver.chunk(11, pigeon::wire::ByteSpan(digest.data(), 31));  // not a digest
+    for (std::uint64_t i = 0; i < 11; ++i) receiver.chunk(i, chunk(i));
+    receiver.chunk(11, pigeon::wire::ByteSpan(digest.data(), digest.size()));
+    const auto outcome = receiver.finish();
+    EXPECT_EQ(outcome.verdict, Verdict::kHashMismatch) << outcome.message;
+    EXPECT_EQ(receiver.strays(), 1u);
+  }
+  EXPECT_TRUE(entries().empty());
+}
+
 TEST_F(FileReceiverTest, IgnoresChunksOfTheWrongLengthOrPastTheEnd) {
   FileReceiver receiver(dir_.string(), false);
   ASSERT_TRUE(receiver.offer(offer_));
