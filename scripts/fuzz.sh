@@ -15,7 +15,7 @@ shift || true
 targets=("$@")
 if ((${#targets[@]} == 0)); then
   targets=(datagram_decoder stream_framer rudp_parsers handshake rudp_connections link_spec
-    terminal_text)
+    terminal_text room_pack)
 fi
 
 cmake --preset fuzz >/dev/null
