@@ -6,7 +6,6 @@
 #include "wire/Clock.h"
 #include "wire/Codec.h"
 
-#include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -47,10 +46,7 @@ RoomTcpServer::RoomTcpServer(const Poco::Net::SocketAddress& local, const RoomLi
       listener_(local),
       buffer_(64 * 1024),
       maxConnections_(limits.maxMembers + 64) {
-  // accept4() below must find no one rather than wait for someone.
-  const int fd = listener_.nativeHandle();
-  ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOCK);
-  events_.add(fd, EPOLLIN, kListenerTag);
+  events_.add(listener_.nativeHandle(), EPOLLIN, kListenerTag);
 }
 
 RoomTcpServer::~RoomTcpServer() = default;
@@ -59,17 +55,15 @@ void RoomTcpServer::acceptWaiting(std::int64_t nowNs) {
   for (std::size_t i = 0; i < kMaxAcceptsPerTurn; ++i) {
     // The socket itself, not a TcpTransport: a thousand of those would hold
     // a 64 KiB read buffer each.
-    sockaddr_storage name{};
-    socklen_t length = sizeof name;
-    const int fd = ::accept4(listener_.nativeHandle(), reinterpret_cast<sockaddr*>(&name), &length,
-                             SOCK_NONBLOCK | SOCK_CLOEXEC);
+    const transport::TcpListener::AcceptedSocket accepted = listener_.acceptSocket();
+    const int fd = accepted.fd;
     if (fd < 0) return;  // none waiting (or out of descriptors: later)
     if (connections_.size() >= maxConnections_) {
       ++room_.counters().refused;  // more connections than could ever join
       ::close(fd);
       continue;
     }
-    const Poco::Net::SocketAddress peer(reinterpret_cast<const sockaddr*>(&name), length);
+    const Poco::Net::SocketAddress& peer = accepted.peer;
     const MemberId id = nextId_++;
     Connection& c = connections_[id];
     c.id = id;
