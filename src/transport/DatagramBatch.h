@@ -85,6 +85,9 @@ class DatagramBatch {
   // (SO_TIMESTAMPNS) and makes every later receive into this batch, from any
   // socket, take the stamps: a reader that comes late still knows when each
   // datagram came. Returns false, changing nothing, when the kernel refuses.
+  // The kernel may switch stamping on a moment later (when no socket on the
+  // machine had asked before); a datagram queued until then is stamped as
+  // it is read, so its stamp is late, never early.
   bool stampArrivals(int fd);
 
   // The system calls, on the socket `fd`.

@@ -250,28 +250,40 @@ TEST(LabLink, JitterLandsInsideTheBoundsOfItsNormalDraw) {
   BUILD_LAB_OR_SKIP(lab, "up.delay=10ms,up.jitter=2ms,seed=21");
   SocketPair sockets(*lab);
   constexpr std::uint32_t kCount = 1000;
-  const auto arrivals = sendSpaced(sockets, kCount, 500);
-  ASSERT_EQ(arrivals.size(), kCount);
-  double sum = 0;
-  double sumSquares = 0;
-  for (const Arrival& a : arrivals) {
-    const double ms = static_cast<double>(a.arrivedNs - a.sentNs) / 1e6;
-    sum += ms;
-    sumSquares += ms * ms;
+  // Judged by the median and the interquartile range (a normal draw's IQR is
+  // 1.349 sigma), which a few late copies barely move. And up to three
+  // times: on this project's virtual machines the host now and then stalls
+  // a vCPU for milliseconds (the emulator then reads, and stamps, late: its
+  // lateness p99 measured 2-10 ms on an idle VM in such a period), shifting
+  // a whole run; a wrong draw fails every attempt, a stall only one.
+  // 99.9 % bounds for 1,000 draws of N(10, 2): the median within 3.29 x
+  // 1.2533 x 2 / sqrt(1000) = 0.26 ms, the IQR's sigma within 3.29 x
+  // 0.037 = 12 %; the stacks add a little to both (kStackSlackMs to the
+  // median, a third of it to sigma).
+  std::string attempts;
+  bool inside = false;
+  for (int attempt = 0; attempt < 3 && !inside; ++attempt) {
+    const auto arrivals = sendSpaced(sockets, kCount, 500);
+    ASSERT_EQ(arrivals.size(), kCount);
+    std::vector<double> ms;
+    ms.reserve(arrivals.size());
+    for (const Arrival& a : arrivals) {
+      ms.push_back(static_cast<double>(a.arrivedNs - a.sentNs) / 1e6);
+    }
+    std::sort(ms.begin(), ms.end());
+    const auto quantile = [&ms](double q) {
+      return ms[static_cast<std::size_t>(q * static_cast<double>(ms.size() - 1))];
+    };
+    const double median = quantile(0.5);
+    const double sigma = (quantile(0.75) - quantile(0.25)) / 1.349;
+    // 2 ms of jitter on packets 0.5 ms apart: they overtake one another.
+    const std::uint64_t overtook = overtaken(arrivals);
+    inside = median >= 10.0 - 0.26 && median <= 10.0 + 0.26 + kStackSlackMs &&
+             sigma >= 2.0 * 0.88 && sigma <= 2.0 * 1.12 + kStackSlackMs / 3 && overtook > 50;
+    attempts += " [median " + std::to_string(median) + " ms, sigma " + std::to_string(sigma) +
+                " ms, overtaken " + std::to_string(overtook) + "]";
   }
-  const double n = kCount;
-  const double mean = sum / n;
-  const double stddev = std::sqrt((sumSquares - n * mean * mean) / (n - 1));
-  const double tolerance = pigeon::link::stats::meanTolerance999(2.0, kCount);
-  EXPECT_GE(mean, 10.0 - tolerance);
-  EXPECT_LE(mean, 10.0 + tolerance + kStackSlackMs);
-  double low = 0;
-  double high = 0;
-  pigeon::link::stats::stddevBounds999(2.0, kCount, low, high);
-  EXPECT_GE(stddev, low);
-  EXPECT_LE(stddev, high + kStackSlackMs);  // the stacks' own spread adds to it
-  // 2 ms of jitter on packets 0.5 ms apart: they overtake one another.
-  EXPECT_GT(overtaken(arrivals), 50u);
+  EXPECT_TRUE(inside) << "no attempt inside the bounds:" << attempts;
   // The emulator's own record of what it applied: the median is the delay.
   const auto up = lab->counters(Direction::kUp);
   EXPECT_NEAR(static_cast<double>(up.delayP50Ns) / 1e6, 10.0, 0.3);

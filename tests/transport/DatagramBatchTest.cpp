@@ -267,6 +267,28 @@ TEST(UdpBatch, RefusesToSendBeforeItHasAPeer) {
   EXPECT_THROW(server->sendBatch(out), TransportError);
 }
 
+namespace {
+
+// The kernel turns arrival stamping on a moment after the first socket asks
+// (a deferred switch); a datagram that arrived before is stamped when it is
+// read. Waits (at most 1 s) until a datagram read 2 ms after it was sent
+// carries the earlier stamp.
+bool stampsAreLive(DatagramBatch& in, DatagramSocket& sender, DatagramSocket& receiver) {
+  for (int attempt = 0; attempt < 100; ++attempt) {
+    sendText(sender, "warm", receiver.address());
+    const timespec pause{0, 2'000'000};
+    ::nanosleep(&pause, nullptr);
+    if (in.receiveQueued(receiver.impl()->sockfd()) >= 1 &&
+        in.arrivalNs() - in.arrivalNs(0) >= 1'000'000) {
+      return true;
+    }
+    ::nanosleep(&pause, nullptr);
+  }
+  return false;
+}
+
+}  // namespace
+
 TEST(DatagramBatch, TellsWhenEachDatagramReachedTheSocketNotWhenItWasRead) {
   // A relay that reads late (it wakes for due copies, not for arrivals) must
   // still delay each datagram from when it came: the kernel's stamp.
@@ -274,6 +296,7 @@ TEST(DatagramBatch, TellsWhenEachDatagramReachedTheSocketNotWhenItWasRead) {
   DatagramSocket sender = rawSocket();
   DatagramBatch in(8, 128);
   ASSERT_TRUE(in.stampArrivals(receiver.impl()->sockfd()));
+  ASSERT_TRUE(stampsAreLive(in, sender, receiver));
   const std::int64_t beforeNs = steadyNowNs();
   sendText(sender, "early", receiver.address());
   const std::int64_t afterNs = steadyNowNs();
