@@ -149,12 +149,7 @@ bool RoomUdpServer::send() {
   }
   std::array<mmsghdr, kBatch> headers{};
   std::array<iovec, kBatch> iov{};
-  struct Datagram {
-    MemberId member = 0;
-    std::size_t lines = 0;  // of the member's queue, from its front
-    wire::Bytes bytes;
-  };
-  std::array<Datagram, kBatch> datagrams;
+  auto& datagrams = outgoing_;
   // At most kSendTurns batches, then reading has its turn again: a long
   // fan-out never leaves what members say waiting in the socket.
   for (int turn = 0; turn < kSendTurns && !sending_.empty(); ++turn) {

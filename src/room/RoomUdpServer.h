@@ -8,6 +8,7 @@
 
 #include <Poco/Net/DatagramSocket.h>
 
+#include <array>
 #include <memory>
 #include <string>
 #include <unordered_map>
@@ -47,6 +48,14 @@ class RoomUdpServer : public RoomServer {
     std::unique_ptr<metrics::SequenceTracker> inbound;  // pigeon: what it sent us
   };
 
+  // One datagram of a sendmmsg batch. Kept between calls: each buffer keeps
+  // its capacity, so a fan-out allocates nothing once the room is warm.
+  struct Outgoing {
+    MemberId member = 0;
+    std::size_t lines = 0;  // of the member's queue, from its front
+    wire::Bytes bytes;
+  };
+
   void receive(std::int64_t nowNs);
   void take(wire::ByteSpan datagram, const transport::SourceAddress& from, bool truncated,
             std::int64_t nowNs);
@@ -66,6 +75,7 @@ class RoomUdpServer : public RoomServer {
   std::unordered_map<MemberId, std::string> endpointOf_;
   std::vector<MemberId> sending_;  // members with lines left to send
   wire::Bytes packScratch_;        // RoomWire::appendDatagram's
+  std::array<Outgoing, kBatch> outgoing_;
   MemberId nextId_ = 1;
 };
 

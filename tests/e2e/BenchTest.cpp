@@ -197,17 +197,26 @@ TEST(Bench, IpdvUnderReorderingIsTheDelayDifferenceOfConsecutiveNumbers) {
   // Jitter of sigma = 5 ms reorders most messages at 10000/s. RFC 5481 IPDV
   // of independent normal delays has a mean |IPDV| of 2 sigma / sqrt(pi) =
   // 5.64 ms; counting only pairs that arrive back to back gave 0.23 ms.
-  const auto json = benchJson({"-t", "udp", "--count", "2000", "--rate", "10000", "--link",
-                               "delay=20ms,jitter=5ms,seed=8"});
-  const auto udp = result(json, 0);
-  EXPECT_GT(udp->getValue<std::uint64_t>("reordered"), 1000u);
-  // 2000 pairs: the mean's standard error is about 0.1 ms. The delays
-  // measured also carry the relay's and the receiver's scheduling noise,
-  // which adds in quadrature: on a loaded 2-core machine (load 8, or under
-  // ThreadSanitizer) about 3 ms of it gave 6.6-6.8 ms, so the upper bound
-  // leaves room for that; the old understatement (0.23 ms) is far below.
-  EXPECT_GT(udp->getValue<double>("ipdv_us"), 4'900.0);
-  EXPECT_LT(udp->getValue<double>("ipdv_us"), 7'200.0);
+  // 2000 pairs: the mean's standard error is about 0.1 ms, and this seed's
+  // draw measures 5.58 ms on an idle machine. The delays measured also carry
+  // the relay's and the receiver's scheduling noise: spread over a run it
+  // adds in quadrature (about 3 ms of it at load 8 or under ThreadSanitizer
+  // gave 6.6-6.8 ms); a stall of the receiver reads the messages queued
+  // meanwhile at one instant, which makes their delays alike and the mean
+  // smaller (4.75 ms in one CI run). So up to three attempts: the old
+  // understatement fails every one, a stall only the run it hit.
+  std::string attempts;
+  bool inside = false;
+  for (int attempt = 0; attempt < 3 && !inside; ++attempt) {
+    const auto json = benchJson({"-t", "udp", "--count", "2000", "--rate", "10000", "--link",
+                                 "delay=20ms,jitter=5ms,seed=8"});
+    const auto udp = result(json, 0);
+    EXPECT_GT(udp->getValue<std::uint64_t>("reordered"), 1000u);
+    const double ipdv = udp->getValue<double>("ipdv_us");
+    inside = ipdv > 4'900.0 && ipdv < 7'200.0;
+    attempts += " " + std::to_string(ipdv) + " us";
+  }
+  EXPECT_TRUE(inside) << "no attempt's IPDV inside (4900, 7200) us:" << attempts;
 }
 
 TEST(Bench, RudpDeliversEverythingThroughALossyLinkAndShowsWhatItCost) {
