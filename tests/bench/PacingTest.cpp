@@ -60,13 +60,6 @@ TEST(Pacer, AtFiftyThousandASecondWakesAtMostEveryHundredMicroseconds) {
   EXPECT_GE(pacer.wakes(), 1u);
 }
 
-TEST(Pacer, BelowTenThousandASecondWakesForEachMessage) {
-  Pacer pacer(2000.0, pigeon::wire::steadyNowNs());  // one every 500 us
-  for (std::uint64_t i = 0; i < 20; ++i) pacer.waitFor(i);
-  // The first is due at once; a stalled machine may find a few more due.
-  EXPECT_GE(pacer.wakes(), 15u);
-}
-
 TEST(Pacer, AtRateZeroNeverWaitsAndRecordsNoSlip) {
   Pacer pacer(0.0, pigeon::wire::steadyNowNs() + 1'000'000'000);
   pacer.waitFor(5);  // due "now": no second-long wait
