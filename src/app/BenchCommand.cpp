@@ -49,9 +49,12 @@ std::size_t largestMessageBytes(transport::TransportKind kind) {
   return wire::kMaxDatagramSize - wire::kCrcSize;  // udp; tcp takes the same for a fair sweep
 }
 
-// What a shell reports for a program ended by SIGINT (128 + 2): a script sees
-// the run was cut short even though what finished was printed and written.
-constexpr int kExitInterrupted = 130;
+// What a shell reports for a program ended by the signal (128 + it: 130 for
+// SIGINT, 143 for SIGTERM): a script sees the run was cut short even though
+// what finished was printed and written.
+int exitForSignal(int signal) { return 128 + (signal > 0 ? signal : SIGINT); }
+
+std::string signalName(int signal) { return signal == SIGTERM ? "SIGTERM" : "Ctrl-C"; }
 
 // Blocks SIGINT, SIGTERM and SIGQUIT for every thread started after it and
 // waits for them on a thread of its own. The first one stops the run as a
@@ -66,7 +69,10 @@ class LabSignalGuard {
           while (!done_) {
             const int signal = signals_.waitFor(100);
             if (signal == 0) continue;
-            if (!raised_.exchange(true)) continue;  // the first: stop the run
+            if (!raised_.exchange(true)) {  // the first: stop the run
+              signal_ = signal;
+              continue;
+            }
             lab::LabLink::removeOwn(lab::LabOptions{}.prefix);
             std::_Exit(128 + signal);
           }
@@ -76,9 +82,11 @@ class LabSignalGuard {
     watcher_.join();
   }
   const std::atomic<bool>& raised() const { return raised_; }
+  int signal() const { return signal_.load(); }
 
  private:
   TerminationSignals signals_;
+  std::atomic<int> signal_{0};
   std::atomic<bool> done_{false};
   std::atomic<bool> raised_{false};
   std::thread watcher_;
@@ -343,6 +351,7 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   std::vector<bench::CaseResult> cases;
   std::map<std::string, std::string> describe;
   std::string interrupted;
+  int signal = 0;
   {
     InterruptFlag ctrlC;  // the first Ctrl-C stops the run; a second one kills
     bench::BenchRunner runner(settings);
@@ -357,6 +366,7 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     }
     describe = runner.describe();
     interrupted = runner.interrupted();
+    if (!interrupted.empty()) signal = labGuard ? labGuard->signal() : ctrlC.signal();
   }  // the runner closes the --log file here
   if (!interrupted.empty()) describe["interrupted"] = interrupted;
 
@@ -374,6 +384,7 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
   }
   if (settings.link) headline.link = linkHeadline(settings);
   headline.interrupted = interrupted;
+  headline.interruptedBy = signalName(signal);
   headline.anyFinished = !cases.empty();
   metrics::RunHeadline::write(std::cout, headline);
   for (std::size_t size : settings.sizesBytes) {
@@ -423,7 +434,7 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     report(e.what());
     return EXIT_CANTCREAT;
   }
-  if (!interrupted.empty()) return kExitInterrupted;
+  if (!interrupted.empty()) return exitForSignal(signal);
   // The others' results are printed and written; the code says one failed.
   return firstFailure ? exitCodeFor(firstFailure) : EXIT_OK;
 }

@@ -5,13 +5,19 @@ namespace pigeon::app {
 namespace {
 // Lock-free, so the handler may store to it (checked below).
 std::atomic<bool> gRaised{false};
+std::atomic<int> gSignal{0};
 static_assert(std::atomic<bool>::is_always_lock_free);
+static_assert(std::atomic<int>::is_always_lock_free);
 
-extern "C" void onTermination(int) { gRaised.store(true); }
+extern "C" void onTermination(int signal) {
+  gSignal.store(signal);
+  gRaised.store(true);
+}
 }  // namespace
 
 InterruptFlag::InterruptFlag() {
   gRaised = false;
+  gSignal = 0;
   struct sigaction action {};
   action.sa_handler = onTermination;
   sigemptyset(&action.sa_mask);
@@ -26,5 +32,7 @@ InterruptFlag::~InterruptFlag() {
 }
 
 const std::atomic<bool>& InterruptFlag::raised() const { return gRaised; }
+
+int InterruptFlag::signal() const { return gSignal.load(); }
 
 }  // namespace pigeon::app

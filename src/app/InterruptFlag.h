@@ -18,6 +18,8 @@ class InterruptFlag {
   InterruptFlag& operator=(const InterruptFlag&) = delete;
 
   const std::atomic<bool>& raised() const;
+  // The signal that raised the flag (SIGINT or SIGTERM), 0 before one came.
+  int signal() const;
 
  private:
   struct sigaction previousInt_ {};

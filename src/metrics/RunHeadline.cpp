@@ -26,7 +26,7 @@ void RunHeadline::write(std::ostream& out, const Facts& facts) {
   }
   if (facts.link) writeLink(out, *facts.link);
   if (!facts.interrupted.empty()) {
-    out << "INTERRUPTED (Ctrl-C) " << facts.interrupted << ": "
+    out << "INTERRUPTED (" << facts.interruptedBy << ") " << facts.interrupted << ": "
         << (facts.anyFinished ? "below is only what finished before it" : "nothing had finished")
         << "\n";
   }

@@ -45,6 +45,7 @@ class RunHeadline {
     std::optional<Lab> lab;
     std::optional<ImpairedLink> link;
     std::string interrupted;   // the signal's description; empty: ran to the end
+    std::string interruptedBy = "Ctrl-C";  // which signal: Ctrl-C or SIGTERM
     bool anyFinished = false;  // at least one case finished before an interrupt
   };
 

@@ -155,6 +155,26 @@ std::string labNamespaceOf(const std::string& marker) {
   return "";
 }
 
+// A SIGTERM (kill, timeout, a service manager) is not a Ctrl-C: the run
+// said "INTERRUPTED (Ctrl-C)" and exited 130 for it before.
+TEST(BenchLab, SigtermExitsWith143AndSaysSigtermNotCtrlC) {
+  SKIP_WITHOUT_LAB();
+  const std::string marker = "987654322";  // a seed no other test uses
+  ChildProcess bench({PIGEON_BINARY, "bench", "--lab", "delay=1ms", "--seed", marker, "--duration",
+                      "30", "--transport", "udp"});
+  const std::string prefix = labNamespaceOf(marker);
+  ASSERT_FALSE(prefix.empty()) << bench.err();
+  bench.signal(SIGTERM);
+  EXPECT_EQ(bench.wait(ChildProcess::Duration(10'000)), 128 + SIGTERM) << bench.err();
+  EXPECT_NE(bench.out().find("INTERRUPTED (SIGTERM)"), std::string::npos) << bench.out();
+  std::FILE* list = ::popen("ip netns list", "r");
+  std::string names;
+  char line[256];
+  while (list && std::fgets(line, sizeof line, list)) names += line;
+  if (list) ::pclose(list);
+  EXPECT_EQ(names.find(prefix), std::string::npos) << names;
+}
+
 TEST(BenchLab, CtrlCPrintsWhatFinishedAndRemovesTheLabBeforeExiting) {
   SKIP_WITHOUT_LAB();
   const std::string marker = "987654321";  // a seed no other test uses

@@ -151,6 +151,18 @@ TEST(FirstHour, BenchRefusesAnOutputPathItCannotCreateBeforeRunning) {
   }
 }
 
+TEST(FirstHour, SigtermDuringBenchExitsWith143AndSaysSigterm) {
+  ChildProcess bench({PIGEON_BINARY, "bench", "-t", "udp", "--duration", "30"});
+  bench.closeStdin();
+  // Bounded wait for the run to be under way: its progress or nothing, 1 s.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1000));
+  bench.signal(SIGTERM);
+  const auto code = bench.wait(std::chrono::milliseconds(10'000));
+  ASSERT_TRUE(code.has_value()) << bench.out() << bench.err();
+  EXPECT_EQ(*code, 128 + SIGTERM) << bench.err();
+  EXPECT_TRUE(has(bench.out(), "INTERRUPTED (SIGTERM) during udp, 64-byte messages")) << bench.out();
+}
+
 TEST(FirstHour, CtrlCDuringBenchPrintsAndWritesWhatFinishedMarkedInterrupted) {
   const std::string dir = scratchDir("interrupt");
   ChildProcess bench({PIGEON_BINARY, "bench", "-t", "udp,tcp", "--count", "20000", "--rate",
