@@ -145,7 +145,11 @@ int LabCommand::execute(const std::vector<std::string>& args) {
     specText = command.front();
     command.erase(command.begin());
   }
-  if (command.empty()) throw UsageError("give the command to run after --, e.g. -- ping $PEER");
+  if (command.empty()) {
+    throw UsageError(
+        "give the command to run after --, e.g. -- ping -c 3 '$PIGEON_LAB_PEER' (in single "
+        "quotes, so the lab fills it in, not your shell)");
+  }
   const link::LinkSpec spec = seededSpec(specText);
   lab::LabOptions options;
   options.mtuBytes = static_cast<std::size_t>(integerSetting("lab.mtu", 1500, 576, 65535));

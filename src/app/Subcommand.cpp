@@ -121,8 +121,9 @@ int Subcommand::parse(const std::vector<std::string>& args) {
   } catch (const UsageError& e) {
     report(e.what());
   } catch (const Poco::Exception& e) {
-    report(e.displayText());
-    std::cerr << "Try 'pigeon " << name_ << " --help'.\n";
+    // Poco's own wording ("Unknown option specified: cuont"), and where to
+    // look, in the one line every pigeon error is.
+    report(e.displayText() + " ('pigeon " + name_ + " --help' lists the options)");
   }
   return EXIT_USAGE;
 }

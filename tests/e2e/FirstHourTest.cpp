@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
@@ -89,6 +90,26 @@ TEST(FirstHour, AnUnknownTransportIsAUsageErrorEverywhere) {
     EXPECT_EQ(run.code, kExitUsage) << args.front() << ": " << run.err;
     EXPECT_TRUE(has(run.err, "sctp")) << run.err;
   }
+}
+
+// README: errors are one line. Poco's parser errors came as two ("Unknown
+// option specified: cuont", then "Try 'pigeon bench --help'.").
+TEST(FirstHour, AMistypedOrIncompleteOptionIsOneLineNamingTheHelp) {
+  for (const auto& args : std::vector<std::vector<std::string>>{
+           {"bench", "--cuont", "10"}, {"chat", "--listen"}, {"echo", "--nosuch"}}) {
+    const Outcome run = runPigeon(args);
+    EXPECT_EQ(run.code, kExitUsage) << args.front() << ": " << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+    EXPECT_TRUE(has(run.err, "'pigeon " + args.front() + " --help'")) << run.err;
+  }
+}
+
+// The hint named $PEER, which nothing sets; the lab sets $PIGEON_LAB_PEER.
+TEST(FirstHour, ALabWithNoCommandNamesTheVariableTheLabSets) {
+  const Outcome run = runPigeon({"lab", "delay=10ms", "--"});
+  EXPECT_EQ(run.code, kExitUsage) << run.err;
+  EXPECT_TRUE(has(run.err, "'$PIGEON_LAB_PEER'")) << run.err;
+  EXPECT_FALSE(has(run.err, "$PEER ")) << run.err;
 }
 
 TEST(FirstHour, EchoCounterLinesSayWhichTransportEachIs) {
