@@ -150,7 +150,7 @@ sample_guide_noreorder() {
   run "pigeon bench --lab loss=5%,delay=10ms,jitter=3ms/noreorder,seed=7 --count 5000 --rate 5000 --deadline 20 -t udp | grep -E 'lost|reordered|latency (min|p50|p99 )|late'"
 }
 sample_guide_pingpong() {
-  run "pigeon bench --lab delay=5ms --pattern pingpong --count 200 -t udp,tcp | grep -E '^metric|^---|rtt|lost'"
+  run "pigeon bench --lab delay=5ms --pattern pingpong --count 200 -t udp,tcp | grep -E '^metric|^---|round trip|outbound latency|lost'"
 }
 sample_guide_hol() {
   run "pigeon bench --lab rate=20mbit,queue=100,delay=5ms --pattern under-load --duration 2 --rate 0 --probe-rate 200 -t udp,tcp --deadline 20"
