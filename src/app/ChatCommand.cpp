@@ -294,7 +294,8 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
         transport::TransportError::Code::kTimedOut,
         peerText +
             " never answered over udp (no greeting, no text): if it is a pigeon listening with "
-            "-t rudp or -t tcp, use the same -t here");
+            "-t rudp or -t tcp, use the same -t here; if it is a plain program (nc -u -l), "
+            "--plain sends it text alone");
   }
   return rejected ? EXIT_DATAERR : EXIT_OK;
 }
