@@ -155,18 +155,17 @@ std::string labNamespaceOf(const std::string& marker) {
   return "";
 }
 
-// A SIGTERM (kill, timeout, a service manager) is not a Ctrl-C: the run
-// said "INTERRUPTED (Ctrl-C)" and exited 130 for it before.
-TEST(BenchLab, SigtermExitsWith143AndSaysSigtermNotCtrlC) {
-  SKIP_WITHOUT_LAB();
-  const std::string marker = "987654322";  // a seed no other test uses
+// A lab bench that `signal` stops: its exit code is 128 + the signal, what
+// finished is printed with `said` (the run says it was cut short), and its
+// namespaces are gone. `marker` is a seed no other test uses.
+void expectASignalEndsALabBench(int signal, const std::string& marker, const std::string& said) {
   ChildProcess bench({PIGEON_BINARY, "bench", "--lab", "delay=1ms", "--seed", marker, "--duration",
                       "30", "--transport", "udp"});
   const std::string prefix = labNamespaceOf(marker);
   ASSERT_FALSE(prefix.empty()) << bench.err();
-  bench.signal(SIGTERM);
-  EXPECT_EQ(bench.wait(ChildProcess::Duration(10'000)), 128 + SIGTERM) << bench.err();
-  EXPECT_NE(bench.out().find("INTERRUPTED (SIGTERM)"), std::string::npos) << bench.out();
+  bench.signal(signal);
+  EXPECT_EQ(bench.wait(ChildProcess::Duration(10'000)), 128 + signal) << bench.err();
+  EXPECT_NE(bench.out().find(said), std::string::npos) << bench.out();
   std::FILE* list = ::popen("ip netns list", "r");
   std::string names;
   char line[256];
@@ -177,21 +176,14 @@ TEST(BenchLab, SigtermExitsWith143AndSaysSigtermNotCtrlC) {
 
 TEST(BenchLab, CtrlCPrintsWhatFinishedAndRemovesTheLabBeforeExiting) {
   SKIP_WITHOUT_LAB();
-  const std::string marker = "987654321";  // a seed no other test uses
-  ChildProcess bench({PIGEON_BINARY, "bench", "--lab", "delay=1ms", "--seed", marker, "--duration",
-                      "30", "--transport", "udp"});
-  const std::string prefix = labNamespaceOf(marker);
-  ASSERT_FALSE(prefix.empty()) << bench.err();
-  bench.signal(SIGINT);
-  EXPECT_EQ(bench.wait(ChildProcess::Duration(10'000)), 128 + SIGINT) << bench.err();
-  // What finished is printed, and the run says it was cut short.
-  EXPECT_NE(bench.out().find("INTERRUPTED (Ctrl-C)"), std::string::npos) << bench.out();
-  std::FILE* list = ::popen("ip netns list", "r");
-  std::string names;
-  char line[256];
-  while (list && std::fgets(line, sizeof line, list)) names += line;
-  if (list) ::pclose(list);
-  EXPECT_EQ(names.find(prefix), std::string::npos) << names;
+  expectASignalEndsALabBench(SIGINT, "987654321", "INTERRUPTED (Ctrl-C)");
+}
+
+// A SIGTERM (kill, timeout, a service manager) is not a Ctrl-C: the run
+// said "INTERRUPTED (Ctrl-C)" and exited 130 for it before.
+TEST(BenchLab, SigtermExitsWith143AndSaysSigtermNotCtrlC) {
+  SKIP_WITHOUT_LAB();
+  expectASignalEndsALabBench(SIGTERM, "987654322", "INTERRUPTED (SIGTERM)");
 }
 
 TEST(BenchLab, RefusesALabTogetherWithALinkOrATarget) {
