@@ -6,7 +6,6 @@
 #include "bench/PingPongClient.h"
 #include "bench/ProbeTimeout.h"
 #include "link/LinkRelay.h"
-#include "link/TimingPriority.h"
 #include "transport/Endpoint.h"
 #include "transport/SocketStats.h"
 #include "transport/TransportFactory.h"
@@ -408,15 +407,7 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
     destination = relay->address();
   }
 
-  // Across a delaying link the one-way figure is the link's only if the
-  // receiver reads each message when it lands: on a busy machine a normal
-  // thread reads late (a paced sink blocks in its reads, so real-time
-  // priority costs nothing while it waits; a busy-polling one is left as is).
-  const bool readOnTime = (lab_ || impaired(kind)) && !sinkOptions.busyPoll;
-  Background sinkThread([&sink, readOnTime](const std::atomic<bool>& stop) {
-    if (readOnTime) link::raiseToTimingPriority();
-    sink.run(stop);
-  });
+  Background sinkThread([&sink](const std::atomic<bool>& stop) { sink.run(stop); });
   auto sender = lab_
                     ? lab_->inNear([&] { return transport::connectTo(kind, destination, options); })
                     : transport::connectTo(kind, destination, options);
