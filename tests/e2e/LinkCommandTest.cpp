@@ -3,8 +3,12 @@
 #include <Poco/Net/DatagramSocket.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 using pigeon::testing::ChildProcess;
@@ -14,6 +18,29 @@ using Poco::Net::SocketAddress;
 namespace {
 
 constexpr int kExitUsage = 64;
+
+// Whether every thread of process `pid` shows the stopped state ('T' in
+// /proc/PID/task/TID/stat), waiting up to 2 s: kill(SIGSTOP) returns before
+// the threads have stopped, and a relay thread still running reads what
+// was meant to overflow its socket.
+bool waitUntilStopped(int pid) {
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  while (std::chrono::steady_clock::now() < until) {
+    bool all = true;
+    std::error_code error;
+    for (const auto& task : std::filesystem::directory_iterator(
+             "/proc/" + std::to_string(pid) + "/task", error)) {
+      std::ifstream stat(task.path() / "stat");
+      std::string line;
+      std::getline(stat, line);
+      const auto close = line.rfind(')');
+      all = all && close != std::string::npos && close + 2 < line.size() && line[close + 2] == 'T';
+    }
+    if (all && !error) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));  // bounded above
+  }
+  return false;
+}
 
 }  // namespace
 
@@ -66,6 +93,7 @@ TEST(LinkCommand, CountsWhatItsOwnSocketBufferDroppedWhileItWasStopped) {
   // A stopped relay reads nothing: 3 MB sent to it overflow its socket's
   // receive buffer, and the kernel drops the rest.
   link.signal(SIGSTOP);
+  ASSERT_TRUE(waitUntilStopped(link.pid()));
   constexpr int kFlood = 3000;
   const std::string payload(1000, 'x');
   for (int i = 0; i < kFlood; ++i) {
