@@ -11,8 +11,9 @@ namespace pigeon::bench {
 
 namespace {
 constexpr std::int64_t kSpinNs = 50'000;
-}
 
+// The kernel's absolute sleep alone: no spin, so it may end late by the
+// timer's own lateness.
 void sleepOnlyUntilNs(std::int64_t deadlineNs) {
   // steadyNowNs() is CLOCK_MONOTONIC on Linux, so the same epoch.
   timespec ts{static_cast<time_t>(deadlineNs / 1'000'000'000),
@@ -20,6 +21,7 @@ void sleepOnlyUntilNs(std::int64_t deadlineNs) {
   while (::clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) != 0) {
   }
 }
+}  // namespace
 
 void sleepUntilNs(std::int64_t deadlineNs) {
   std::int64_t now = wire::steadyNowNs();

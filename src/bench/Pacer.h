@@ -50,8 +50,4 @@ class Pacer {
 // microseconds, which a sleep alone overshoots.
 void sleepUntilNs(std::int64_t deadlineNs);
 
-// The kernel's absolute sleep alone: no spin, so it may end late by the
-// timer's own lateness.
-void sleepOnlyUntilNs(std::int64_t deadlineNs);
-
 }  // namespace pigeon::bench

@@ -44,9 +44,9 @@ class RunHeadline {
     bool pingPong = false;  // one message in flight at a time
     std::optional<Lab> lab;
     std::optional<ImpairedLink> link;
-    std::string interrupted;   // the signal's description; empty: ran to the end
+    std::string interrupted;               // the signal's description; empty: ran to the end
     std::string interruptedBy = "Ctrl-C";  // which signal: Ctrl-C or SIGTERM
-    bool anyFinished = false;  // at least one case finished before an interrupt
+    bool anyFinished = false;              // at least one case finished before an interrupt
   };
 
   static void write(std::ostream& out, const Facts& facts);

@@ -56,7 +56,8 @@ TEST(Pacer, AtFiftyThousandASecondWakesAtMostEveryHundredMicroseconds) {
   Pacer pacer(50'000.0, start);
   std::int64_t last = 0;
   for (std::uint64_t i = 0; i < 1000; ++i) last = pacer.waitFor(i);  // 20 ms
-  EXPECT_LE(pacer.wakes(), static_cast<std::uint64_t>((last - start) / Pacer::kMinWakeIntervalNs) + 1);
+  EXPECT_LE(pacer.wakes(),
+            static_cast<std::uint64_t>((last - start) / Pacer::kMinWakeIntervalNs) + 1);
   EXPECT_GE(pacer.wakes(), 1u);
 }
 

@@ -162,9 +162,9 @@ std::string fileStartingWith(const std::string& dir, const std::string& prefix) 
 // `< /dev/null` polls readable for ever and reads as the end: the notice
 // was missing there (a pipe and an empty file had it).
 TEST(FirstHour, AListeningChatWithInputFromDevNullSaysItsInputEnded) {
-  ChildProcess chat({"/bin/sh", "-c",
-                     std::string("exec '") + PIGEON_BINARY +
-                         "' chat --listen 0 --bind 127.0.0.1 </dev/null"});
+  ChildProcess chat(
+      {"/bin/sh", "-c",
+       std::string("exec '") + PIGEON_BINARY + "' chat --listen 0 --bind 127.0.0.1 </dev/null"});
   ASSERT_NE(chat.listeningPort("listening on udp "), 0) << chat.err();
   EXPECT_TRUE(chat.waitForStderr("* input ended before a peer arrived")) << chat.err();
   chat.signal(SIGINT);
@@ -193,7 +193,8 @@ TEST(FirstHour, SigtermDuringBenchExitsWith143AndSaysSigterm) {
   const auto code = bench.wait(std::chrono::milliseconds(10'000));
   ASSERT_TRUE(code.has_value()) << bench.out() << bench.err();
   EXPECT_EQ(*code, 128 + SIGTERM) << bench.err();
-  EXPECT_TRUE(has(bench.out(), "INTERRUPTED (SIGTERM) during udp, 64-byte messages")) << bench.out();
+  EXPECT_TRUE(has(bench.out(), "INTERRUPTED (SIGTERM) during udp, 64-byte messages"))
+      << bench.out();
 }
 
 TEST(FirstHour, CtrlCDuringBenchPrintsAndWritesWhatFinishedMarkedInterrupted) {

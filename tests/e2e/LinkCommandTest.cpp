@@ -28,8 +28,8 @@ bool waitUntilStopped(int pid) {
   while (std::chrono::steady_clock::now() < until) {
     bool all = true;
     std::error_code error;
-    for (const auto& task : std::filesystem::directory_iterator(
-             "/proc/" + std::to_string(pid) + "/task", error)) {
+    for (const auto& task :
+         std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/task", error)) {
       std::ifstream stat(task.path() / "stat");
       std::string line;
       std::getline(stat, line);
