@@ -38,7 +38,6 @@ const Poco::Timespan kPoll(0, 100'000);
 // sets a flag; the stdin loop sees it within one poll.
 volatile std::sig_atomic_t interrupted = 0;
 extern "C" void onInterrupt(int) { interrupted = 1; }
-const Poco::Timespan kConnectTimeout(5, 0);
 
 std::string defaultNick() {
   const std::string user = Poco::Environment::get("USER", "");
@@ -159,10 +158,10 @@ std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind
       output.status("* no answer from " + formatAddress(peer) + " yet: connect sent again (" +
                     std::to_string(sends) + " sent, next in " +
                     std::to_string(nextWaitNs / 1'000'000) + " ms; giving up after " +
-                    std::to_string(kConnectTimeout.totalSeconds()) + " s)");
+                    std::to_string(transport::kDefaultConnectTimeout.totalSeconds()) + " s)");
     };
   }
-  auto connected = transport::connectTo(kind, peer, options, kConnectTimeout);
+  auto connected = transport::connectTo(kind, peer, options);
   output.status("* connected to " + formatAddress(peer) + " over " +
                 std::string(transport::transportKindName(kind)));
   return connected;

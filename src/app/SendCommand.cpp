@@ -25,7 +25,6 @@ using Poco::Util::Option;
 
 namespace {
 
-const Poco::Timespan kConnectTimeout(5, 0);
 // Plain udp has no flow control: unpaced, a loopback sender overruns the
 // receiver's socket buffer and the loss is the sender's, not the network's.
 constexpr double kDefaultUdpRateMBps = 50;
@@ -123,7 +122,7 @@ int SendCommand::execute(const std::vector<std::string>& args) {
   }
   transport::TransportOptions transportOptions;
   transportOptions.rudp = filexfer::rudpOptionsForFile(options.chunkBytes, window, arq);
-  auto connection = transport::connectTo(*kind, peer, transportOptions, kConnectTimeout);
+  auto connection = transport::connectTo(*kind, peer, transportOptions);
 
   ProgressLine progress("send");
   const auto start = std::chrono::steady_clock::now();

@@ -18,6 +18,7 @@ RudpConnector::RudpConnector(const RudpOptions& options, std::uint32_t connectio
 void RudpConnector::start(std::int64_t nowNs, std::int64_t deadlineNs) {
   deadlineNs_ = deadlineNs;
   intervalNs_ = options_.initialRtoMs * kNsPerMs;
+  ceilingNs_ = std::min(intervalNs_, options_.maxRtoMs * kNsPerMs);
   sentNs_ = nowNs;
   sends_ = 0;
   retryAtNs_ = nowNs + intervalNs_;
@@ -90,7 +91,13 @@ void RudpConnector::update(std::int64_t nowNs) {
     return;
   }
   if (nowNs >= retryAtNs_) {
-    intervalNs_ = std::min(2 * intervalNs_, options_.maxRtoMs * kNsPerMs);
+    // The gap doubles but stops at the initial RTO (or the gap this step
+    // began with, on a path slower than that): a handshake datagram is
+    // small, the listener keeps no state for it and the deadline ends the
+    // resending, while doubling on would fit only three Connects into a
+    // 5 s connect (at 0, 1 and 3 s) and give up on a lossy link that five
+    // would cross.
+    intervalNs_ = std::min(2 * intervalNs_, std::max(ceilingNs_, intervalNs_));
     retryAtNs_ = nowNs + intervalNs_;
     sendHello();
     if (options_.onHandshakeRetry) options_.onHandshakeRetry(sends_, intervalNs_);

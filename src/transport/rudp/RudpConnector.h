@@ -12,8 +12,8 @@ namespace pigeon::transport::rudp {
 
 // The client's side of the handshake:
 //   Connect -> (Challenge with a cookie) -> Cookie -> (Accept) -> established
-// Connect and Cookie are resent with exponential backoff from the initial
-// RTO until the answer comes or the deadline passes. No socket, no clock;
+// Connect and Cookie are resent, at gaps that double up to the initial RTO
+// and then stay, until the answer comes or the deadline passes. No socket, no clock;
 // talks to one peer. Not thread safe.
 class RudpConnector {
  public:
@@ -51,8 +51,9 @@ class RudpConnector {
   std::int64_t deadlineNs_ = kNever;
   std::int64_t retryAtNs_ = kNever;
   std::int64_t intervalNs_ = 0;
-  std::int64_t sentNs_ = 0;  // when the current Connect or Cookie was first sent
-  int sends_ = 0;            // of the current Connect or Cookie (Karn: sample if 1)
+  std::int64_t ceilingNs_ = 0;  // the longest gap between resends
+  std::int64_t sentNs_ = 0;     // when the current Connect or Cookie was first sent
+  int sends_ = 0;               // of the current Connect or Cookie (Karn: sample if 1)
   std::uint64_t datagramsSent_ = 0;
   wire::Bytes out_;
 };

@@ -176,7 +176,9 @@ TEST(RudpHandshake, TheClientGivesUpAtTheDeadlineSayingWhy) {
   test::SimulatedLink net(dead, dead, RudpOptions{}, RudpOptions{});
   EXPECT_FALSE(net.connect(5'000 * kMs));
   EXPECT_EQ(net.connector().failure(), "no answer to connect");
-  EXPECT_EQ(net.connector().datagramsSent(), 3u);  // at 0, 1 s and 3 s (backoff)
+  // At 0 and 1 s, then every second (the gap stops doubling at the
+  // initial RTO): five Connects, where doubling sent three (0, 1, 3 s).
+  EXPECT_EQ(net.connector().datagramsSent(), 5u);
 }
 
 TEST(RudpHandshake, AReplayedCookieAfterAcceptOnlyRepeatsTheAccept) {
