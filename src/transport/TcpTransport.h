@@ -7,6 +7,8 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <span>
 
 namespace pigeon::transport {
 
@@ -48,6 +50,8 @@ class TcpTransport : public Transport {
   void sendAll(wire::ByteSpan bytes);
   Incoming receiveOnce(Poco::Timespan timeout);         // may end early with kTimeout
   bool readSome(Poco::Timespan timeout, Incoming& in);  // false: timed out
+  // Up to into.size() bytes, 0 when the peer closed, nullopt: timed out.
+  std::optional<std::size_t> readInto(Poco::Timespan timeout, std::span<std::uint8_t> into);
   Incoming takeFrame();
 
   Poco::Net::StreamSocket socket_;

@@ -11,20 +11,33 @@ std::size_t encodedSize(std::size_t payloadSize, bool withCrc) {
   return kHeaderSize + payloadSize + (withCrc ? kCrcSize : 0);
 }
 
-std::size_t encodeInto(Header header, ByteSpan payload, std::span<std::uint8_t> out) {
-  const std::size_t size = encodedSize(payload.size(), header.hasCrc());
-  assert(out.size() >= size);
-  std::uint8_t* p = out.data();
+namespace {
+
+void putHeader(const Header& header, std::size_t payloadSize, std::uint8_t* p) {
   p[0] = kMagic0;
   p[1] = kMagic1;
   p[2] = kVersion;
   p[3] = static_cast<std::uint8_t>(header.type);
   putU16(p + 4, header.flags);
   putU16(p + 6, 0);
-  putU32(p + 8, static_cast<std::uint32_t>(payload.size()));
+  putU32(p + 8, static_cast<std::uint32_t>(payloadSize));
   putU32(p + 12, header.streamId);
   putU64(p + 16, header.sequence);
   putU64(p + 24, header.sendTimeNs);
+}
+
+}  // namespace
+
+void encodeHeaderInto(Header header, std::size_t payloadSize, std::span<std::uint8_t> out) {
+  assert(out.size() >= kHeaderSize && !header.hasCrc());
+  putHeader(header, payloadSize, out.data());
+}
+
+std::size_t encodeInto(Header header, ByteSpan payload, std::span<std::uint8_t> out) {
+  const std::size_t size = encodedSize(payload.size(), header.hasCrc());
+  assert(out.size() >= size);
+  std::uint8_t* p = out.data();
+  putHeader(header, payload.size(), p);
   if (!payload.empty()) std::copy(payload.begin(), payload.end(), p + kHeaderSize);
   if (header.hasCrc()) {
     const std::size_t covered = kHeaderSize + payload.size();

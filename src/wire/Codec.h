@@ -29,6 +29,11 @@ std::size_t encodedSize(std::size_t payloadSize, bool withCrc);
 // header's payloadLength is taken from `payload`. Returns the bytes written.
 std::size_t encodeInto(Header header, ByteSpan payload, std::span<std::uint8_t> out);
 
+// Writes only the kHeaderSize bytes of header that go before a payload of
+// `payloadSize` bytes, for a frame sent in pieces (no CRC: a CRC covers
+// the payload too, so `header` must not ask for one).
+void encodeHeaderInto(Header header, std::size_t payloadSize, std::span<std::uint8_t> out);
+
 // Appends one frame to `out`.
 void appendFrame(Header header, ByteSpan payload, Bytes& out);
 

@@ -2,20 +2,43 @@
 
 #include "wire/Crc32.h"
 
+#include <algorithm>
+
 namespace pigeon::wire {
 
 StreamFramer::StreamFramer(std::size_t maxPayload) : maxPayload_(maxPayload) {}
 
 void StreamFramer::append(ByteSpan bytes) {
+  const std::span<std::uint8_t> room = reserveTail(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), room.begin());
+  commitTail(bytes.size());
+}
+
+std::span<std::uint8_t> StreamFramer::reserveTail(std::size_t maxBytes) {
   compact();
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+  makeRoom(maxBytes);
+  return std::span<std::uint8_t>(buffer_).subspan(endPos_, maxBytes);
+}
+
+void StreamFramer::commitTail(std::size_t written) {
+  endPos_ = std::min(endPos_ + written, buffer_.size());
+}
+
+void StreamFramer::makeRoom(std::size_t bytes) {
+  // The storage only grows (to one frame and one read at most, as the
+  // vector's capacity did before), so a read lands in memory already made.
+  if (buffer_.size() - endPos_ < bytes) buffer_.resize(endPos_ + bytes);
 }
 
 void StreamFramer::compact() {
-  // Drop consumed bytes once they are the bulk of the buffer, so that the
-  // cost stays linear in the bytes received.
-  if (readPos_ > 0 && readPos_ * 2 >= buffer_.size()) {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(readPos_));
+  // Drop consumed bytes once they are the bulk of what is held, so that
+  // the cost stays linear in the bytes received.
+  if (readPos_ == endPos_) {
+    readPos_ = endPos_ = 0;
+  } else if (readPos_ > 0 && readPos_ * 2 >= endPos_) {
+    std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(readPos_),
+              buffer_.begin() + static_cast<std::ptrdiff_t>(endPos_), buffer_.begin());
+    endPos_ -= readPos_;
     readPos_ = 0;
   }
 }
@@ -27,7 +50,7 @@ StreamFramer::Result StreamFramer::next() {
     result.error = failed_;
     return result;
   }
-  const ByteSpan pending = ByteSpan(buffer_).subspan(readPos_);
+  const ByteSpan pending = ByteSpan(buffer_).subspan(readPos_, endPos_ - readPos_);
   if (pending.size() < kHeaderSize) {
     // Reject a wrong start early rather than waiting for 32 bytes of junk.
     if (!pending.empty() && !startsLikeFrame(pending)) {
@@ -71,9 +94,10 @@ StreamFramer::Result StreamFramer::next() {
 }
 
 Bytes StreamFramer::takeBuffered() {
-  Bytes rest(buffer_.begin() + static_cast<std::ptrdiff_t>(readPos_), buffer_.end());
+  Bytes rest(buffer_.begin() + static_cast<std::ptrdiff_t>(readPos_),
+             buffer_.begin() + static_cast<std::ptrdiff_t>(endPos_));
   buffer_.clear();
-  readPos_ = 0;
+  readPos_ = endPos_ = 0;
   return rest;
 }
 

@@ -3,6 +3,7 @@
 #include "wire/Codec.h"
 
 #include <cstddef>
+#include <span>
 
 namespace pigeon::wire {
 
@@ -29,21 +30,29 @@ class StreamFramer {
 
   void append(ByteSpan bytes);
 
+  // Room for up to `maxBytes` more at the end, for a socket read to land in
+  // directly (no copy through a buffer of its own); then commitTail() with
+  // how many it wrote. The room is valid until the next call.
+  std::span<std::uint8_t> reserveTail(std::size_t maxBytes);
+  void commitTail(std::size_t written);
+
   // The next whole frame, or kNeedMore, or the error that stopped the stream.
   Result next();
 
   // Bytes held that are not yet part of a returned frame.
-  std::size_t buffered() const { return buffer_.size() - readPos_; }
+  std::size_t buffered() const { return endPos_ - readPos_; }
 
   // Hands back the unframed bytes (for a peer found to be plain text).
   Bytes takeBuffered();
 
  private:
   void compact();
+  void makeRoom(std::size_t bytes);
 
   std::size_t maxPayload_;
-  Bytes buffer_;
+  Bytes buffer_;  // storage: [readPos_, endPos_) is held, beyond it spare room
   std::size_t readPos_ = 0;
+  std::size_t endPos_ = 0;
   std::size_t emptyFramesInARow_ = 0;
   DecodeError failed_ = DecodeError::kNone;
 };

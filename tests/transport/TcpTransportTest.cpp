@@ -176,19 +176,24 @@ TEST_P(TcpTransportTest, DeliversAFrameLargerThanTheSocketBuffersWhole) {
   std::string sendError;
   std::thread sender([&] {
     try {
-      client->sendMessage(dataHeader(1, flags::kCrc), payload);
-      client->sendMessage(dataHeader(2), asBytes("after"));
+      client->sendMessage(dataHeader(1, flags::kCrc), payload);  // copied behind its header
+      client->sendMessage(dataHeader(2), payload);               // gathered with it
+      client->sendMessage(dataHeader(3), asBytes("after"));
     } catch (const std::exception& e) {
       sendError = e.what();
     }
   });
   const Incoming big = receiveSomething(*server, std::chrono::seconds(10));
+  const Incoming gathered = receiveSomething(*server, std::chrono::seconds(10));
   const Incoming after = receiveSomething(*server);
   sender.join();
   EXPECT_EQ(sendError, "");
   ASSERT_EQ(big.kind, Kind::kMessage) << describe(big.error);
   EXPECT_EQ(big.header.sequence, 1u);
   EXPECT_TRUE(big.payload == payload);
+  ASSERT_EQ(gathered.kind, Kind::kMessage) << describe(gathered.error);
+  EXPECT_EQ(gathered.header.sequence, 2u);
+  EXPECT_TRUE(gathered.payload == payload);
   ASSERT_EQ(after.kind, Kind::kMessage);
   EXPECT_EQ(text(after.payload), "after");
 }
@@ -239,7 +244,9 @@ TEST_P(TcpTransportTest, SendingToAVanishedPeerFailsWithoutASignal) {
   std::string message;
   for (int i = 0; i < 100 && Clock::now() < deadline && message.empty(); ++i) {
     try {
-      client->sendMessage(dataHeader(static_cast<std::uint64_t>(i)), Bytes(1000, 'x'));
+      // Small payloads go copied behind their header, large ones gathered.
+      const std::size_t size = i % 2 == 0 ? 1000 : 40'000;
+      client->sendMessage(dataHeader(static_cast<std::uint64_t>(i)), Bytes(size, 'x'));
       client->receive(Timespan(0, 20'000));
     } catch (const TransportError& e) {
       EXPECT_EQ(e.code(), Code::kPeerClosed) << e.what();

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
@@ -270,6 +271,35 @@ TEST(StreamFramer, StaysFailedAfterAnError) {
     EXPECT_EQ(r.status, Status::kError);
     EXPECT_EQ(r.error, DecodeError::kBadMagic);
   }
+}
+
+// A socket read lands in the framer's own room (TcpTransport): it asks
+// for more room than the read fills, as a read of 64 KiB that brings less
+// does, and the frames come out as from append().
+TEST(StreamFramer, TakesReadsIntoItsOwnRoomInRandomSplits) {
+  std::mt19937_64 rng(4242);
+  Bytes stream;
+  std::vector<Got> expected;
+  for (std::uint64_t i = 0; i < 300; ++i) {
+    std::string payload(rng() % 3000, static_cast<char>('a' + i % 26));
+    appendFrame(dataHeader(i, (rng() & 1) ? flags::kCrc : 0), asBytes(payload), stream);
+    expected.push_back({i, payload});
+  }
+  StreamFramer framer;
+  std::vector<Got> got;
+  for (std::size_t pos = 0; pos < stream.size();) {
+    const std::size_t room = 1 + rng() % 5000;
+    const std::size_t n = std::min<std::size_t>(rng() % (room + 1), stream.size() - pos);
+    const std::span<std::uint8_t> tail = framer.reserveTail(room);
+    ASSERT_EQ(tail.size(), room);
+    std::fill(tail.begin(), tail.end(), std::uint8_t{0xEE});  // what a short read leaves
+    std::copy_n(stream.begin() + static_cast<std::ptrdiff_t>(pos), n, tail.begin());
+    framer.commitTail(n);
+    pos += n;
+    drain(framer, got);
+  }
+  expectSame(got, expected);
+  EXPECT_EQ(framer.buffered(), 0u);
 }
 
 TEST(StreamFramer, HandsBackTheBytesNotYetFramed) {
