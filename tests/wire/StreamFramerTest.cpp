@@ -51,6 +51,18 @@ Bytes sampleStream(std::vector<Got>& expected) {
   return stream;
 }
 
+// 300 frames with payloads of up to `maxPayload` - 1 bytes, about half of
+// them with a CRC trailer.
+Bytes randomStream(std::mt19937_64& rng, std::size_t maxPayload, std::vector<Got>& expected) {
+  Bytes stream;
+  for (std::uint64_t i = 0; i < 300; ++i) {
+    std::string payload(rng() % maxPayload, static_cast<char>('a' + i % 26));
+    appendFrame(dataHeader(i, (rng() & 1) ? flags::kCrc : 0), asBytes(payload), stream);
+    expected.push_back({i, payload});
+  }
+  return stream;
+}
+
 void expectSame(const std::vector<Got>& got, const std::vector<Got>& expected) {
   ASSERT_EQ(got.size(), expected.size());
   for (std::size_t i = 0; i < got.size(); ++i) {
@@ -132,13 +144,8 @@ TEST(StreamFramer, ReassemblesAHeaderSplitAcrossReads) {
 
 TEST(StreamFramer, SurvivesRandomSplitsOfALongStream) {
   std::mt19937_64 rng(31337);
-  Bytes stream;
   std::vector<Got> expected;
-  for (std::uint64_t i = 0; i < 300; ++i) {
-    std::string payload(rng() % 200, static_cast<char>('a' + i % 26));
-    appendFrame(dataHeader(i, (rng() & 1) ? flags::kCrc : 0), asBytes(payload), stream);
-    expected.push_back({i, payload});
-  }
+  const Bytes stream = randomStream(rng, 200, expected);
   StreamFramer framer;
   std::vector<Got> got;
   for (std::size_t pos = 0; pos < stream.size();) {
@@ -278,13 +285,8 @@ TEST(StreamFramer, StaysFailedAfterAnError) {
 // does, and the frames come out as from append().
 TEST(StreamFramer, TakesReadsIntoItsOwnRoomInRandomSplits) {
   std::mt19937_64 rng(4242);
-  Bytes stream;
   std::vector<Got> expected;
-  for (std::uint64_t i = 0; i < 300; ++i) {
-    std::string payload(rng() % 3000, static_cast<char>('a' + i % 26));
-    appendFrame(dataHeader(i, (rng() & 1) ? flags::kCrc : 0), asBytes(payload), stream);
-    expected.push_back({i, payload});
-  }
+  const Bytes stream = randomStream(rng, 3000, expected);
   StreamFramer framer;
   std::vector<Got> got;
   for (std::size_t pos = 0; pos < stream.size();) {
