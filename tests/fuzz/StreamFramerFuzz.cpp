@@ -1,9 +1,11 @@
-// The stream framer: the same bytes cut into any pieces give the same frames
-// and the same final state as in one piece.
+// The stream framer: the same bytes cut into any pieces, appended or read
+// into its own room, give the same frames and the same final state as in
+// one piece.
 
 #include "FuzzInput.h"
 #include "wire/StreamFramer.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 
@@ -56,7 +58,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (std::size_t k = 0; pos < stream.size(); ++k) {
     std::size_t n = 1 + cuts[k % 8];
     if (n > stream.size() - pos) n = stream.size() - pos;
-    pieces.append(stream.subspan(pos, n));
+    if (cuts[k % 8] & 1) {
+      // As TcpTransport reads: into the framer's own room, larger than
+      // what the read brings, the rest left as the read found it.
+      const std::span<std::uint8_t> room = pieces.reserveTail(n + 16 * cuts[(k + 1) % 8]);
+      std::copy_n(stream.begin() + static_cast<std::ptrdiff_t>(pos), n, room.begin());
+      pieces.commitTail(n);
+    } else {
+      pieces.append(stream.subspan(pos, n));
+    }
     pos += n;
     drain(pieces, split);
     if (split.last == StreamFramer::Status::kError) break;
