@@ -17,12 +17,16 @@ ProgressLine::ProgressLine(std::string label)
   });
 }
 
-ProgressLine::~ProgressLine() {
-  if (!enabled_) return;
+ProgressLine::~ProgressLine() { finish(); }
+
+void ProgressLine::finish() {
+  if (!enabled_ || finished_) return;
+  finished_ = true;
   stop_.set();
   thread_.join();
   std::lock_guard lock(mutex_);
   if (shown_) std::fprintf(stderr, "\r\033[K");  // leave the terminal as it was
+  std::fflush(stderr);
 }
 
 void ProgressLine::set(const std::string& what) {

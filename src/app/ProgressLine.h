@@ -24,6 +24,10 @@ class ProgressLine {
   // What is running now.
   void set(const std::string& what);
 
+  // Stops the display and clears its line, so what is printed next starts
+  // on a clean line; the destructor does it if nobody did. Idempotent.
+  void finish();
+
  private:
   void tick();
 
@@ -33,6 +37,7 @@ class ProgressLine {
   std::mutex mutex_;
   std::string what_;
   bool shown_ = false;
+  bool finished_ = false;
   Poco::Event stop_;
   Poco::Thread thread_;
 };

@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <sstream>
@@ -88,7 +90,18 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
   const auto kind = transport::parseTransportKind(name);
   if (!kind) throw UsageError("--transport must be tcp, udp or rudp, not '" + name + "'");
   const std::string dir = setting("receive.dir", ".");
+  // A directory that is not there yet is made, as the docs' first example
+  // (`--dir out` on a fresh machine) expects; a file of that name is not
+  // replaced.
   struct stat info {};
+  if (::stat(dir.c_str(), &info) != 0 && errno == ENOENT) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error) {
+      throw UsageError("--dir: cannot make '" + dir + "': " + error.message());
+    }
+    std::cerr << "* receive: made the directory " + dir + "\n";
+  }
   if (::stat(dir.c_str(), &info) != 0 || !S_ISDIR(info.st_mode)) {
     throw UsageError("--dir: '" + dir + "' is not a directory");
   }
@@ -143,6 +156,7 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
         };
         filexfer::FileReceiveSession session(options);
         const auto outcome = session.run(*connection, receiver, stop);
+        progress.finish();  // the lines below start on a clean line
         if (stop && !receiver.hasOffer()) break;
         std::cerr << "* receive: " + outcome.message + "\n";
         // A refusal or a failed write is its one line; the counts are for a

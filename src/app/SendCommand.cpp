@@ -136,11 +136,14 @@ int SendCommand::execute(const std::vector<std::string>& args) {
   try {
     result = sender.send(*connection, path);
   } catch (const transport::TransportError&) {
+    progress.finish();
     throw;
   } catch (const std::runtime_error& e) {
+    progress.finish();
     report(e.what());
     return EXIT_NOINPUT;
   }
+  progress.finish();  // the lines below start on a clean line
   connection->close();
   // A file the receiver would not take or could not write: its reason is
   // the whole story, with no transfer line for bytes it never kept.

@@ -388,3 +388,48 @@ TEST_F(FileTransfer, OverTheLabLinkRudpChunksFitOneIpPacket) {
   EXPECT_NE(lab.err().find("random.bin: 1486 chunks of 1412 bytes"), std::string::npos)
       << lab.err();
 }
+
+// On a terminal the progress line is cleared before the result lines, so
+// they do not run on behind it ("... ETA 1 s (2 s)* send: random.bin: ...").
+// The sender runs under script(1), its stderr a terminal; paced so that the
+// line shows (it waits two seconds before it does).
+TEST_F(FileTransfer, OnATerminalTheResultLinesStartOnALineOfTheirOwn) {
+  if (::access("/usr/bin/script", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/script here";
+  const std::string file = source();
+  ChildProcess receiver(receiveCommand("tcp", outDir()));
+  const int port = receiver.listeningPort("* receive: listening on tcp ");
+  ASSERT_NE(port, 0) << receiver.err();
+  const std::string send = std::string(PIGEON_BINARY) + " send '" + file +
+                           "' --to 127.0.0.1:" + std::to_string(port) + " --rate 2.5";
+  ChildProcess sender({"/usr/bin/script", "-qec", send, "/dev/null"});
+  EXPECT_EQ(sender.wait(kTransferTimeout), 0) << sender.out() << sender.err();
+  EXPECT_EQ(receiver.wait(kTransferTimeout), 0) << receiver.err();
+  const std::string screen = sender.out();
+  ASSERT_NE(screen.find("ETA"), std::string::npos) << "no progress line shown: " << screen;
+  for (const std::string line : {"* send: random.bin: ", "* send: receiver says: "}) {
+    const auto at = screen.find(line);
+    ASSERT_NE(at, std::string::npos) << screen;
+    ASSERT_GT(at, 0u);
+    const bool cleared = screen[at - 1] == '\n' || screen.compare(at - 3, 3, "\033[K") == 0;
+    EXPECT_TRUE(cleared) << "'" << line
+                         << "' runs on behind: " << screen.substr(at > 40 ? at - 40 : 0, 80);
+  }
+}
+
+// `--dir` that does not exist yet is made (docs/files.md's first example on a
+// fresh machine); a file in its place is still refused.
+TEST_F(FileTransfer, ReceiveMakesADirectoryThatIsNotThereYet) {
+  const std::string file = source();
+  const std::string dir = (root_ / "new" / "sub").string();
+  const Transfer run = transfer("tcp", dir, file);
+  EXPECT_EQ(run.receiveExit, 0) << run.receiveErr;
+  EXPECT_EQ(run.sendExit, 0) << run.sendErr;
+  EXPECT_NE(run.receiveErr.find("* receive: made the directory " + dir + "\n"), std::string::npos)
+      << run.receiveErr;
+  EXPECT_EQ(sha256Of(dir + "/random.bin"), sha256Of(file));
+
+  std::ofstream(root_ / "plain") << "a file";
+  ChildProcess onAFile(receiveCommand("tcp", (root_ / "plain").string()));
+  EXPECT_EQ(onAFile.wait(kTransferTimeout), 64) << onAFile.err();
+  EXPECT_NE(onAFile.err().find("is not a directory"), std::string::npos) << onAFile.err();
+}
