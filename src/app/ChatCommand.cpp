@@ -1,5 +1,6 @@
 #include "app/ChatCommand.h"
 
+#include "app/ConnectRetryNote.h"
 #include "app/ConsoleOutput.h"
 #include "app/LineReader.h"
 #include "app/OptionValues.h"
@@ -155,10 +156,7 @@ std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind
   if (kind == transport::TransportKind::kRudp) {
     output.status("* connecting to " + formatAddress(peer) + " over rudp…");
     options.rudp.onHandshakeRetry = [&output, peer](int sends, std::int64_t nextWaitNs) {
-      output.status("* no answer from " + formatAddress(peer) + " yet: connect sent again (" +
-                    std::to_string(sends) + " sent, next in " +
-                    std::to_string(nextWaitNs / 1'000'000) + " ms; giving up after " +
-                    std::to_string(transport::kDefaultConnectTimeout.totalSeconds()) + " s)");
+      output.status("* " + connectRetryNote(peer, sends, nextWaitNs));
     };
   }
   auto connected = transport::connectTo(kind, peer, options);

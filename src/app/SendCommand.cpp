@@ -1,5 +1,6 @@
 #include "app/SendCommand.h"
 
+#include "app/ConnectRetryNote.h"
 #include "app/OptionValues.h"
 #include "app/ProgressLine.h"
 #include "app/ReceiveCommand.h"
@@ -122,6 +123,9 @@ int SendCommand::execute(const std::vector<std::string>& args) {
   }
   transport::TransportOptions transportOptions;
   transportOptions.rudp = filexfer::rudpOptionsForFile(options.chunkBytes, window, arq);
+  transportOptions.rudp.onHandshakeRetry = [peer](int sends, std::int64_t nextWaitNs) {
+    std::cerr << "* send: " + connectRetryNote(peer, sends, nextWaitNs) + "\n";
+  };
   auto connection = transport::connectTo(*kind, peer, transportOptions);
 
   ProgressLine progress("send");

@@ -433,3 +433,24 @@ TEST_F(FileTransfer, ReceiveMakesADirectoryThatIsNotThereYet) {
   EXPECT_EQ(onAFile.wait(kTransferTimeout), 64) << onAFile.err();
   EXPECT_NE(onAFile.err().find("is not a directory"), std::string::npos) << onAFile.err();
 }
+
+// A send over rudp to a port where nothing answers says it is still trying,
+// as chat does, instead of ten silent seconds.
+TEST_F(FileTransfer, AnRudpSendThatGetsNoAnswerSaysItIsTryingAgain) {
+  const std::string file = source(4096);
+  ChildProcess mute({"python3", "-c",
+                     "import socket,time; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); "
+                     "s.bind(('127.0.0.1',0)); print(s.getsockname()[1], flush=True); "
+                     "time.sleep(20)"});
+  ASSERT_TRUE(mute.waitForStdout("\n")) << mute.err();
+  const int port = std::atoi(mute.out().c_str());
+  ASSERT_GT(port, 0) << mute.out() << mute.err();
+  ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port),
+                       "--transport", "rudp"});
+  EXPECT_TRUE(sender.waitForStderr("* send: no answer from 127.0.0.1:" + std::to_string(port) +
+                                       " yet: connect sent again (2 sent",
+                                   ChildProcess::Duration(3000)))
+      << sender.err();
+  sender.signal(SIGTERM);
+  mute.signal(SIGTERM);
+}
