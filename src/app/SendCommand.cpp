@@ -148,7 +148,8 @@ int SendCommand::execute(const std::vector<std::string>& args) {
     return EXIT_NOINPUT;
   }
   progress.finish();  // the lines below start on a clean line
-  connection->close();
+  // The verdict is said as soon as it is known; closing (over rudp, until
+  // the peer confirms or the close times out) comes after it.
   // A file the receiver would not take or could not write: its reason is
   // the whole story, with no transfer line for bytes it never kept.
   if (result.verdict == filexfer::Verdict::kRefused ||
@@ -157,6 +158,7 @@ int SendCommand::execute(const std::vector<std::string>& args) {
     report(result.verdict == filexfer::Verdict::kRefused
                ? "the receiver refused '" + result.offer.name + "': " + why
                : "the receiver could not store '" + result.offer.name + "': " + why);
+    connection->close();
     return ReceiveCommand::exitCodeFor(*result.verdict);
   }
   // Each line in one write: under `pigeon lab` the receiver writes to the
@@ -171,9 +173,11 @@ int SendCommand::execute(const std::vector<std::string>& args) {
   if (!result.verdict) {
     report("no verdict from the receiver within " +
            std::to_string(options.verdictTimeout.totalSeconds()) + " s");
+    connection->close();
     return EXIT_UNAVAILABLE;
   }
   std::cerr << "* send: receiver says: " + filexfer::verdictText(*result.verdict) + "\n";
+  connection->close();
   return ReceiveCommand::exitCodeFor(*result.verdict);
 }
 
