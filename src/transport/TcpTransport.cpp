@@ -190,11 +190,11 @@ Incoming TcpTransport::receiveOnce(Poco::Timespan timeout) {
     const auto n = readInto(timeout, framer_.reserveTail(kReadChunk));
     if (!n) return in;  // kTimeout
     framer_.commitTail(*n);
-    const std::int64_t arrivalNs = wire::steadyNowNs();
     if (*n == 0) {
       in.kind = Incoming::Kind::kClosed;
       return in;
     }
+    const std::int64_t arrivalNs = wire::steadyNowNs();
     Incoming frame = takeFrame();
     frame.arrivalNs = arrivalNs;
     return frame;
@@ -229,12 +229,7 @@ Incoming TcpTransport::receiveOnce(Poco::Timespan timeout) {
       chunk.kind = Incoming::Kind::kPlain;
       chunk.from = peer_;
       return chunk;
-    case PeerKind::kPigeon: {
-      framer_.append(chunk.payload);
-      Incoming frame = takeFrame();
-      frame.arrivalNs = chunk.arrivalNs;
-      return frame;
-    }
+    case PeerKind::kPigeon:  // read straight into the framer, above
     case PeerKind::kUnknown:
       break;
   }

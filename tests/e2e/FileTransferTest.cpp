@@ -401,7 +401,8 @@ TEST_F(FileTransfer, OverTheLabLinkRudpChunksFitOneIpPacket) {
 // The sender runs under script(1), its stderr a terminal; paced so that the
 // line shows (it waits two seconds before it does).
 TEST_F(FileTransfer, OnATerminalTheResultLinesStartOnALineOfTheirOwn) {
-  if (::access("/usr/bin/script", X_OK) != 0) GTEST_SKIP() << "no /usr/bin/script here";
+  // script(1) is in bsdutils, an Essential package on Debian: always there.
+  ASSERT_EQ(::access("/usr/bin/script", X_OK), 0) << "no /usr/bin/script (Debian's bsdutils)";
   const std::string file = source();
   ChildProcess receiver(receiveCommand("tcp", outDir()));
   const int port = receiver.listeningPort("* receive: listening on tcp ");
