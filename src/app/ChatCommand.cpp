@@ -62,6 +62,16 @@ bool inputAtEnd(int fd) {
   return (p.revents & (POLLHUP | POLLNVAL)) != 0 && (p.revents & POLLIN) == 0;
 }
 
+// A listener with nothing to say once its peer comes says so while it
+// waits, once, so an empty pipe or /dev/null is not mistaken for a hang.
+void noteIfInputEnded(bool& told, chat::ChatOutput& output) {
+  if (told || !inputAtEnd(STDIN_FILENO)) return;
+  told = true;
+  output.status(
+      "* input ended before a peer arrived: still waiting for one, then leaving at once "
+      "(nothing to send; Ctrl-C stops waiting)");
+}
+
 }  // namespace
 
 ChatCommand::ChatCommand()
@@ -124,7 +134,9 @@ std::unique_ptr<transport::Transport> ChatCommand::open(transport::TransportKind
     output.status("* listening on " + std::string(transport::transportKindName(kind)) + " " +
                   formatAddress(listener->localAddress()) + "; waiting for a peer to connect");
     std::optional<Poco::Net::SocketAddress> toldOf;
+    bool toldInputEnded = false;
     while (true) {
+      noteIfInputEnded(toldInputEnded, output);
       if (auto connection = listener->accept(kPoll)) {
         output.status("* connection from " + formatAddress(connection->peerAddress()));
         return connection;
@@ -221,12 +233,7 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
   // its pipe or terminal meanwhile, so piped input is never lost.
   bool toldInputEnded = false;
   while (!session.ended() && !interrupted && !session.waitForPeer(kPoll)) {
-    if (!toldInputEnded && hasSetting("chat.listen") && inputAtEnd(STDIN_FILENO)) {
-      toldInputEnded = true;
-      output.status(
-          "* input ended before a peer arrived: still waiting for one, then leaving at once "
-          "(nothing to send; Ctrl-C stops waiting)");
-    }
+    if (hasSetting("chat.listen")) noteIfInputEnded(toldInputEnded, output);
   }
   LineReader reader(STDIN_FILENO, transport.maxPayload());
   bool rejected = false;

@@ -162,13 +162,17 @@ std::string fileStartingWith(const std::string& dir, const std::string& prefix) 
 // `< /dev/null` polls readable for ever and reads as the end: the notice
 // was missing there (a pipe and an empty file had it).
 TEST(FirstHour, AListeningChatWithInputFromDevNullSaysItsInputEnded) {
-  ChildProcess chat(
-      {"/bin/sh", "-c",
-       std::string("exec '") + PIGEON_BINARY + "' chat --listen 0 --bind 127.0.0.1 </dev/null"});
-  ASSERT_NE(chat.listeningPort("listening on udp "), 0) << chat.err();
-  EXPECT_TRUE(chat.waitForStderr("* input ended before a peer arrived")) << chat.err();
-  chat.signal(SIGINT);
-  EXPECT_TRUE(chat.wait().has_value());
+  // tcp and rudp wait in accept, not in the udp session: all three say it.
+  for (const std::string transport : {"udp", "tcp", "rudp"}) {
+    ChildProcess chat({"/bin/sh", "-c",
+                       std::string("exec '") + PIGEON_BINARY + "' chat -t " + transport +
+                           " --listen 0 --bind 127.0.0.1 </dev/null"});
+    ASSERT_NE(chat.listeningPort("listening on " + transport + " "), 0) << chat.err();
+    EXPECT_TRUE(chat.waitForStderr("* input ended before a peer arrived"))
+        << transport << ": " << chat.err();
+    chat.signal(SIGINT);
+    EXPECT_TRUE(chat.wait().has_value());
+  }
 }
 
 TEST(FirstHour, BenchRefusesAnOutputPathItCannotCreateBeforeRunning) {
