@@ -271,9 +271,23 @@ std::map<std::string, std::string> BenchRunner::describe() const {
   if (!echoKinds_.empty()) {
     // Which kind of echo answered each transport: only pigeon echo's
     // stamps split a round trip into its two one-way halves.
+    // In the table's column order, transports answered alike named together.
+    std::vector<std::pair<std::string, std::string>> groups;  // kind, its transports
+    for (const transport::TransportKind t : settings_.transports) {
+      const std::string name(transport::transportKindName(t));
+      const auto kind = echoKinds_.find(name);
+      if (kind == echoKinds_.end()) continue;
+      const auto group = std::find_if(groups.begin(), groups.end(),
+                                      [&](const auto& g) { return g.first == kind->second; });
+      if (group == groups.end()) {
+        groups.emplace_back(kind->second, name);
+      } else {
+        group->second += ", " + name;
+      }
+    }
     std::string answered;
-    for (const auto& [transport, kind] : echoKinds_) {
-      answered += (answered.empty() ? "" : ", ") + transport + ": " +
+    for (const auto& [kind, alike] : groups) {
+      answered += (answered.empty() ? "" : "; ") + alike + ": " +
                   (kind == "pigeon"   ? std::string("pigeon echo (one-way split)")
                    : kind == "rfc862" ? std::string("RFC 862 echo, bytes returned unchanged "
                                                     "(round trips only; the one-way split needs "
