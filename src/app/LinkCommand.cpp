@@ -114,7 +114,7 @@ class UdpOnlyNotice {
 }  // namespace
 
 LinkCommand::LinkCommand()
-    : Subcommand("link", "--listen PORT --forward HOST:PORT [--bind ADDR] [SPEC]",
+    : Subcommand("link", "--listen PORT --forward HOST:PORT [--bind ADDR] [SPEC | --spec SPEC]",
                  "A UDP relay that impairs what passes through it. The first source to send "
                  "to PORT is the client; its datagrams go to HOST:PORT (up) and the replies "
                  "come back (down). SPEC is KEY=VALUE items joined by commas, e.g. "

@@ -39,7 +39,8 @@ constexpr int kReceiveBufferBytes = 8 << 20;
 
 ReceiveCommand::ReceiveCommand()
     : Subcommand("receive",
-                 "[--port PORT] [--dir DIR] [--transport tcp|udp|rudp] [--once] [--force]",
+                 "[--port PORT] [--bind ADDR] [--dir DIR] [--transport tcp|udp|rudp] [--once] [--force] "
+                 "[--idle SECONDS]",
                  "Waits for `pigeon send` and writes each file into DIR under a temporary name; "
                  "the file takes its own name only when its size and SHA-256 match. Over udp, "
                  "lost chunks are listed and no file is kept. Names are names, never paths; an "

@@ -17,7 +17,7 @@ namespace pigeon::app {
 using Poco::Util::Option;
 
 RoomCommand::RoomCommand()
-    : Subcommand("room", "[--transport tcp|udp|rudp] [--port PORT] [--bind ADDR] [LIMITS]",
+    : Subcommand("room", "[--transport tcp|udp|rudp] [--port PORT] [--bind ADDR] [OPTIONS]",
                  "Serves a chat room. Members join with `pigeon chat --room HOST:PORT --nick "
                  "NAME` or any plain client (nc, nc -u, telnet, a script) and talk line by line; "
                  "/who, /nick NEW, /msg NICK text, /quit. Over udp each pigeon member's screen "

@@ -37,8 +37,9 @@ SendCommand::SendCommand()
     : Subcommand("send",
                  "FILE --to HOST:PORT [--transport tcp|udp|rudp] [--chunk BYTES] [--rate MBPS] "
                  "[--arq NAME] [--window CHUNKS]",
-                 "Sends FILE to `pigeon receive`: its name, size and SHA-256 first, then the "
-                 "chunks, then an end marker; the receiver keeps the file only when the SHA-256 "
+                 "Sends FILE to `pigeon receive`: its name and size first, then the chunks, then "
+                 "an end marker; the SHA-256, computed as the chunks go, comes last (over udp, "
+                 "in the offer, read first). The receiver keeps the file only when the SHA-256 "
                  "matches, and says so. Exit 0 when it was stored, 65 (EX_DATAERR) when chunks "
                  "were lost or the hash did not match.") {}
 

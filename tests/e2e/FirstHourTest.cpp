@@ -9,6 +9,7 @@
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <regex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -79,6 +80,31 @@ TEST(FirstHour, HelpTextsNameRudp) {
   const Outcome echo = runPigeon({"echo", "--help"});
   EXPECT_EQ(echo.code, 0);
   EXPECT_TRUE(has(echo.out.substr(0, echo.out.find('\n')), "rudp")) << echo.out;
+}
+
+// The usage line is the synopsis a user copies from: every option the
+// help lists is in it, unless it says [OPTIONS] and lets the list speak.
+TEST(FirstHour, EveryUsageLineNamesEachOptionOrSaysOptions) {
+  for (const std::string command :
+       {"bench", "chat", "echo", "lab", "link", "receive", "room", "send"}) {
+    const Outcome help = runPigeon({command, "--help"});
+    ASSERT_EQ(help.code, 0) << command << ": " << help.err;
+    std::istringstream lines(help.out);
+    std::string line;
+    std::getline(lines, line);
+    ASSERT_EQ(line.rfind("usage: pigeon " + command, 0), 0u) << help.out;
+    std::string usage = line;
+    while (std::getline(lines, line) && line.rfind("  ", 0) == 0) usage += " " + line;
+    if (has(usage, "[OPTIONS]")) continue;
+    const std::regex option(R"((?:^|, )--([a-z][a-z0-9-]*))");
+    while (std::getline(lines, line)) {
+      std::smatch m;
+      if (!std::regex_search(line, m, option)) continue;
+      const std::string name = m[1];
+      if (name == "help" || name == "config") continue;
+      EXPECT_TRUE(has(usage, "--" + name)) << command << ": --" << name << " not in " << usage;
+    }
+  }
 }
 
 TEST(FirstHour, AnUnknownTransportIsAUsageErrorEverywhere) {
