@@ -18,6 +18,8 @@
 #include "metrics/RunInfo.h"
 #include "metrics/TableReport.h"
 #include "transport/Endpoint.h"
+#include "transport/SocketStats.h"
+#include "transport/TransportError.h"
 #include "transport/TransportFactory.h"
 #include "transport/rudp/RudpOptions.h"
 #include "transport/rudp/RudpPackets.h"
@@ -272,6 +274,13 @@ bench::BenchSettings BenchCommand::readSettings() const {
   s.logPath = text("log");
   s.nagle = flag("bench.nagle");
   s.congestionControl = text("cc");
+  if (!s.congestionControl.empty()) {
+    try {
+      transport::checkTcpCongestionControl(s.congestionControl);
+    } catch (const transport::TransportError& e) {
+      throw UsageError(std::string("--cc: ") + e.what());
+    }
+  }
   s.udpSegmentation = !flag("bench.no-gso");
   if (given("arq")) {
     const auto arq = transport::rudp::parseArqScheme(text("arq"));

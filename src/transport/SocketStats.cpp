@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <array>
 #include <cerrno>
@@ -50,6 +51,18 @@ void setTcpCongestionControl(int fd, const std::string& name) {
   throw TransportError(TransportError::Code::kOther,
                        "congestion control '" + name + "' not available (" + std::strerror(error) +
                            "); this kernel has: " + available);
+}
+
+void checkTcpCongestionControl(const std::string& name) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return;  // no socket to ask: the run's own setsockopt says it
+  try {
+    setTcpCongestionControl(fd, name);
+  } catch (...) {
+    ::close(fd);
+    throw;
+  }
+  ::close(fd);
 }
 
 void enlargeReceiveBuffer(int fd, int bytes) {

@@ -17,14 +17,16 @@ std::optional<std::uint64_t> socketDrops(int fd);
 // TCP segments retransmitted over the connection's life (TCP_INFO).
 std::optional<std::uint64_t> tcpRetransmits(int fd);
 
-// Smoothed round-trip time the TCP stack measured, in microseconds.
-
 // The connection's congestion control algorithm (TCP_CONGESTION).
 std::optional<std::string> tcpCongestionControl(int fd);
 
 // Sets the congestion control; throws TransportError naming the algorithm
 // and what the kernel allows (net.ipv4.tcp_allowed_congestion_control).
 void setTcpCongestionControl(int fd, const std::string& name);
+
+// The same check on a socket of its own, before any connection is made, so
+// a misspelt name is a usage error and not a failed run.
+void checkTcpCongestionControl(const std::string& name);
 
 // Asks for a receive buffer of `bytes`, beyond rmem_max when privileged.
 void enlargeReceiveBuffer(int fd, int bytes);

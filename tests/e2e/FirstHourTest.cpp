@@ -107,6 +107,16 @@ TEST(FirstHour, EveryUsageLineNamesEachOptionOrSaysOptions) {
   }
 }
 
+TEST(FirstHour, AnUnknownCongestionControlIsAUsageErrorBeforeAnythingRuns) {
+  const Outcome run = runPigeon({"bench", "-t", "udp,tcp", "--cc", "nosuchcc", "--count", "10"});
+  EXPECT_EQ(run.code, kExitUsage) << run.err << run.out;
+  EXPECT_TRUE(has(run.err, "pigeon bench: --cc: congestion control 'nosuchcc' not available"))
+      << run.err;
+  EXPECT_TRUE(has(run.err, "this kernel has: ")) << run.err;
+  EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  EXPECT_EQ(run.out, "");  // no table with a FAILED column
+}
+
 TEST(FirstHour, AnUnknownTransportIsAUsageErrorEverywhere) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"bench", "-t", "udp,sctp", "--count", "10"},
