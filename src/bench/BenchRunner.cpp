@@ -223,6 +223,14 @@ bool BenchRunner::impaired(transport::TransportKind kind) const {
   return settings_.link.has_value() && transport::traitsOf(kind).carriedByUdp;
 }
 
+std::optional<bool> BenchRunner::metImpairedLink(transport::TransportKind kind) const {
+  if (lab_ || impaired(kind)) return true;
+  // A target's path is not the bench's to see: a standalone `pigeon link`
+  // or a lossy network may lie between, unknown to it.
+  if (!settings_.target.empty()) return std::nullopt;
+  return false;
+}
+
 std::map<std::string, std::string> BenchRunner::describe() const {
   std::map<std::string, std::string> d;
   d["pattern"] = patternName(settings_.pattern);
@@ -373,7 +381,7 @@ std::vector<CaseResult> BenchRunner::run(const std::atomic<bool>& stop) {
         failed(cases, transport, size, e.what());
         continue;
       }
-      result.metImpairedLink = impaired(transport) || lab_;
+      result.metImpairedLink = metImpairedLink(transport);
       if (lab_) lab_->addFacts(result);
       result.counters["size_bytes"] = size;
       cases.push_back({size, std::move(result), nullptr});
@@ -387,7 +395,7 @@ void BenchRunner::failed(std::vector<CaseResult>& cases, transport::TransportKin
   TransportResult result;
   result.transport = std::string(transport::transportKindName(transport));
   result.error = why;
-  result.metImpairedLink = impaired(transport);
+  result.metImpairedLink = metImpairedLink(transport);
   result.counters["size_bytes"] = size;
   cases.push_back({size, std::move(result), std::current_exception()});
 }

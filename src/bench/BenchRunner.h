@@ -62,6 +62,7 @@ class BenchRunner {
                                    const Poco::Net::SocketAddress& reflector, bool sharedClock);
   metrics::TransportResult runLocalEcho(transport::TransportKind kind, std::size_t sizeBytes);
   bool impaired(transport::TransportKind kind) const;
+  std::optional<bool> metImpairedLink(transport::TransportKind kind) const;
   // Records the case that just threw (call from its catch block).
   void failed(std::vector<CaseResult>& cases, transport::TransportKind transport, std::size_t size,
               const std::string& why) const;

@@ -61,7 +61,7 @@ Object::Ptr JsonReport::toJson(const TransportResult& r) {
   Object::Ptr counters = newObject();
   for (const auto& [name, value] : r.counters) counters->set(name, value);
   o->set("counters", counters);
-  o->set("met_impaired_link", r.metImpairedLink);
+  o->set("met_impaired_link", orNull(r.metImpairedLink));
   o->set("lost_outbound", orNull(r.lostOutbound));
   o->set("lost_return", orNull(r.lostReturn));
   o->set("echo", orNull(r.echo));

@@ -120,7 +120,7 @@ std::vector<ResultField> resultFields(const TransportResult& r,
   addSummary(f, "rtt_us", "rtt", r.rttUs, G::kLatency, "round trip");
   add("congestion_control", "congestion control", "", 0, orNull(r.congestionControl),
       G::kTransport);
-  add("met_impaired_link", "met impaired link", "", 0, r.metImpairedLink, G::kLink);
+  add("met_impaired_link", "met impaired link", "", 0, orNull(r.metImpairedLink), G::kLink);
   add("lost_outbound", "lost outbound", "msgs", 0, orNull(r.lostOutbound), G::kDelivery);
   add("lost_return", "lost return", "msgs", 0, orNull(r.lostReturn), G::kDelivery);
   add("echo", "echo", "", 0, orNull(r.echo), G::kStatus);

@@ -31,8 +31,9 @@ struct RunFacts {
   std::optional<std::string> congestionControl;  // TCP: "cubic", "bbr", ...
   // Extra named counters of a transport (rudp: datagrams_sent, ...).
   std::map<std::string, std::uint64_t> counters;
-  // The run went through an impaired link (link relay or lab).
-  bool metImpairedLink = false;
+  // The run went through an impaired link (link relay or lab); unknown
+  // (nullopt) for a --target whose path the bench was not told of.
+  std::optional<bool> metImpairedLink = false;
   // Echo mode: the StreamStats saw the replies, timed against the original
   // send time, so its latency is a round trip and goes to `rtt_us`.
   bool roundTrip = false;

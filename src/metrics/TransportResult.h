@@ -39,7 +39,7 @@ struct TransportResult {
   std::optional<LatencySummary> rttUs;            // rtt_us {same as latency_us}
   std::optional<std::string> congestionControl;   // congestion_control
   std::map<std::string, std::uint64_t> counters;  // counters {name: value}
-  bool metImpairedLink = false;                   // met_impaired_link
+  std::optional<bool> metImpairedLink = false;    // met_impaired_link (null: unknown)
   std::optional<std::uint64_t> lostOutbound;      // lost_outbound (echo)
   std::optional<std::uint64_t> lostReturn;        // lost_return (echo)
   // Echo mode (bench --target, pingpong), and what only a pigeon echo's

@@ -179,6 +179,9 @@ TEST(BenchTarget, MeasuresRoundTripsAgainstAPlainRfc862EchoOverUdpAndTcp) {
     EXPECT_TRUE(r->isNull("latency_us"));
     EXPECT_TRUE(r->isNull("lost_outbound"));
     EXPECT_TRUE(r->isNull("return_latency_us"));
+    // What lies between here and the target is not the bench's to see.
+    EXPECT_TRUE(r->isNull("met_impaired_link"));
+    EXPECT_EQ(run.out.find("met impaired link"), std::string::npos) << run.out;
   }
 }
 
