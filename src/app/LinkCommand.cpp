@@ -44,7 +44,8 @@ std::string counterLine(const link::RelayCounters& c, int receivingFd) {
       << " (loss=" << c.model.droppedByLoss << " burst=" << c.model.droppedByBurst
       << " queue=" << c.model.droppedByQueue << "; control=" << c.controlDropped
       << ") duplicated=" << c.model.duplicated << " corrupted=" << c.model.corrupted
-      << " reordered=" << c.model.reordered << " overflow=" << c.overflow
+      << " reordered=" << c.reordered << " held-back=" << c.model.heldBack
+      << " overflow=" << c.overflow
       << " send-errors=" << c.sendErrors << " unreachable=" << c.unreachable
       << " ignored=" << c.ignored << " socket-drops=" << socketDrops(receivingFd);
   return out.str();

@@ -172,6 +172,7 @@ class ImpairedPath {
     result.counters["link_control_dropped"] = up.controlDropped + down.controlDropped;
     result.counters["link_duplicated"] = up.model.duplicated + down.model.duplicated;
     result.counters["link_corrupted"] = up.model.corrupted + down.model.corrupted;
+    result.counters["link_reordered"] = up.reordered + down.reordered;
     result.counters["relay_overflow"] = up.dataOverflow() + down.dataOverflow();
     const std::uint64_t controlOverflow =
         up.controlOverflow + up.controlSendErrors + down.controlOverflow + down.controlSendErrors;

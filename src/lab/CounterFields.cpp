@@ -29,6 +29,7 @@ std::string describe(const DirectionCounters& c) {
         << " dropped=" << p.counters.droppedByModel << " queue-drops=" << p.counters.droppedByQueue
         << " duplicated=" << p.counters.duplicated << " corrupted=" << p.counters.corrupted
         << " reordered=" << p.counters.reordered;
+    if (p.counters.heldBack) out << " held-back=" << p.counters.heldBack;
     if (p.counters.droppedByBacklog) out << " backlog-drops=" << p.counters.droppedByBacklog;
     any = true;
   }
@@ -53,6 +54,7 @@ std::vector<std::pair<std::string, std::uint64_t>> counterFields(const Direction
     rare("_duplicated", p.counters.duplicated);
     rare("_corrupted", p.counters.corrupted);
     rare("_reordered", p.counters.reordered);
+    rare("_held_back", p.counters.heldBack);
   }
   fields.emplace_back("delay_p50_us", static_cast<std::uint64_t>(c.delayP50Ns / 1000));
   fields.emplace_back("delay_p99_us", static_cast<std::uint64_t>(c.delayP99Ns / 1000));

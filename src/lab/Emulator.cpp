@@ -40,6 +40,7 @@ ProtocolCounters& ProtocolCounters::operator+=(const ProtocolCounters& o) {
   droppedByBacklog += o.droppedByBacklog;
   duplicated += o.duplicated;
   corrupted += o.corrupted;
+  heldBack += o.heldBack;
   reordered += o.reordered;
   delivered += o.delivered;
   return *this;
@@ -66,8 +67,8 @@ const ProtocolCounters& DirectionCounters::of(Protocol protocol) const {
 
 Emulator::Emulator(const link::LinkSpec& spec)
     : spec_(spec),
-      up_{link::ImpairmentModel(spec.up, 0), {}, {}, {}},
-      down_{link::ImpairmentModel(spec.down, 1), {}, {}, {}} {}
+      up_{link::ImpairmentModel(spec.up, 0), {}, {}, {}, {}},
+      down_{link::ImpairmentModel(spec.down, 1), {}, {}, {}, {}} {}
 
 void Emulator::onPacket(Direction direction, std::int64_t nowNs, const unsigned char* data,
                         std::size_t sizeBytes) {
@@ -94,7 +95,7 @@ void Emulator::onPacket(Direction direction, std::int64_t nowNs, const unsigned 
       pending.bytes[delivery.corruptOffset] ^= delivery.corruptMask;
       ++c.corrupted;
     }
-    c.reordered += delivery.heldBack ? 1 : 0;
+    c.heldBack += delivery.heldBack ? 1 : 0;
     // The model clamps an earlier time to the latest it saw; so does this.
     s.delay.record(delivery.deliverAtNs - nowNs);
     heap_.push_back(std::move(pending));
@@ -115,7 +116,9 @@ void Emulator::deliverDue(std::int64_t nowNs, const Deliver& deliver) {
     heap_.pop_back();
     heapBytes_ -= pending.bytes.size();
     Side& s = side(pending.direction);
-    ++s.byProtocol[indexOf(pending.protocol)].delivered;
+    const std::size_t p = indexOf(pending.protocol);
+    ++s.byProtocol[p].delivered;
+    s.byProtocol[p].reordered += s.leftInOrder[p].left(pending.order) ? 0 : 1;
     s.late.record(nowNs - pending.dueNs);
     deliver(pending.direction, pending.bytes);
   }

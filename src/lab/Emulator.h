@@ -1,6 +1,7 @@
 #pragma once
 
 #include "link/ImpairmentModel.h"
+#include "link/OfferOrder.h"
 #include "link/LinkSpec.h"
 #include "metrics/LatencyHistogram.h"
 
@@ -28,7 +29,11 @@ struct ProtocolCounters {
   std::uint64_t droppedByBacklog = 0;  // the emulator's own backlog was full
   std::uint64_t duplicated = 0;        // extra copies made
   std::uint64_t corrupted = 0;         // copies with one byte flipped
-  std::uint64_t reordered = 0;         // copies held back to be overtaken
+  std::uint64_t heldBack = 0;          // copies `reorder` held back to be overtaken
+  // Copies that left after a copy of this protocol offered later (RFC 4737
+  // on the link's own output, as a bench counts it): jitter's swaps and the
+  // holds that something overtook.
+  std::uint64_t reordered = 0;
   std::uint64_t delivered = 0;         // copies handed on when due
 
   ProtocolCounters& operator+=(const ProtocolCounters& other);
@@ -100,6 +105,7 @@ class Emulator {
     ProtocolCounters byProtocol[3];
     metrics::LatencyHistogram delay;
     metrics::LatencyHistogram late;
+    link::OfferOrder leftInOrder[3];  // per protocol; kept across resetCounters
   };
 
   Side& side(Direction direction) { return direction == Direction::kUp ? up_ : down_; }

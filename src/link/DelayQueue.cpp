@@ -17,6 +17,7 @@ std::uint8_t* DelayQueue::push(std::int64_t dueNs, bool up, bool control,
   }
   Copy& copy = slots_[slot];
   copy.dueNs = dueNs;
+  copy.order = nextOrder_;
   copy.up = up;
   copy.control = control;
   retained_ -= copy.bytes.capacity();

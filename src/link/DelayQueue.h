@@ -18,7 +18,8 @@ class DelayQueue {
  public:
   struct Copy {
     std::int64_t dueNs = 0;
-    bool up = false;       // client -> target
+    std::uint64_t order = 0;  // of push: the order the copies came in
+    bool up = false;          // client -> target
     bool control = false;  // a pigeon control frame (RelayCounters)
     std::vector<std::uint8_t> bytes;
   };

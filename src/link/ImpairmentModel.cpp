@@ -62,7 +62,7 @@ void ImpairmentModel::onPacket(std::int64_t nowNs, std::size_t sizeBytes,
     }
     ++counters_.passed;
     counters_.corrupted += delivery.corrupt ? 1 : 0;
-    counters_.reordered += delivery.heldBack ? 1 : 0;
+    counters_.heldBack += delivery.heldBack ? 1 : 0;
     out.push_back(delivery);
   }
 }

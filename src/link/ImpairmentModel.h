@@ -32,7 +32,7 @@ struct ImpairmentCounters {
   std::uint64_t droppedByQueue = 0;  // copies that found the rate limiter's queue full
   std::uint64_t duplicated = 0;      // extra copies made
   std::uint64_t corrupted = 0;       // copies with one byte flipped
-  std::uint64_t reordered = 0;       // copies held back
+  std::uint64_t heldBack = 0;        // copies held back by `reorder`
 
   std::uint64_t dropped() const { return droppedByLoss + droppedByBurst + droppedByQueue; }
   bool operator==(const ImpairmentCounters&) const = default;

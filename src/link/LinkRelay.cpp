@@ -87,8 +87,8 @@ LinkRelay::LinkRelay(const LinkSpec& spec, const Poco::Net::SocketAddress& liste
       targetSocket_(connectedSocket(target)),
       address_(clientSocket_.address()),
       target_(target),
-      up_{ImpairmentModel(spec.up, 0), {}},
-      down_{ImpairmentModel(spec.down, 1), {}},
+      up_{ImpairmentModel(spec.up, 0), {}, {}},
+      down_{ImpairmentModel(spec.down, 1), {}, {}},
       batch_(kBatch, kMaxDatagramBytes),
       queue_(kMaxBacklogCopies, kMaxBacklogBytes),
       planner_({kMaxUnreadNs, kMaxWaitNs}, {up_.model.minDelayNs(), down_.model.minDelayNs()}),
@@ -314,11 +314,19 @@ void LinkRelay::admit(bool up, wire::ByteSpan datagram, std::int64_t arrivalNs) 
 }
 
 void LinkRelay::sendDue(std::int64_t untilNs) {
-  queue_.releaseDue(untilNs, [this](const DelayQueue::Copy& copy) {
+  std::uint64_t lateUp = 0;
+  std::uint64_t lateDown = 0;
+  queue_.releaseDue(untilNs, [&](const DelayQueue::Copy& copy) {
     RelayOutbox& out = copy.up ? upOut_ : downOut_;
     if (out.full()) flush(copy.up);
     out.add(copy.bytes, copy.control);
+    if (!(copy.up ? up_ : down_).leftInOrder.left(copy.order)) ++(copy.up ? lateUp : lateDown);
   });
+  if (lateUp + lateDown > 0) {
+    std::lock_guard lock(mutex_);
+    up_.counters.reordered += lateUp;
+    down_.counters.reordered += lateDown;
+  }
   if (!upOut_.empty()) flush(true);
   if (!downOut_.empty()) flush(false);
 }

@@ -2,6 +2,7 @@
 
 #include "link/DelayQueue.h"
 #include "link/ImpairmentModel.h"
+#include "link/OfferOrder.h"
 #include "link/LinkSpec.h"
 #include "link/RelayOutbox.h"
 #include "link/WakePlanner.h"
@@ -37,6 +38,9 @@ struct RelayCounters {
   // Up only: ICMP errors (port unreachable) about copies sent earlier, of
   // whatever kind: the target was not listening, e.g. after it closed.
   std::uint64_t unreachable = 0;
+  // Copies that left after one that came in later (RFC 4737 on the relay's
+  // output, as a bench counts it): jitter's swaps and overtaken holds.
+  std::uint64_t reordered = 0;
   ImpairmentCounters model;
   std::uint64_t controlReceived = 0;    // of `received`
   std::uint64_t controlDropped = 0;     // of model.dropped()
@@ -127,6 +131,7 @@ class LinkRelay {
   struct Direction {
     ImpairmentModel model;
     RelayCounters counters;
+    OfferOrder leftInOrder;  // the relay thread's own
   };
 
   void run();

@@ -10,6 +10,8 @@
 #include <sched.h>
 #include <time.h>
 
+#include <algorithm>
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <optional>
@@ -103,6 +105,35 @@ TEST(LinkRelay, RelaysEveryDatagramNoSoonerThanTheConfiguredDelay) {
   EXPECT_EQ(up.received, static_cast<std::uint64_t>(kCount));
   EXPECT_EQ(up.sent, static_cast<std::uint64_t>(kCount));
   EXPECT_EQ(relay.error(), "");
+}
+
+// Jitter alone swaps datagrams sent close together; the relay's
+// `reordered` is what the target saw (RFC 4737), not only `reorder`'s holds.
+TEST(LinkRelay, CountsTheReorderingJitterMakesAsTheTargetSeesIt) {
+  DatagramSocket target = loopbackSocket();
+  DatagramSocket client = loopbackSocket();
+  LinkRelay relay("delay=10ms,jitter=3ms,seed=4", kLoopbackAnyPort, target.address());
+  relay.start();
+  constexpr int kCount = 200;
+  for (int i = 0; i < kCount; ++i) {
+    const std::string datagram = probe(i);
+    client.sendTo(datagram.data(), static_cast<int>(datagram.size()), relayAddress(relay));
+    std::this_thread::sleep_for(std::chrono::microseconds(200));
+  }
+  std::uint64_t late = 0;
+  int highest = -1;
+  for (int received = 0; received < kCount; ++received) {
+    const auto datagram = receiveWithin(target, Poco::Timespan(5, 0));
+    ASSERT_TRUE(datagram) << "only " << received << " of " << kCount << " arrived";
+    const int sequence = std::stoi(datagram->substr(0, datagram->find(' ')));
+    if (sequence < highest) ++late;
+    highest = std::max(highest, sequence);
+  }
+  relay.stop();
+  const RelayCounters up = relay.upCounters();
+  EXPECT_EQ(up.model.heldBack, 0u);
+  EXPECT_GT(late, 10u) << "3 ms of jitter on datagrams 0.2 ms apart";
+  EXPECT_EQ(up.reordered, late);
 }
 
 TEST(LinkRelay, CarriesTheTargetsRepliesBackToTheClient) {
