@@ -9,9 +9,10 @@
 namespace pigeon::app {
 
 namespace {
+// 10000000, not 1e+07: a range is read by people, who type it back.
 std::string shortNumber(double v) {
   char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
+  std::snprintf(buf, sizeof buf, std::fabs(v) < 1e15 ? "%.15g" : "%g", v);
   return buf;
 }
 }  // namespace

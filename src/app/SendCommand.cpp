@@ -15,7 +15,9 @@
 
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
+#include <cstring>
 #include <iostream>
 #include <sstream>
 #include <stdexcept>
@@ -73,7 +75,7 @@ int SendCommand::execute(const std::vector<std::string>& args) {
   if (args.size() != 1) throw UsageError("give exactly one FILE to send");
   const std::string& path = args.front();
   if (::access(path.c_str(), R_OK) != 0) {
-    report("cannot read '" + path + "'");
+    report("cannot read '" + path + "': " + std::strerror(errno));
     return EXIT_NOINPUT;
   }
   if (!hasSetting("send.to")) throw UsageError("--to HOST:PORT is required");

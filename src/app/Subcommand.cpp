@@ -13,6 +13,7 @@
 #include <Poco/NumberParser.h>
 #include <Poco/Util/HelpFormatter.h>
 #include <Poco/Util/Option.h>
+#include <Poco/Util/OptionException.h>
 
 #include <iostream>
 #include <set>
@@ -66,6 +67,40 @@ void Subcommand::handleOption(const std::string& name, const std::string& value)
 }
 
 namespace {
+
+// "listen" -> "--listen", "x" -> "-x": as the user would have typed it.
+std::string typed(const std::string& name) { return (name.size() == 1 ? "-" : "--") + name; }
+
+// Poco's option errors in pigeon's words: "Option must not be given more
+// than once: listen" becomes "--listen given more than once".
+std::string optionProblem(const Poco::Exception& e) {
+  const std::string& what = e.message();
+  if (dynamic_cast<const Poco::Util::UnknownOptionException*>(&e)) {
+    return "unknown option " + typed(what);
+  }
+  if (dynamic_cast<const Poco::Util::DuplicateOptionException*>(&e)) {
+    return typed(what) + " given more than once";
+  }
+  if (dynamic_cast<const Poco::Util::AmbiguousOptionException*>(&e)) {
+    return typed(what) + " is ambiguous: it begins more than one option";
+  }
+  if (dynamic_cast<const Poco::Util::MissingArgumentException*>(&e)) {
+    // "listen requires PORT"
+    const auto space = what.find(' ');
+    if (space != std::string::npos && what.compare(space, 10, " requires ") == 0) {
+      return typed(what.substr(0, space)) + " needs " + what.substr(space + 10);
+    }
+  }
+  if (dynamic_cast<const Poco::Util::UnexpectedArgumentException*>(&e)) {
+    // "no-gso=3"
+    const auto equals = what.find('=');
+    if (equals != std::string::npos) {
+      return typed(what.substr(0, equals)) + " takes no value, not '" + what.substr(equals + 1) +
+             "'";
+    }
+  }
+  return e.displayText();
+}
 
 void collectKeys(const Poco::Util::AbstractConfiguration& config, const std::string& root,
                  std::vector<std::string>& out) {
@@ -123,7 +158,7 @@ int Subcommand::parse(const std::vector<std::string>& args) {
   } catch (const Poco::Exception& e) {
     // Poco's own wording ("Unknown option specified: cuont"), and where to
     // look, in the one line every pigeon error is.
-    report(e.displayText() + " ('pigeon " + name_ + " --help' lists the options)");
+    report(optionProblem(e) + " ('pigeon " + name_ + " --help' lists the options)");
   }
   return EXIT_USAGE;
 }

@@ -140,6 +140,30 @@ TEST(FirstHour, AMistypedOrIncompleteOptionIsOneLineNamingTheHelp) {
   }
 }
 
+// Poco's wording ("Option must not be given more than once: listen",
+// "Unknown option specified: x") and its number format (1e+07) read
+// unlike every other pigeon error; each names the option as it is typed.
+TEST(FirstHour, OptionErrorsNameTheOptionAsTypedAndRangesInFull) {
+  const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+      {{"bench", "--cuont", "10"}, "pigeon bench: unknown option --cuont"},
+      {{"bench", "-x"}, "pigeon bench: unknown option -x"},
+      {{"chat", "-l", "1", "-l", "2"}, "pigeon chat: --listen given more than once"},
+      {{"chat", "--listen"}, "pigeon chat: --listen needs PORT"},
+      {{"bench", "--no-gso=3"}, "pigeon bench: --no-gso takes no value, not '3'"},
+      {{"bench", "--co", "3"}, "pigeon bench: --co is ambiguous: it begins more than one option"},
+      {{"bench", "--rate", "1e9"},
+       "pigeon bench: --rate must be a number from 0 to 10000000, not '1e9'"},
+      {{"send", "/nonexistent/file", "--to", "127.0.0.1:9"},
+       "pigeon send: cannot read '/nonexistent/file': No such file or directory"},
+  };
+  for (const auto& [args, line] : cases) {
+    const Outcome run = runPigeon(args);
+    EXPECT_NE(run.code, 0);
+    EXPECT_EQ(run.err.rfind(line, 0), 0u) << "wanted: " << line << "\ngot:    " << run.err;
+    EXPECT_EQ(std::count(run.err.begin(), run.err.end(), '\n'), 1) << run.err;
+  }
+}
+
 // The hint named $PEER, which nothing sets; the lab sets $PIGEON_LAB_PEER.
 TEST(FirstHour, ALabWithNoCommandNamesTheVariableTheLabSets) {
   const Outcome run = runPigeon({"lab", "delay=10ms", "--"});
