@@ -70,6 +70,11 @@ Object::Ptr JsonReport::toJson(const TransportResult& r) {
   o->set("return_ipdv_us", orNull(r.returnIpdvUs));
   o->set("echo_processing_us", orNull(r.echoProcessingUs));
   o->set("behind_schedule", orNull(r.behindSchedule));
+  if (r.error) {
+    for (const std::string& key : o->getNames()) {
+      if (measuredOnlyByARun(key)) o->set(key, Poco::Dynamic::Var());
+    }
+  }
   return o;
 }
 

@@ -137,6 +137,11 @@ std::vector<ResultField> resultFields(const TransportResult& r,
     const auto [label, unit] = counterLabel(name);
     f.push_back({"counters_" + name, label, unit, 0, value, counterGroup(name), name, ""});
   }
+  if (r.error) {
+    for (ResultField& field : f) {
+      if (measuredOnlyByARun(field.name)) field.value = std::monostate{};
+    }
+  }
   return f;
 }
 

@@ -3,14 +3,27 @@
 #include "metrics/LatencySummary.h"
 #include "metrics/RunFacts.h"
 
+#include <algorithm>
 #include <cstdint>
+#include <iterator>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace pigeon::metrics {
 
 class StreamStats;
+
+// The figures a result always holds, which only a run that finished has
+// measured: a failed one (its `error` set) reports them as null, since a 0
+// would read as "nothing lost".
+inline bool measuredOnlyByARun(std::string_view key) {
+  static constexpr std::string_view kKeys[] = {
+      "sent",         "delivered",       "lost",          "duplicates",   "reordered",
+      "reorder_extent", "throughput_mbps", "goodput_mbps", "elapsed_s", "delivered_per_s"};
+  return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
+}
 
 // One transport's result in a bench run: a plain value. Each field's JSON
 // name is in its comment; docs/results.md gives every formula. nullopt is

@@ -1,6 +1,7 @@
 #include "metrics/JsonReport.h"
 
 #include "ReportFixtures.h"
+#include "metrics/CsvReport.h"
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Parser.h>
@@ -11,7 +12,9 @@
 #include <string>
 #include <vector>
 
+using pigeon::metrics::CsvReport;
 using pigeon::metrics::JsonReport;
+using pigeon::metrics::TransportResult;
 using pigeon::metrics::RunInfo;
 using pigeon::metrics::testing::sampleResults;
 using pigeon::metrics::testing::sampleRun;
@@ -107,6 +110,29 @@ TEST(JsonReport, WritesValuesAndNullForTheUnknown) {
   EXPECT_EQ(tcp->getValue<std::uint64_t>("retransmits"), 61u);
   EXPECT_EQ(tcp->getValue<std::string>("congestion_control"), "cubic");
   EXPECT_EQ(tcp->getObject("counters")->getValue<std::uint64_t>("segments_out"), 1061u);
+}
+
+// A transport that failed measured nothing: its counts are null, not a 0
+// that reads as "nothing lost" (results.md: never written as 0).
+TEST(JsonReport, AFailedTransportHasNullCountsNotZeros) {
+  TransportResult failed;
+  failed.transport = "tcp";
+  failed.error = "tcp connect to 127.0.0.1:1: connection refused";
+  failed.counters["size_bytes"] = 64;
+  std::ostringstream out;
+  JsonReport::write(out, RunInfo{}, {failed});
+  Poco::JSON::Parser parser;
+  const auto doc = parser.parse(out.str()).extract<Poco::JSON::Object::Ptr>();
+  const auto r = doc->getArray("results")->getObject(0);
+  EXPECT_EQ(r->getValue<std::string>("error"), *failed.error);
+  for (const char* key : {"sent", "delivered", "lost", "duplicates", "reordered", "reorder_extent",
+                          "throughput_mbps", "goodput_mbps", "elapsed_s", "delivered_per_s"}) {
+    EXPECT_TRUE(r->isNull(key)) << key;
+  }
+  EXPECT_EQ(r->getObject("counters")->getValue<std::uint64_t>("size_bytes"), 64u);
+  // The same in the CSV: empty fields.
+  const auto csv = CsvReport::toCsv({failed});
+  EXPECT_EQ(csv.find(",0,"), std::string::npos) << csv;
 }
 
 TEST(JsonReport, WritesKeysInReportOrder) {
