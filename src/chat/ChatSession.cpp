@@ -319,6 +319,20 @@ void ChatSession::keepAlive(std::int64_t nowNs) {
   if (!keepsAlive()) return;
   const std::int64_t intervalNs = settings_.keepaliveInterval.totalMicroseconds() * 1000;
   if (lastHeardNs_ == 0) lastHeardNs_ = nowNs;  // a pigeon that has not spoken yet
+  // This thread turns at least every receive poll; a gap far beyond that is
+  // this process stopped (SIGSTOP, Ctrl-Z) or its machine paused. The peer's
+  // silence meanwhile is ours: its words wait in the socket, read next. A
+  // gap as long as the silence that makes a peer quiet leaves nothing to
+  // judge it by.
+  const std::int64_t quietAfterNs = kQuietAfterKeepalives * intervalNs;
+  if (lastTurnNs_ != 0 && nowNs - lastTurnNs_ >= std::min(kStoppedAfterNs, quietAfterNs)) {
+    char stopped[32];
+    std::snprintf(stopped, sizeof stopped, "%.1f s", static_cast<double>(nowNs - lastTurnNs_) / 1e9);
+    output_.status(std::string("* this chat was stopped for ") + stopped +
+                   " (SIGSTOP, Ctrl-Z, or a paused machine); catching up on what came meanwhile");
+    lastHeardNs_ = nowNs;
+  }
+  lastTurnNs_ = nowNs;
   // A keepalive (an empty frame on the control stream, never shown) when we
   // have been silent for an interval; never from this thread while a line
   // is being sent (the transport is busy with a peer that may not read),
@@ -334,7 +348,7 @@ void ChatSession::keepAlive(std::int64_t nowNs) {
       transport_.sendMessage(header, {});
     }
   }
-  if (!quiet_ && nowNs - lastHeardNs_ >= kQuietAfterKeepalives * intervalNs) {
+  if (!quiet_ && nowNs - lastHeardNs_ >= quietAfterNs) {
     quiet_ = true;
     char silence[32];
     std::snprintf(silence, sizeof silence, "%.1f s",

@@ -66,6 +66,8 @@ class ChatSession {
   // port (it relays UDP only); a chat shows it as that, not as a plain peer.
   static constexpr std::string_view kLinkNoticePrefix = "pigeon link: ";
   static constexpr int kQuietAfterKeepalives = 3;
+  // A network thread that did not turn for this long was stopped.
+  static constexpr std::int64_t kStoppedAfterNs = 2'000'000'000;
 
   ChatSession(transport::Transport& transport, ChatSettings settings, ChatOutput& output);
 
@@ -160,6 +162,7 @@ class ChatSession {
   std::atomic<std::int64_t> lastSentNs_{0};
   std::atomic<std::int64_t> sendingSinceNs_{0};  // a line is being handed over; 0: none
   std::int64_t lastHeardNs_ = 0;                 // network thread
+  std::int64_t lastTurnNs_ = 0;                  // network thread: its last keepAlive()
   bool quiet_ = false;                           // network thread
   bool saidWaiting_ = false;                     // network thread
 };

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <csignal>
 #include <memory>
 #include <string>
@@ -48,8 +49,15 @@ void frozenPeerIsNoticedAndItsReturnToo(const std::string& transport) {
   bob.signal(SIGSTOP);
   EXPECT_TRUE(alice.waitForStderr("* bob has gone quiet: nothing from it for ", kNotice))
       << alice.err();
+  // Stopped for longer than bob's own quiet judgement (0.9 s) takes.
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   bob.signal(SIGCONT);
   EXPECT_TRUE(alice.waitForStderr("* bob is back after ", kNotice)) << alice.err();
+  // The stopped side slept through the silence: it says so, and does not
+  // blame alice for it.
+  EXPECT_TRUE(bob.waitForStderr("* this chat was stopped for ", kNotice)) << bob.err();
+  EXPECT_FALSE(bob.waitForStderr("alice has gone quiet", ChildProcess::Duration(500)))
+      << bob.err();
   bob.write("still here\n");
   EXPECT_TRUE(alice.waitForStdout("bob: still here\n")) << alice.out();
   // Keepalives are never shown as lines.
