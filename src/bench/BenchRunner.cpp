@@ -1,13 +1,15 @@
 #include "bench/BenchRunner.h"
 
+#include "bench/Background.h"
 #include "bench/BenchSender.h"
 #include "bench/BenchSink.h"
 #include "bench/EchoReflector.h"
+#include "bench/ImpairedPath.h"
 #include "bench/PingPongClient.h"
 #include "bench/ProbeTimeout.h"
-#include "link/LinkRelay.h"
+#include "bench/ResultFacts.h"
+#include "link/LinkSpec.h"
 #include "transport/Endpoint.h"
-#include "transport/SocketStats.h"
 #include "transport/TransportFactory.h"
 #include "wire/Clock.h"
 
@@ -17,7 +19,6 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
-#include <set>
 #include <sstream>
 
 namespace pigeon::bench {
@@ -35,162 +36,6 @@ std::string shortNumber(double v) {
   std::snprintf(buf, sizeof buf, "%g", v);
   return buf;
 }
-
-std::uint64_t toUs(std::int64_t ns) {
-  return static_cast<std::uint64_t>(std::max<std::int64_t>(0, ns) / 1000);
-}
-
-// Runs `body` on a thread that is stopped and joined however this scope
-// ends; exceptions on it are kept and rethrown by finish().
-class Background {
- public:
-  template <class F>
-  explicit Background(F body) {
-    thread_.startFunc([this, body]() mutable {
-      try {
-        body(stop_);
-      } catch (...) {
-        error_ = std::current_exception();
-      }
-    });
-  }
-  ~Background() {
-    stop_ = true;
-    join();
-  }
-  void finish(bool stopNow) {
-    if (stopNow) stop_ = true;
-    join();
-    if (error_) std::rethrow_exception(error_);
-  }
-
- private:
-  void join() {
-    if (joined_) return;  // a Poco thread may be joined once only
-    thread_.join();
-    joined_ = true;
-  }
-
-  bool joined_ = false;
-  std::atomic<bool> stop_{false};
-  std::exception_ptr error_;
-  Poco::Thread thread_;
-};
-
-// A sender whose 99th-percentile slip is above this fell behind its own
-// schedule: the machine, not the network, shaped the traffic.
-constexpr std::int64_t kBehindScheduleNs = 1'000'000;
-
-void addSlip(TransportResult& result, const metrics::LatencyHistogram& slip) {
-  if (slip.count() == 0) return;
-  result.counters["send_slip_p99_us"] = toUs(slip.percentile(99));
-  result.counters["send_slip_max_us"] = toUs(slip.maxNs());
-  result.behindSchedule = slip.percentile(99) > kBehindScheduleNs;
-}
-
-std::string echoKindName(PingPongClient::EchoKind kind) {
-  switch (kind) {
-    case PingPongClient::EchoKind::kPigeon:
-      return "pigeon";
-    case PingPongClient::EchoKind::kPlain:
-      return "rfc862";
-    case PingPongClient::EchoKind::kNone:
-      break;
-  }
-  return "none";
-}
-
-// rudp's own counters: the sending side's (what it put on the wire, its
-// timers) and, where given, the receiving side's (what it had to discard).
-void addRudpFacts(TransportResult& result, const transport::Transport& sender,
-                  const std::optional<transport::rudp::RudpCounters>& receiver) {
-  const auto sent = sender.reliabilityCounters();
-  if (!sent) return;
-  // The counters a student reads after a run (the per-message log has them
-  // all, over time).
-  static const std::set<std::string_view> kSenderSide = {"datagrams_sent",
-                                                         "retransmits_timeout",
-                                                         "retransmits_fast",
-                                                         "retransmits_probe",
-                                                         "spurious_retransmits",
-                                                         "srtt_us",
-                                                         "rto_us"};
-  static const std::set<std::string_view> kReceiverSide = {"duplicates_discarded",
-                                                           "corrupt_dropped"};
-  const auto keep = [&](const transport::rudp::RudpCounters& counters,
-                        const std::set<std::string_view>& names) {
-    for (const auto& [name, value] : transport::rudp::counterFields(counters)) {
-      if (names.count(name)) {
-        result.counters[std::string(name)] =
-            static_cast<std::uint64_t>(std::max<std::int64_t>(0, value));
-      }
-    }
-  };
-  keep(*sent, kSenderSide);
-  if (receiver) keep(*receiver, kReceiverSide);
-  result.retransmits = sent->retransmitsTimeout + sent->retransmitsFast + sent->retransmitsProbe;
-}
-
-void addTcpFacts(TransportResult& result, const transport::Transport& sender) {
-  if (sender.kind() != transport::TransportKind::kTcp) return;
-  result.retransmits = transport::tcpRetransmits(sender.nativeHandle());
-  result.congestionControl = transport::tcpCongestionControl(sender.nativeHandle());
-}
-
-// The link relay of a run, started with big socket buffers, and what it did:
-// loss on the modelled link is told apart from loss in the relay itself (a
-// sender faster than the relay: its socket buffers or its backlog overflow).
-class ImpairedPath {
- public:
-  ImpairedPath(const link::LinkSpec& spec, const Poco::Net::SocketAddress& target)
-      : relay_(spec, kLoopback, target) {
-    for (int fd : {relay_.clientSocketHandle(), relay_.targetSocketHandle()}) {
-      transport::enlargeReceiveBuffer(fd, kSinkBufferBytes);
-    }
-    dropsAtStart_ = socketDrops();
-    relay_.start();
-  }
-  ~ImpairedPath() { relay_.stop(); }
-
-  Poco::Net::SocketAddress address() const { return relay_.address(); }
-
-  // `perDirection`: the data dropped each way too (echo runs, where the
-  // way out and the way back are told apart).
-  void addFacts(TransportResult& result, bool perDirection = false) {
-    // Not stop(): it closes the sockets, and their drops could not be read.
-    relay_.stopForwarding();
-    const auto up = relay_.upCounters();
-    const auto down = relay_.downCounters();
-    // Messages apart from control frames (the final count and its answer,
-    // rudp's handshake and acknowledgements): a lost control frame is no
-    // lost message, and is sent again.
-    result.counters["link_dropped"] = up.dataDropped() + down.dataDropped();
-    if (perDirection) {
-      result.counters["link_dropped_up"] = up.dataDropped();
-      result.counters["link_dropped_down"] = down.dataDropped();
-    }
-    result.counters["link_control_dropped"] = up.controlDropped + down.controlDropped;
-    result.counters["link_duplicated"] = up.model.duplicated + down.model.duplicated;
-    result.counters["link_corrupted"] = up.model.corrupted + down.model.corrupted;
-    result.counters["link_reordered"] = up.reordered + down.reordered;
-    result.counters["relay_overflow"] = up.dataOverflow() + down.dataOverflow();
-    const std::uint64_t controlOverflow =
-        up.controlOverflow + up.controlSendErrors + down.controlOverflow + down.controlSendErrors;
-    if (controlOverflow > 0) result.counters["relay_control_overflow"] = controlOverflow;
-    // Copies sent after the receiver had closed (a final count sent again).
-    if (up.unreachable > 0) result.counters["relay_target_unreachable"] = up.unreachable;
-    result.counters["relay_socket_drops"] = socketDrops() - dropsAtStart_;
-  }
-
- private:
-  std::uint64_t socketDrops() const {
-    return transport::socketDrops(relay_.clientSocketHandle()).value_or(0) +
-           transport::socketDrops(relay_.targetSocketHandle()).value_or(0);
-  }
-
-  link::LinkRelay relay_;
-  std::uint64_t dropsAtStart_ = 0;
-};
 
 }  // namespace
 
@@ -426,7 +271,7 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
   std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = sink.localAddress();
   if (impaired(kind)) {
-    relay.emplace(*settings_.link, destination);
+    relay.emplace(*settings_.link, destination, kSinkBufferBytes);
     destination = relay->address();
   }
 
@@ -500,7 +345,7 @@ TransportResult BenchRunner::runEcho(transport::TransportKind kind, std::size_t 
   std::optional<ImpairedPath> relay;
   Poco::Net::SocketAddress destination = reflector;
   if (impaired(kind)) {
-    relay.emplace(*settings_.link, destination);
+    relay.emplace(*settings_.link, destination, kSinkBufferBytes);
     destination = relay->address();
   }
   auto client = lab_
