@@ -18,7 +18,8 @@ namespace pigeon::app {
 using Poco::Util::Option;
 
 EchoCommand::EchoCommand()
-    : Subcommand("echo", "[--listen PORT] [--transport udp,tcp,rudp] [--bind ADDR] [--stamp] "
+    : Subcommand("echo",
+                 "[--listen PORT] [--transport udp,tcp,rudp] [--bind ADDR] [--stamp] "
                  "[--max-rate N] [--max-total-rate N]",
                  "Reflects pigeon probes for round-trip measurements: run it on one host and "
                  "`pigeon bench --target HOST:PORT` on another: udp, tcp and rudp are served on "

@@ -109,7 +109,8 @@ link::LinkSpec seededSpec(const std::string& text) {
 }
 
 LabCommand::LabCommand()
-    : Subcommand("lab", "SPEC [--far 'CMD'] [--engine tun|netem] [--mtu BYTES] [--ipv6] -- CMD [ARG...]",
+    : Subcommand("lab",
+                 "SPEC [--far 'CMD'] [--engine tun|netem] [--mtu BYTES] [--ipv6] -- CMD [ARG...]",
                  "Runs CMD across an emulated link: two network namespaces joined by "
                  "pigeon's seeded link emulator (engine tun), which gives every IP packet "
                  "(TCP, UDP, ICMP) the impairments of SPEC, as `pigeon link` does (loss, "

@@ -45,9 +45,9 @@ std::string counterLine(const link::RelayCounters& c, int receivingFd) {
       << " queue=" << c.model.droppedByQueue << "; control=" << c.controlDropped
       << ") duplicated=" << c.model.duplicated << " corrupted=" << c.model.corrupted
       << " reordered=" << c.reordered << " held-back=" << c.model.heldBack
-      << " overflow=" << c.overflow
-      << " send-errors=" << c.sendErrors << " unreachable=" << c.unreachable
-      << " ignored=" << c.ignored << " socket-drops=" << socketDrops(receivingFd);
+      << " overflow=" << c.overflow << " send-errors=" << c.sendErrors
+      << " unreachable=" << c.unreachable << " ignored=" << c.ignored
+      << " socket-drops=" << socketDrops(receivingFd);
   return out.str();
 }
 

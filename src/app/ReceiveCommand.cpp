@@ -38,13 +38,14 @@ constexpr int kReceiveBufferBytes = 8 << 20;
 }  // namespace
 
 ReceiveCommand::ReceiveCommand()
-    : Subcommand("receive",
-                 "[--port PORT] [--bind ADDR] [--dir DIR] [--transport tcp|udp|rudp] [--once] [--force] "
-                 "[--idle SECONDS]",
-                 "Waits for `pigeon send` and writes each file into DIR under a temporary name; "
-                 "the file takes its own name only when its size and SHA-256 match. Over udp, "
-                 "lost chunks are listed and no file is kept. Names are names, never paths; an "
-                 "existing file is not overwritten unless --force.") {}
+    : Subcommand(
+          "receive",
+          "[--port PORT] [--bind ADDR] [--dir DIR] [--transport tcp|udp|rudp] [--once] [--force] "
+          "[--idle SECONDS]",
+          "Waits for `pigeon send` and writes each file into DIR under a temporary name; "
+          "the file takes its own name only when its size and SHA-256 match. Over udp, "
+          "lost chunks are listed and no file is kept. Names are names, never paths; an "
+          "existing file is not overwritten unless --force.") {}
 
 void ReceiveCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   options.addOption(Option("port", "p", "port to listen on (default 9000; 0: the kernel picks)")

@@ -327,7 +327,8 @@ void ChatSession::keepAlive(std::int64_t nowNs) {
   const std::int64_t quietAfterNs = kQuietAfterKeepalives * intervalNs;
   if (lastTurnNs_ != 0 && nowNs - lastTurnNs_ >= std::min(kStoppedAfterNs, quietAfterNs)) {
     char stopped[32];
-    std::snprintf(stopped, sizeof stopped, "%.1f s", static_cast<double>(nowNs - lastTurnNs_) / 1e9);
+    std::snprintf(stopped, sizeof stopped, "%.1f s",
+                  static_cast<double>(nowNs - lastTurnNs_) / 1e9);
     output_.status(std::string("* this chat was stopped for ") + stopped +
                    " (SIGSTOP, Ctrl-Z, or a paused machine); catching up on what came meanwhile");
     lastHeardNs_ = nowNs;

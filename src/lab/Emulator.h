@@ -1,8 +1,8 @@
 #pragma once
 
 #include "link/ImpairmentModel.h"
-#include "link/OfferOrder.h"
 #include "link/LinkSpec.h"
+#include "link/OfferOrder.h"
 #include "metrics/LatencyHistogram.h"
 
 #include <cstddef>
@@ -34,7 +34,7 @@ struct ProtocolCounters {
   // on the link's own output, as a bench counts it): jitter's swaps and the
   // holds that something overtook.
   std::uint64_t reordered = 0;
-  std::uint64_t delivered = 0;         // copies handed on when due
+  std::uint64_t delivered = 0;  // copies handed on when due
 
   ProtocolCounters& operator+=(const ProtocolCounters& other);
   bool operator==(const ProtocolCounters&) const = default;

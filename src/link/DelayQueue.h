@@ -20,7 +20,7 @@ class DelayQueue {
     std::int64_t dueNs = 0;
     std::uint64_t order = 0;  // of push: the order the copies came in
     bool up = false;          // client -> target
-    bool control = false;  // a pigeon control frame (RelayCounters)
+    bool control = false;     // a pigeon control frame (RelayCounters)
     std::vector<std::uint8_t> bytes;
   };
 

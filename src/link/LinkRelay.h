@@ -2,8 +2,8 @@
 
 #include "link/DelayQueue.h"
 #include "link/ImpairmentModel.h"
-#include "link/OfferOrder.h"
 #include "link/LinkSpec.h"
+#include "link/OfferOrder.h"
 #include "link/RelayOutbox.h"
 #include "link/WakePlanner.h"
 #include "transport/DatagramBatch.h"

@@ -20,8 +20,8 @@ class StreamStats;
 // would read as "nothing lost".
 inline bool measuredOnlyByARun(std::string_view key) {
   static constexpr std::string_view kKeys[] = {
-      "sent",         "delivered",       "lost",          "duplicates",   "reordered",
-      "reorder_extent", "throughput_mbps", "goodput_mbps", "elapsed_s", "delivered_per_s"};
+      "sent",           "delivered",       "lost",         "duplicates", "reordered",
+      "reorder_extent", "throughput_mbps", "goodput_mbps", "elapsed_s",  "delivered_per_s"};
   return std::find(std::begin(kKeys), std::end(kKeys), key) != std::end(kKeys);
 }
 

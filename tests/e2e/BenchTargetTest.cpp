@@ -189,9 +189,9 @@ TEST(BenchTarget, TheHeaderNamesTheEchoOfEachTransportInTheTablesOrder) {
   ChildProcess echo({PIGEON_BINARY, "echo", "--listen", "0", "--bind", "127.0.0.1"});
   const int port = echo.listeningPort("serving udp on ");
   ASSERT_GT(port, 0) << echo.err();
-  const Outcome run = bench({"-t", "udp,tcp,rudp", "--target",
-                             "127.0.0.1:" + std::to_string(port), "--count", "50"},
-                            30'000ms);
+  const Outcome run = bench(
+      {"-t", "udp,tcp,rudp", "--target", "127.0.0.1:" + std::to_string(port), "--count", "50"},
+      30'000ms);
   ASSERT_EQ(run.code, 0) << run.err << run.out;
   EXPECT_NE(run.out.find("echo that answered: udp, tcp, rudp: pigeon echo (one-way split)\n"),
             std::string::npos)

@@ -56,8 +56,7 @@ void frozenPeerIsNoticedAndItsReturnToo(const std::string& transport) {
   // The stopped side slept through the silence: it says so, and does not
   // blame alice for it.
   EXPECT_TRUE(bob.waitForStderr("* this chat was stopped for ", kNotice)) << bob.err();
-  EXPECT_FALSE(bob.waitForStderr("alice has gone quiet", ChildProcess::Duration(500)))
-      << bob.err();
+  EXPECT_FALSE(bob.waitForStderr("alice has gone quiet", ChildProcess::Duration(500))) << bob.err();
   bob.write("still here\n");
   EXPECT_TRUE(alice.waitForStdout("bob: still here\n")) << alice.out();
   // Keepalives are never shown as lines.

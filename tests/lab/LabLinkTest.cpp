@@ -289,8 +289,8 @@ TEST(LabLink, JitterLandsInsideTheBoundsOfItsNormalDraw) {
   // The emulator's own record of what it applied: the median is the delay.
   const auto up = lab->counters(Direction::kUp);
   EXPECT_NEAR(static_cast<double>(up.delayP50Ns) / 1e6, 10.0, 0.3);
-  EXPECT_LE(up.delayMaxNs, 22'000'000);  // 10 ms + 6 x 2 ms at most
-  EXPECT_EQ(up.udp.heldBack, 0u);        // jitter is not `reorder`'s hold
+  EXPECT_LE(up.delayMaxNs, 22'000'000);         // 10 ms + 6 x 2 ms at most
+  EXPECT_EQ(up.udp.heldBack, 0u);               // jitter is not `reorder`'s hold
   EXPECT_EQ(up.udp.reordered, overtakenInAll);  // but it reorders, as the receiver saw
 }
 

@@ -14,8 +14,8 @@
 
 using pigeon::metrics::CsvReport;
 using pigeon::metrics::JsonReport;
-using pigeon::metrics::TransportResult;
 using pigeon::metrics::RunInfo;
+using pigeon::metrics::TransportResult;
 using pigeon::metrics::testing::sampleResults;
 using pigeon::metrics::testing::sampleRun;
 using Poco::JSON::Object;
