@@ -149,6 +149,11 @@ void BenchCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   add("nagle", "", "tcp: keep Nagle's algorithm on (off by default)", nullptr);
   add("cc", "", "tcp: congestion control, e.g. cubic or bbr (default: the kernel's)", "NAME");
   add("no-gso", "", "udp: send each batch with sendmmsg, not as one UDP GSO send", nullptr);
+  add("kernel-stamps", "",
+      "udp, one-way: time each arrival by the kernel's receive stamp (when the socket queued "
+      "it), not when pigeon read it: the link's delay without the reader's (tcp, rudp: read "
+      "time still)",
+      nullptr);
   add("arq", "", "rudp: stop-and-wait, go-back-n or selective-repeat (default)", "NAME");
   add("delivery", "",
       "rudp: ordered (default, like tcp) or unordered (exactly once, as it "
@@ -282,6 +287,12 @@ bench::BenchSettings BenchCommand::readSettings() const {
     }
   }
   s.udpSegmentation = !flag("bench.no-gso");
+  s.kernelStamps = flag("bench.kernel-stamps");
+  if (s.kernelStamps && (s.pattern == bench::Pattern::kPingPong || !s.target.empty())) {
+    throw UsageError(
+        "--kernel-stamps times one-way arrivals at pigeon's own receiver: not for pingpong or "
+        "--target, whose round trips end at the sender");
+  }
   if (given("arq")) {
     const auto arq = transport::rudp::parseArqScheme(text("arq"));
     if (!arq) {

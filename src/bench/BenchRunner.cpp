@@ -121,6 +121,10 @@ std::map<std::string, std::string> BenchRunner::describe() const {
     d["link_down"] = link::describe(settings_.link->down);
   }
   d["seed"] = std::to_string(settings_.seed);
+  if (settings_.kernelStamps) {
+    d["arrival_stamps"] =
+        "the kernel's for udp (when the socket queued each datagram); tcp and rudp: when read";
+  }
   d["one_way_clock"] = clockNote_;
   if (!echoKinds_.empty()) {
     // Which kind of echo answered each transport: only pigeon echo's
@@ -262,6 +266,7 @@ TransportResult BenchRunner::runLocalOneWay(transport::TransportKind kind, std::
   sinkOptions.log = log_.get();
   sinkOptions.receiveBufferBytes = kSinkBufferBytes;
   sinkOptions.busyPoll = settings_.ratePerS <= 0;
+  sinkOptions.kernelStamps = settings_.kernelStamps;
   sinkOptions.sequenceCeilings = BenchSender::sequenceCeilings(settings_);
   BenchSink sink(
       lab_ ? lab_->inFar([&] { return transport::listenOn(kind, lab_->farAddress(), options); })

@@ -39,6 +39,7 @@ struct BenchSettings {
   bool nagle = false;                  // TCP: keep Nagle's algorithm on
   std::string congestionControl;       // TCP: empty = the kernel's default
   bool udpSegmentation = true;         // UDP: batches as one GSO send (docs/bench.md)
+  bool kernelStamps = false;           // UDP one-way: arrivals are the kernel's stamps
   transport::rudp::ArqScheme arq = transport::rudp::ArqScheme::kSelectiveRepeat;
   transport::rudp::DeliveryMode delivery = transport::rudp::DeliveryMode::kOrdered;
   double drainMs = 500;                  // wait for stragglers after the last send

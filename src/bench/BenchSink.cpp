@@ -7,6 +7,7 @@
 #include "wire/Codec.h"
 
 #include <sched.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 
@@ -44,6 +45,11 @@ void BenchSink::adopt(std::unique_ptr<transport::Transport> transport) {
     transport::enlargeReceiveBuffer(fd, options_.receiveBufferBytes);
   }
   dropsAtStart_ = transport::socketDrops(fd);
+  // Stamping on before any sender starts, so no datagram goes unstamped.
+  if (options_.kernelStamps && transport_->batchedIo() != nullptr && fd >= 0) {
+    const int on = 1;
+    kernelStamps_ = ::setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPNS, &on, sizeof on) == 0;
+  }
 }
 
 metrics::StreamStats& BenchSink::stream(std::uint32_t streamId) {
@@ -127,14 +133,14 @@ bool BenchSink::receiveMany(transport::Transport& transport, transport::BatchedD
   }
   corrupted_ += batch.corrupted();
   malformed_ += batch.malformed() - batch.corrupted();
-  const std::int64_t arrival = batch.arrivalNs();
   for (const auto& d : batch.received()) {
     if (d.kind != Incoming::Kind::kMessage) {
       ++malformed_;  // no plain peer takes part in a run: damaged magic
       continue;
     }
     if (d.header.type == MessageType::kData) {
-      onData(d.header, d.payload.size(), arrival);
+      // The batch's read time, or the kernel's stamp when it was asked for.
+      onData(d.header, d.payload.size(), d.arrivalNs);
     } else if (d.header.type == MessageType::kReport) {
       onReport(transport, d.header, d.payload, wire::steadyNowNs(), /*withCrc=*/true);
     }
@@ -154,6 +160,7 @@ void BenchSink::run(const std::atomic<bool>& stop) {
         options_.sizeBytes > 0 ? std::max<std::size_t>(options_.sizeBytes + wire::kCrcSize, 2048)
                                : wire::kMaxDatagramSize + 1;
     transport::DatagramBatch batch(kBatch, slotBytes);
+    if (kernelStamps_) kernelStamps_ = batch.stampArrivals(fd);
     cpu_set_t cpus;
     spin_ = options_.busyPoll && ::sched_getaffinity(0, sizeof cpus, &cpus) == 0 &&
             CPU_COUNT(&cpus) >= 2;

@@ -46,6 +46,11 @@ class BenchSink {
     MessageLog* log = nullptr;   // may be null
     int receiveBufferBytes = 0;  // 0: the kernel's default
     bool busyPoll = false;       // UDP: spin between arrivals (see above)
+    // UDP: each datagram's arrival is the kernel's stamp of when its socket
+    // queued it (SO_TIMESTAMPNS), not when this sink read it: the link's own
+    // one-way delay, without the reader's scheduling. Other transports, or a
+    // kernel that refuses, keep the read time (kernelStamps() says which).
+    bool kernelStamps = false;
     // Per stream, the highest sequence number its sender can send; a number
     // above it is implausible and moves nothing (SequenceTracker).
     std::map<std::uint32_t, std::uint64_t> sequenceCeilings;
@@ -74,6 +79,8 @@ class BenchSink {
 
   // Drops at the receiving socket's buffer during the run, if the kernel says.
   std::optional<std::uint64_t> socketDrops() const { return socketDrops_; }
+  // Whether the arrivals were the kernel's stamps (Options::kernelStamps).
+  bool kernelStamps() const { return kernelStamps_; }
 
   // The receiving rudp endpoint's counters, when the run was over rudp.
   std::optional<transport::rudp::RudpCounters> rudpCounters() const { return rudpCounters_; }
@@ -113,6 +120,7 @@ class BenchSink {
   std::uint64_t malformed_ = 0;
   std::uint64_t corrupted_ = 0;
   bool spin_ = false;             // two or more CPUs to run on
+  bool kernelStamps_ = false;
   std::int64_t spinUntilNs_ = 0;  // look again without sleeping until then
   // The stream of the last arrival, so a run of one stream looks it up once.
   std::uint32_t lastStreamId_ = 0;

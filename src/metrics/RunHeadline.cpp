@@ -11,6 +11,9 @@ void RunHeadline::write(std::ostream& out, const Facts& facts) {
       << (facts.timed ? d.at("duration_s") + " s" : d.at("count") + " messages") << pace
       << ", target " << d.at("target") << "\n"
       << "one-way latency clock: " << d.at("one_way_clock") << "\n";
+  if (const auto stamps = d.find("arrival_stamps"); stamps != d.end()) {
+    out << "arrival stamps: " << stamps->second << "\n";
+  }
   if (facts.lab) {
     out << "impaired link: " << facts.lab->spec << " (lab, engine " << facts.lab->engine
         << (facts.lab->engine == "netem" ? ", the kernel's netem: not pigeon's seeded decisions"

@@ -33,6 +33,7 @@ class DatagramBatch {
     Incoming::Kind kind = Incoming::Kind::kMessage;  // kMessage or kPlain
     wire::Header header;                             // kMessage only
     wire::ByteSpan payload;                          // the frame's payload, or a plain peer's bytes
+    std::int64_t arrivalNs = 0;                      // arrivalNs(i) of its datagram
   };
 
   // `capacity` at least 1. A datagram larger than `slotBytes` cannot be

@@ -301,7 +301,7 @@ std::size_t UdpTransport::receiveBatch(DatagramBatch& batch, Poco::Timespan time
     }
     notePeerKind(classified.kind == Incoming::Kind::kMessage ? PeerKind::kPigeon
                                                              : PeerKind::kPlain);
-    batch.keep({classified.kind, classified.header, classified.payload});
+    batch.keep({classified.kind, classified.header, classified.payload, batch.arrivalNs(i)});
   }
   return batch.datagrams();
 }

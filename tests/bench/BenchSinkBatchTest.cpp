@@ -194,6 +194,37 @@ TEST(BenchSinkBatched, CountsCorruptedFramesApartAndNeverDeliversThem) {
   EXPECT_EQ(stats.sequences().highest(), 5u);
 }
 
+// Datagrams that waited in the socket while the sink was not reading: with
+// kernel stamps their latency is when they came, not when they were read.
+TEST(BenchSinkBatched, KernelStampsTimeArrivalsWhenTheSocketQueuedThemNotWhenRead) {
+  for (const bool kernel : {true, false}) {
+    auto options = sinkOptions();
+    options.kernelStamps = kernel;
+    BenchSink sink(transport::listenOn(transport::TransportKind::kUdp, kLoopback), options);
+    EXPECT_EQ(sink.kernelStamps(), kernel);
+    // The kernel turns stamping on a moment after the first socket asks.
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    RawSender sender(sink.localAddress());
+    for (std::uint64_t s = 0; s < 5; ++s) sender.send(dataFrame(s));
+    sender.send(reportFrame(5));
+    std::this_thread::sleep_for(std::chrono::milliseconds(80));  // nobody reads meanwhile
+    std::atomic<bool> stop{false};
+    std::thread running([&] { sink.run(stop); });
+    const auto acked = sender.ack(3'000'000);
+    if (!acked) stop = true;
+    running.join();
+    ASSERT_TRUE(acked.has_value());
+    auto& stats = sink.stream(kStream);
+    stats.finish(5);
+    ASSERT_EQ(stats.delivered(), 5u);
+    if (kernel) {
+      EXPECT_LT(stats.latency().maxNs(), 40'000'000) << "stamped as read, not as queued";
+    } else {
+      EXPECT_GE(stats.latency().minNs(), 80'000'000) << "read time is after the wait";
+    }
+  }
+}
+
 class BenchSenderBatchedBothWays : public ::testing::TestWithParam<bool> {};
 
 INSTANTIATE_TEST_SUITE_P(Udp, BenchSenderBatchedBothWays, ::testing::Values(true, false),

@@ -117,6 +117,15 @@ TEST(FirstHour, AnUnknownCongestionControlIsAUsageErrorBeforeAnythingRuns) {
   EXPECT_EQ(run.out, "");  // no table with a FAILED column
 }
 
+TEST(FirstHour, KernelStampsAreSaidInTheHeaderAndRefusedWhereNoReceiverOfOursStamps) {
+  const Outcome run = runPigeon({"bench", "-t", "udp,tcp", "--count", "200", "--kernel-stamps"});
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_TRUE(has(run.out, "arrival stamps: the kernel's for udp")) << run.out;
+  const Outcome pingpong = runPigeon({"bench", "--pattern", "pingpong", "--kernel-stamps"});
+  EXPECT_EQ(pingpong.code, kExitUsage) << pingpong.err;
+  EXPECT_TRUE(has(pingpong.err, "--kernel-stamps times one-way arrivals")) << pingpong.err;
+}
+
 TEST(FirstHour, AnUnknownTransportIsAUsageErrorEverywhere) {
   for (const auto& args : std::vector<std::vector<std::string>>{
            {"bench", "-t", "udp,sctp", "--count", "10"},
