@@ -1,21 +1,12 @@
 #include "app/OptionValues.h"
 
 #include "app/Subcommand.h"
+#include "metrics/NumberText.h"
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
 
 namespace pigeon::app {
-
-namespace {
-// 10000000, not 1e+07: a range is read by people, who type it back.
-std::string shortNumber(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, std::fabs(v) < 1e15 ? "%.15g" : "%g", v);
-  return buf;
-}
-}  // namespace
 
 std::vector<std::string> splitList(const std::string& option, const std::string& text) {
   std::vector<std::string> items;
@@ -37,8 +28,8 @@ double parseNumber(const std::string& option, const std::string& text, double mi
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() ||
       !std::isfinite(value) || value < min || value > max) {
-    throw UsageError(option + " must be a number from " + shortNumber(min) + " to " +
-                     shortNumber(max) + ", not '" + text + "'");
+    throw UsageError(option + " must be a number from " + metrics::plainNumber(min) + " to " +
+                     metrics::plainNumber(max) + ", not '" + text + "'");
   }
   return value;
 }

@@ -9,6 +9,7 @@
 #include "bench/ProbeTimeout.h"
 #include "bench/ResultFacts.h"
 #include "link/LinkSpec.h"
+#include "metrics/NumberText.h"
 #include "transport/Endpoint.h"
 #include "transport/TransportFactory.h"
 #include "wire/Clock.h"
@@ -30,12 +31,6 @@ namespace {
 const Poco::Net::SocketAddress kLoopback("127.0.0.1", 0);
 constexpr int kSinkBufferBytes = 8 << 20;
 constexpr std::int64_t kReportTimeoutNs = 5'000'000'000;
-
-std::string shortNumber(double v) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%g", v);
-  return buf;
-}
 
 }  // namespace
 
@@ -90,16 +85,16 @@ std::map<std::string, std::string> BenchRunner::describe() const {
   d["transports"] = transports.str();
   d["size_bytes"] = sizes.str();
   if (settings_.durationS) {
-    d["duration_s"] = shortNumber(*settings_.durationS);
+    d["duration_s"] = metrics::plainNumber(*settings_.durationS);
   } else {
     d["count"] = std::to_string(settings_.count);
   }
-  d["rate_per_s"] = settings_.ratePerS > 0 ? shortNumber(settings_.ratePerS) : "max";
+  d["rate_per_s"] = settings_.ratePerS > 0 ? metrics::plainNumber(settings_.ratePerS) : "max";
   if (settings_.pattern == Pattern::kBurst) d["burst"] = std::to_string(settings_.burstSize);
   if (settings_.pattern == Pattern::kUnderLoad) {
-    d["probe_rate_per_s"] = shortNumber(settings_.probeRatePerS);
+    d["probe_rate_per_s"] = metrics::plainNumber(settings_.probeRatePerS);
   }
-  if (settings_.deadlineMs) d["deadline_ms"] = shortNumber(*settings_.deadlineMs);
+  if (settings_.deadlineMs) d["deadline_ms"] = metrics::plainNumber(*settings_.deadlineMs);
   d["target"] = !settings_.labSpec.empty()
                     ? std::string("local, across the lab: receiver in its far namespace (") +
                           lab::LabLink::kFarAddress + ")"

@@ -137,6 +137,15 @@ TEST(FirstHour, AnUnknownTransportIsAUsageErrorEverywhere) {
   }
 }
 
+// The headline is read back and typed again: "at 2e+06/s" was printf's %g.
+TEST(FirstHour, TheHeadlineSaysARateAsItWasTyped) {
+  const Outcome run =
+      runPigeon({"bench", "-t", "udp", "--count", "20", "--rate", "2000000"});
+  EXPECT_EQ(run.code, 0) << run.err;
+  EXPECT_TRUE(has(run.out, "at 2000000/s")) << run.out;
+  EXPECT_FALSE(has(run.out, "e+0")) << run.out;
+}
+
 // README: errors are one line. Poco's parser errors came as two ("Unknown
 // option specified: cuont", then "Try 'pigeon bench --help'.").
 TEST(FirstHour, AMistypedOrIncompleteOptionIsOneLineNamingTheHelp) {
