@@ -81,12 +81,16 @@ void ChatSession::keepAliveIfQuiet() {
   if (now - lastSentNs_ < settings_.roomKeepAliveInterval.totalMicroseconds() * 1000) return;
   std::lock_guard lock(sendMutex_);
   if (!greeted_) return;
+  sendKeepaliveLocked(now);
+}
+
+void ChatSession::sendKeepaliveLocked(std::int64_t nowNs) {
   wire::Header header;
   header.type = MessageType::kData;
   header.streamId = kControlStream;
-  header.sendTimeNs = static_cast<std::uint64_t>(now);
+  header.sendTimeNs = static_cast<std::uint64_t>(nowNs);
   transport_.sendMessage(header, {});
-  lastSentNs_ = now;
+  lastSentNs_ = nowNs;
 }
 
 void ChatSession::sendBye() {
@@ -340,14 +344,7 @@ void ChatSession::keepAlive(std::int64_t nowNs) {
   // nor to a peer gone quiet (one that does not read fills the socket).
   if (nowNs - lastSentNs_ >= intervalNs && sendingSinceNs_ == 0 && !quiet_ && !saidBye_) {
     std::unique_lock lock(sendMutex_, std::try_to_lock);
-    if (lock.owns_lock()) {
-      wire::Header header;
-      header.type = MessageType::kData;
-      header.streamId = kControlStream;
-      header.sendTimeNs = static_cast<std::uint64_t>(nowNs);
-      lastSentNs_ = nowNs;
-      transport_.sendMessage(header, {});
-    }
+    if (lock.owns_lock()) sendKeepaliveLocked(nowNs);
   }
   if (!quiet_ && nowNs - lastHeardNs_ >= quietAfterNs) {
     quiet_ = true;

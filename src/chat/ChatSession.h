@@ -124,6 +124,9 @@ class ChatSession {
   void greetLocked();       // sendMutex_ held
   void sendBye();           // sendMutex_ held
   void keepAliveIfQuiet();  // room over udp: an empty frame on the control stream
+  // An empty frame on the control stream, never shown: it only says we are
+  // here. Both keepalives send it; the caller holds sendMutex_.
+  void sendKeepaliveLocked(std::int64_t nowNs);
   bool speakPlain();
   void end();
   void peerFailed(const transport::TransportError& e);  // records it, ends the session
