@@ -29,6 +29,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -63,16 +64,23 @@ std::string signalName(int signal) { return signal == SIGTERM ? "SIGTERM" : "Ctr
 // Ctrl-C does without a lab (raised(): what finished is printed, and the
 // lab is taken down on the way out); a second one removes this process's
 // lab namespaces and exits 128 + the signal at once, as the default action
-// would but without leaving the lab behind.
+// would but without leaving the lab behind. A repeat within a second of the
+// first is the same request (timeout(1) sends two; InterruptFlag).
 class LabSignalGuard {
  public:
   LabSignalGuard()
       : watcher_([this] {
+          std::chrono::steady_clock::time_point first;
           while (!done_) {
             const int signal = signals_.waitFor(100);
             if (signal == 0) continue;
             if (!raised_.exchange(true)) {  // the first: stop the run
               signal_ = signal;
+              first = std::chrono::steady_clock::now();
+              continue;
+            }
+            if (std::chrono::steady_clock::now() - first <
+                std::chrono::nanoseconds(InterruptFlag::kRepeatWindowNs)) {
               continue;
             }
             lab::LabLink::removeOwn(lab::LabOptions{}.prefix);

@@ -279,6 +279,39 @@ TEST(FirstHour, SigtermDuringBenchExitsWith143AndSaysSigterm) {
       << bench.out();
 }
 
+// timeout(1) signals its child and then its process group: two SIGTERMs
+// back to back. The second used to kill the bench with its table unprinted
+// and its files left under their temporary names.
+TEST(FirstHour, TwoSigtermsInARowAreOneRequestTheTableAndFilesAreWritten) {
+  const std::string dir = scratchDir("twice");
+  ChildProcess bench({PIGEON_BINARY, "bench", "--count", "100000", "--json", dir + "/run.json",
+                      "--log", dir + "/run.log"});
+  bench.closeStdin();
+  // Bounded wait for the run to be under way (its log under its temporary
+  // name has a message line), 10 s at most.
+  bool running = false;
+  for (int i = 0; i < 1000 && !running; ++i) {
+    const std::string log = fileStartingWith(dir, ".run.log.partial-");
+    running = !log.empty() && slurp(log).find(R"("transport":"udp")") != std::string::npos;
+    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(running);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  bench.signal(SIGTERM);
+  // Two kills at once can merge into one pending signal; timeout's second
+  // comes a moment later, while the first one's orderly stop (a few ms)
+  // is under way.
+  std::this_thread::sleep_for(std::chrono::microseconds(300));
+  bench.signal(SIGTERM);
+  const auto code = bench.wait(std::chrono::milliseconds(10'000));
+  ASSERT_TRUE(code.has_value()) << bench.out() << bench.err();
+  EXPECT_EQ(*code, 128 + SIGTERM) << bench.err();
+  EXPECT_TRUE(has(bench.out(), "INTERRUPTED (SIGTERM)")) << bench.out();
+  EXPECT_TRUE(std::filesystem::exists(dir + "/run.json"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/run.log"));
+  EXPECT_EQ(fileStartingWith(dir, ".run."), "") << "a temporary file was left behind";
+}
+
 TEST(FirstHour, CtrlCDuringBenchPrintsAndWritesWhatFinishedMarkedInterrupted) {
   const std::string dir = scratchDir("interrupt");
   ChildProcess bench({PIGEON_BINARY, "bench", "-t", "udp,tcp", "--count", "20000", "--rate",
