@@ -21,6 +21,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <csignal>
 
 #include <Poco/Thread.h>
@@ -34,6 +35,9 @@ using transport::formatAddress;
 namespace {
 
 const Poco::Timespan kPoll(0, 100'000);
+// A pigeon answers a greeting within a round trip; this long with nothing
+// is a peer that does not hear udp, or nothing there at all.
+constexpr std::chrono::seconds kUnansweredNoteAfter{3};
 
 // Ctrl-C or `kill` ends a chat like /quit: the peer is told. The handler only
 // sets a flag; the stdin loop sees it within one poll.
@@ -226,6 +230,18 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
   std::signal(SIGINT, onInterrupt);
   std::signal(SIGTERM, onInterrupt);
   if (!flag("chat.plain") && !hasSetting("chat.listen")) session.greet();
+  // A pigeon (or a room) answers a udp greeting at once; a peer that sends
+  // nothing back at all may be a pigeon listening on another transport
+  // (rudp, tcp), which never hears udp. Said after a while, and at the end.
+  const bool room = hasSetting("chat.room");
+  const bool greetedOverUdp = (hasSetting("chat.peer") || room) && !flag("chat.plain") &&
+                              !transport.traits().reliable && !transport.traits().byteStream;
+  const std::string unansweredHint =
+      room ? "if it is a room serving -t rudp or -t tcp, use the same -t here"
+           : "if it is a pigeon listening with -t rudp or -t tcp, use the same -t here; if it is "
+             "a plain program (nc -u -l), --plain sends it text alone";
+  const auto greetedAt = std::chrono::steady_clock::now();
+  bool toldUnanswered = false;
   Poco::Thread network("chat-network");
   network.startFunc([&session] { session.runReceiver(); });
 
@@ -247,6 +263,13 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
     const auto input = reader.next(kPoll);
     switch (input.status) {
       case LineReader::Status::kTimeout:
+        if (greetedOverUdp && !toldUnanswered && !session.heardFromPeer() &&
+            std::chrono::steady_clock::now() - greetedAt >= kUnansweredNoteAfter) {
+          toldUnanswered = true;
+          output.status("* no answer from " + formatAddress(transport.peerAddress()) +
+                        " over udp yet (no greeting, no text): " + unansweredHint +
+                        "; still waiting");
+        }
         break;
       case LineReader::Status::kEnd:
         quit = true;
@@ -277,11 +300,7 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
     // unreachable, the peer's own goodbye) before the socket is gone.
     for (int i = 0; i < 5 && !session.ended(); ++i) session.waitForEnd(Poco::Timespan(0, 100'000));
   }
-  // A pigeon answers a udp greeting at once; a peer that sent nothing back
-  // at all may be a pigeon listening on another transport (rudp, tcp),
-  // which never hears udp. A moment more for its answer, then say so.
-  const bool greetedOverUdp = hasSetting("chat.peer") && !flag("chat.plain") &&
-                              !transport.traits().reliable && !transport.traits().byteStream;
+  // A moment more for a greeting's answer, then say none came.
   for (int i = 0;
        greetedOverUdp && !interrupted && i < 10 && !session.heardFromPeer() && !session.failure();
        ++i) {
@@ -296,10 +315,7 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
   if (greetedOverUdp && !interrupted && !session.heardFromPeer()) {
     throw transport::TransportError(
         transport::TransportError::Code::kTimedOut,
-        peerText +
-            " never answered over udp (no greeting, no text): if it is a pigeon listening with "
-            "-t rudp or -t tcp, use the same -t here; if it is a plain program (nc -u -l), "
-            "--plain sends it text alone");
+        peerText + " never answered over udp (no greeting, no text): " + unansweredHint);
   }
   return rejected ? EXIT_DATAERR : EXIT_OK;
 }

@@ -37,6 +37,29 @@ std::unique_ptr<ChildProcess> member(const std::string& transport, int port,
 
 }  // namespace
 
+// README: peers that speak different transports say so instead of waiting
+// in silence. A udp member of an rudp room waited, said nothing and exited 0.
+TEST(RoomWithMembers, AUdpMemberOfAnRudpRoomSaysNoAnswerCameAndWhichFlagToUse) {
+  int port = 0;
+  auto room = startRoom("rudp", port);
+  ASSERT_GT(port, 0);
+  auto udp = member("udp", port, "alice");
+  // The note comes while it waits (after 3 s), stdin still open.
+  EXPECT_TRUE(udp->waitForStderr("* no answer from 127.0.0.1:" + std::to_string(port) +
+                                     " over udp yet",
+                                 std::chrono::milliseconds(6000)))
+      << udp->err();
+  EXPECT_NE(udp->err().find("a room serving -t rudp or -t tcp, use the same -t"),
+            std::string::npos)
+      << udp->err();
+  udp->closeStdin();
+  const auto code = udp->wait(std::chrono::milliseconds(5000));
+  ASSERT_TRUE(code.has_value());
+  EXPECT_EQ(*code, 69) << udp->err();  // EX_UNAVAILABLE, as for a --peer
+  EXPECT_NE(udp->err().find("never answered over udp"), std::string::npos) << udp->err();
+  room->signal(SIGTERM);
+}
+
 TEST(RoomWithMembers, TwoPigeonsAndNetcatOverTcpSeeEachOtherAndAKilledMemberIsAnnouncedGone) {
   int port = 0;
   auto room = startRoom("tcp", port);
