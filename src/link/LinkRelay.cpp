@@ -55,12 +55,19 @@ Poco::Net::DatagramSocket connectedSocket(const Poco::Net::SocketAddress& target
   return socket;
 }
 
-// True for a pigeon frame of a control type: it carries no message, so its
-// loss is no message lost. Only the type byte is read, after the checks that
-// say it is a frame at all; the rest of a datagram is never interpreted.
+// True for a pigeon frame of a control type, or a chat keepalive (an empty
+// data frame on stream 0, docs/protocol.md): it carries no message, so its
+// loss is no message lost. Only the header is read, after the checks that
+// say it is a frame at all; the payload is never interpreted.
 bool isControlFrame(wire::ByteSpan datagram) {
   if (datagram.size() < wire::kHeaderSize || !wire::startsLikeFrame(datagram)) return false;
   using wire::MessageType;
+  wire::Header header;
+  if (static_cast<MessageType>(datagram[3]) == MessageType::kData) {
+    return wire::decodeHeader(datagram, wire::kMaxDatagramPayload, header) ==
+               wire::DecodeError::kNone &&
+           header.payloadLength == 0 && header.streamId == 0;
+  }
   switch (static_cast<MessageType>(datagram[3])) {
     case MessageType::kHello:
     case MessageType::kBye:

@@ -233,6 +233,29 @@ TEST(LinkRelay, CountsDropsOfControlFramesApartFromDropsOfMessages) {
   EXPECT_EQ(up.dataOverflow(), 0u);
 }
 
+// A chat's keepalive is an empty data frame on stream 0 (docs/protocol.md):
+// it carries no message, and its loss read as a message lost (a relay
+// between two idle chats counted `dropped ... control=1` for three drops).
+TEST(LinkRelay, CountsAChatKeepaliveAsControlNotAsAMessage) {
+  DatagramSocket target = loopbackSocket();
+  DatagramSocket client = loopbackSocket();
+  LinkRelay relay("", kLoopbackAnyPort, target.address());
+  relay.start();
+  const auto frame = [](std::uint32_t stream, std::size_t length) {
+    pigeon::wire::Header h;
+    h.type = MessageType::kData;
+    h.streamId = stream;
+    const auto bytes = pigeon::wire::encode(h, pigeon::wire::Bytes(length, 'x'));
+    return std::string(bytes.begin(), bytes.end());
+  };
+  // A keepalive, a chat line, an empty line on the text stream, text on 0.
+  for (const std::string& datagram : {frame(0, 0), frame(1, 5), frame(1, 0), frame(0, 3)}) {
+    client.sendTo(datagram.data(), static_cast<int>(datagram.size()), relayAddress(relay));
+  }
+  ASSERT_TRUE(waitUntil(client, [&] { return relay.upCounters().received == 4; }));
+  EXPECT_EQ(relay.upCounters().controlReceived, 1u);
+}
+
 TEST(LinkRelay, IgnoresDatagramsFromASecondSource) {
   DatagramSocket target = loopbackSocket();
   DatagramSocket client = loopbackSocket();
