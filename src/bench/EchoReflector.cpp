@@ -178,7 +178,9 @@ bool EchoReflector::answerDatagram(const transport::SourceAddress& from, wire::B
     if (type >= MessageType::kRudpConnect && type <= MessageType::kRudpCloseAck) {
       // rudp's handshake at a port that serves udp only: it would wait in vain.
       ++counters_.ignored;
-      if (now - lastRudpNoteNs_ > 1'000'000'000) {  // at most once a second
+      // Once per source, and at most once a second for all of them.
+      if (!peer.toldRudpKnock && now - lastRudpNoteNs_ > 1'000'000'000) {
+        peer.toldRudpKnock = true;
         lastRudpNoteNs_ = now;
         std::cerr << "* echo udp: " + transport::formatAddress(from.toSocketAddress()) +
                          " is knocking with rudp (its connect handshake) at a port that "

@@ -75,6 +75,7 @@ class EchoReflector {
     EchoProbes probes;
     std::array<SentPlain, 4> sentPlain{};
     std::size_t nextSent = 0;
+    bool toldRudpKnock = false;  // its rudp connects (one a second) are told once
   };
 
   bool isReturningReply(const Peer& peer, wire::ByteSpan datagram, std::int64_t nowNs) const;

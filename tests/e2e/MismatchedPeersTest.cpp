@@ -76,7 +76,15 @@ TEST(MismatchedPeers, AUdpEchoSaysAnRudpPeerIsKnockingAndWhereRudpIsServed) {
       {PIGEON_BINARY, "chat", "-t", "rudp", "--peer", "127.0.0.1:" + std::to_string(port)});
   EXPECT_TRUE(echo.waitForStderr("is knocking with rudp", 3000ms)) << echo.err();
   EXPECT_NE(echo.err().find("pigeon echo -t rudp"), std::string::npos) << echo.err();
+  // Its retries (one a second) are the same knock: told once, not each time.
+  EXPECT_TRUE(rudp.waitForStderr("connect sent again (3 sent", 5000ms)) << rudp.err();
   rudp.signal(SIGTERM);
   echo.signal(SIGINT);
   EXPECT_EQ(echo.wait(), 0) << echo.err();
+  std::size_t told = 0;
+  for (std::size_t at = echo.err().find("is knocking with rudp"); at != std::string::npos;
+       at = echo.err().find("is knocking with rudp", at + 1)) {
+    ++told;
+  }
+  EXPECT_EQ(told, 1u) << echo.err();
 }
