@@ -147,7 +147,7 @@ sample_guide_lossy() {
   run "pigeon bench --lab loss=5%,delay=10ms,jitter=3ms,seed=7 --count 5000 --rate 5000 --deadline 20"
 }
 sample_guide_noreorder() {
-  run "pigeon bench --lab loss=5%,delay=10ms,jitter=3ms/noreorder,seed=7 --count 5000 --rate 5000 --deadline 20 -t udp | grep -E 'lost|reordered|latency (min|p50|p99 )|late'"
+  run "pigeon bench --lab loss=5%,delay=10ms,jitter=3ms/noreorder,seed=7 --count 5000 --rate 5000 --deadline 20 -t udp | grep -E 'lost|reordered|latency (min|p50|p99 )|late \(msgs'"
 }
 sample_guide_pingpong() {
   run "pigeon bench --lab delay=5ms --pattern pingpong --count 200 -t udp,tcp | grep -E '^metric|^---|round trip|outbound latency|lost'"
