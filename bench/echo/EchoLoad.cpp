@@ -55,9 +55,9 @@ struct Stats {
   std::uint64_t tcpOpen = 0, tcpFailed = 0, tcpClosedByEcho = 0, tcpReplies = 0, tcpSent = 0;
   std::uint64_t tcpSkipped = 0;  // lines not queued: the client's queue was full
   std::uint64_t udpSent = 0, udpReplies = 0, udpSendFailed = 0;
-  std::uint64_t late = 0;      // sends more than 1 ms behind their schedule
+  std::uint64_t late = 0;       // sends more than 1 ms behind their schedule
   std::uint64_t late100us = 0;  // sends more than 100 us behind it
-  std::int64_t lateMaxNs = 0;  // the furthest behind
+  std::int64_t lateMaxNs = 0;   // the furthest behind
 };
 
 // Sends spread evenly over an interval: item k of n is due at
@@ -112,8 +112,8 @@ int waitUntilDue(int epoll, std::vector<epoll_event>& events, std::int64_t waitN
     if (n >= 0 || errno != ENOSYS) return std::max(n, 0);
     nanosecondWaits = false;
   }
-  const int n = ::epoll_wait(epoll, events.data(), room,
-                             static_cast<int>((waitNs + 999'999) / 1'000'000));
+  const int n =
+      ::epoll_wait(epoll, events.data(), room, static_cast<int>((waitNs + 999'999) / 1'000'000));
   return std::max(n, 0);
 }
 

@@ -139,8 +139,7 @@ TEST(FirstHour, AnUnknownTransportIsAUsageErrorEverywhere) {
 
 // The headline is read back and typed again: "at 2e+06/s" was printf's %g.
 TEST(FirstHour, TheHeadlineSaysARateAsItWasTyped) {
-  const Outcome run =
-      runPigeon({"bench", "-t", "udp", "--count", "20", "--rate", "2000000"});
+  const Outcome run = runPigeon({"bench", "-t", "udp", "--count", "20", "--rate", "2000000"});
   EXPECT_EQ(run.code, 0) << run.err;
   EXPECT_TRUE(has(run.out, "at 2000000/s")) << run.out;
   EXPECT_FALSE(has(run.out, "e+0")) << run.out;

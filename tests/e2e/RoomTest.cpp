@@ -45,12 +45,11 @@ TEST(RoomWithMembers, AUdpMemberOfAnRudpRoomSaysNoAnswerCameAndWhichFlagToUse) {
   ASSERT_GT(port, 0);
   auto udp = member("udp", port, "alice");
   // The note comes while it waits (after 3 s), stdin still open.
-  EXPECT_TRUE(udp->waitForStderr("* no answer from 127.0.0.1:" + std::to_string(port) +
-                                     " over udp yet",
-                                 std::chrono::milliseconds(6000)))
+  EXPECT_TRUE(
+      udp->waitForStderr("* no answer from 127.0.0.1:" + std::to_string(port) + " over udp yet",
+                         std::chrono::milliseconds(6000)))
       << udp->err();
-  EXPECT_NE(udp->err().find("a room serving -t rudp or -t tcp, use the same -t"),
-            std::string::npos)
+  EXPECT_NE(udp->err().find("a room serving -t rudp or -t tcp, use the same -t"), std::string::npos)
       << udp->err();
   udp->closeStdin();
   const auto code = udp->wait(std::chrono::milliseconds(5000));
