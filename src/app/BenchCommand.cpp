@@ -1,6 +1,5 @@
 #include "app/BenchCommand.h"
 
-#include "app/InterruptFlag.h"
 #include "app/OptionValues.h"
 #include "app/OutputFile.h"
 #include "app/ProgressLine.h"
@@ -30,6 +29,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
@@ -60,16 +60,23 @@ int exitForSignal(int signal) { return 128 + (signal > 0 ? signal : SIGINT); }
 std::string signalName(int signal) { return signal == SIGTERM ? "SIGTERM" : "Ctrl-C"; }
 
 // Blocks SIGINT, SIGTERM and SIGQUIT for every thread started after it and
-// waits for them on a thread of its own. The first one stops the run as a
-// Ctrl-C does without a lab (raised(): what finished is printed, and the
-// lab is taken down on the way out); a second one removes this process's
-// lab namespaces and exits 128 + the signal at once, as the default action
-// would but without leaving the lab behind. A repeat within a second of the
-// first is the same request (timeout(1) sends two; InterruptFlag).
-class LabSignalGuard {
+// waits for them on a thread of its own, so no signal lands in a thread that
+// is busy, or about to end, with the run's flag unset (under TSan a handler
+// runs late, in whichever thread took the signal: once in CI a Ctrl-C was
+// never seen and the run went on to the end). The first one stops the run
+// (raised(): what finished is printed and written, a lab is taken down on
+// the way out). A repeat within kRepeatWindow of the first is the same
+// request: timeout(1) signals its child and then its process group, so a
+// bench under it gets two, and the second used to kill it with its table
+// unprinted and its files under their temporary names. A later second one
+// exits 128 + the signal at once, as the default action would, removing
+// this process's lab namespaces first.
+class RunSignalGuard {
  public:
-  LabSignalGuard()
-      : watcher_([this] {
+  static constexpr std::chrono::seconds kRepeatWindow{1};
+
+  explicit RunSignalGuard(bool withLab)
+      : withLab_(withLab), watcher_([this] {
           std::chrono::steady_clock::time_point first;
           while (!done_) {
             const int signal = signals_.waitFor(100);
@@ -79,15 +86,12 @@ class LabSignalGuard {
               first = std::chrono::steady_clock::now();
               continue;
             }
-            if (std::chrono::steady_clock::now() - first <
-                std::chrono::nanoseconds(InterruptFlag::kRepeatWindowNs)) {
-              continue;
-            }
-            lab::LabLink::removeOwn(lab::LabOptions{}.prefix);
+            if (std::chrono::steady_clock::now() - first < kRepeatWindow) continue;
+            if (withLab_) lab::LabLink::removeOwn(lab::LabOptions{}.prefix);
             std::_Exit(128 + signal);
           }
         }) {}
-  ~LabSignalGuard() {
+  ~RunSignalGuard() {
     done_ = true;
     watcher_.join();
   }
@@ -96,6 +100,7 @@ class LabSignalGuard {
 
  private:
   TerminationSignals signals_;
+  const bool withLab_;
   std::atomic<int> signal_{0};
   std::atomic<bool> done_{false};
   std::atomic<bool> raised_{false};
@@ -364,8 +369,6 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     return EXIT_CANTCREAT;
   }
 
-  // With a lab, Ctrl-C and SIGTERM remove its namespaces before the exit.
-  std::optional<LabSignalGuard> labGuard;
   if (!settings.labSpec.empty()) {
     try {
       // A normal user: into a user namespace of its own, while single-threaded.
@@ -374,19 +377,19 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
       report(std::string("--lab not possible here: ") + e.what());
       return EXIT_NOPERM;
     }
-    labGuard.emplace();
   }
+  // Before any thread of the run starts (they inherit its blocked signals).
+  RunSignalGuard signals(!settings.labSpec.empty());
   std::vector<bench::CaseResult> cases;
   std::map<std::string, std::string> describe;
   std::string interrupted;
   int signal = 0;
   {
-    InterruptFlag ctrlC;  // the first Ctrl-C stops the run; a second one kills
     bench::BenchRunner runner(settings);
     ProgressLine progress;
     runner.setProgress([&progress](const std::string& what) { progress.set(what); });
     try {
-      cases = runner.run(labGuard ? labGuard->raised() : ctrlC.raised());
+      cases = runner.run(signals.raised());
     } catch (const lab::LabUnavailable& e) {
       report(std::string("--lab not possible here: ") + e.what());
       return e.reason() == lab::LabUnavailable::Reason::kNoPermission ? EXIT_NOPERM
@@ -394,7 +397,7 @@ int BenchCommand::execute(const std::vector<std::string>& args) {
     }
     describe = runner.describe();
     interrupted = runner.interrupted();
-    if (!interrupted.empty()) signal = labGuard ? labGuard->signal() : ctrlC.signal();
+    if (!interrupted.empty()) signal = signals.signal();
   }  // the runner closes the --log file here
   if (!interrupted.empty()) describe["interrupted"] = interrupted;
 

@@ -234,6 +234,18 @@ std::string fileStartingWith(const std::string& dir, const std::string& prefix) 
   return "";
 }
 
+// Waits (10 ms steps, `attempts` of them at most) until a bench's log, under
+// its temporary name in `dir` until the end, has a line of `transport`.
+bool logReaches(const std::string& dir, const std::string& transport, int attempts) {
+  const std::string needle = R"("transport":")" + transport + R"(")";
+  for (int i = 0; i < attempts; ++i) {
+    const std::string log = fileStartingWith(dir, ".run.log.partial-");
+    if (!log.empty() && slurp(log).find(needle) != std::string::npos) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return false;
+}
+
 }  // namespace
 
 // `< /dev/null` polls readable for ever and reads as the end: the notice
@@ -286,15 +298,8 @@ TEST(FirstHour, TwoSigtermsInARowAreOneRequestTheTableAndFilesAreWritten) {
   ChildProcess bench({PIGEON_BINARY, "bench", "--count", "100000", "--json", dir + "/run.json",
                       "--log", dir + "/run.log"});
   bench.closeStdin();
-  // Bounded wait for the run to be under way (its log under its temporary
-  // name has a message line), 10 s at most.
-  bool running = false;
-  for (int i = 0; i < 1000 && !running; ++i) {
-    const std::string log = fileStartingWith(dir, ".run.log.partial-");
-    running = !log.empty() && slurp(log).find(R"("transport":"udp")") != std::string::npos;
-    if (!running) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(running);
+  // Bounded wait for the run to be under way: 10 s at most.
+  ASSERT_TRUE(logReaches(dir, "udp", 1000));
   std::this_thread::sleep_for(std::chrono::milliseconds(300));
   bench.signal(SIGTERM);
   // Two kills at once can merge into one pending signal; timeout's second
@@ -317,15 +322,8 @@ TEST(FirstHour, CtrlCDuringBenchPrintsAndWritesWhatFinishedMarkedInterrupted) {
                       "10000", "--drain", "100", "--json", dir + "/run.json", "--log",
                       dir + "/run.log"});
   bench.closeStdin();
-  // The log (under its temporary name until the end) shows when tcp has
-  // started, so udp has finished: bounded wait on a condition, 30 s at most.
-  bool tcpStarted = false;
-  for (int i = 0; i < 3000 && !tcpStarted; ++i) {
-    const std::string log = fileStartingWith(dir, ".run.log.partial-");
-    tcpStarted = !log.empty() && slurp(log).find(R"("transport":"tcp")") != std::string::npos;
-    if (!tcpStarted) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(tcpStarted);
+  // The log shows when tcp has started, so udp has finished: 30 s at most.
+  ASSERT_TRUE(logReaches(dir, "tcp", 3000));
   bench.signal(SIGINT);
   const auto code = bench.wait(std::chrono::milliseconds(10'000));
   ASSERT_TRUE(code.has_value()) << bench.out() << bench.err();
