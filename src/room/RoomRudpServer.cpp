@@ -37,7 +37,8 @@ transport::TransportOptions rudpOptions(const RoomLimits& limits) {
 
 RoomRudpServer::RoomRudpServer(const Poco::Net::SocketAddress& local, const RoomLimits& limits,
                                Room::Log log)
-    : room_(limits, std::move(log)),
+    : room_(limits, log),
+      log_(std::move(log)),
       listener_(transport::listenOn(transport::TransportKind::kRudp, local, rudpOptions(limits))),
       address_(listener_->localAddress()) {}
 
@@ -53,6 +54,17 @@ void RoomRudpServer::acceptWaiting(std::int64_t nowNs) {
     m.addressKey = bench::SourceKey::rateLimited(connection->peerAddress());
     m.connection = std::move(connection);
     m.acceptedNs = nowNs;
+  }
+}
+
+void RoomRudpServer::tellOfStranger() {
+  const auto stranger = listener_->wrongProtocolPeer();
+  if (!stranger || stranger == toldOfStranger_) return;
+  toldOfStranger_ = stranger;
+  if (log_) {
+    log_("* room: " + transport::formatAddress(*stranger) +
+         " is knocking with plain udp (pigeon frames without rudp's handshake), but this room "
+         "serves rudp: members join with `pigeon chat -t rudp --room`");
   }
 }
 
@@ -123,6 +135,7 @@ void RoomRudpServer::run(const std::atomic<bool>& stop) {
   while (!stop) {
     std::int64_t now = wire::steadyNowNs();
     acceptWaiting(now);
+    tellOfStranger();
     for (auto& [id, m] : members_) {
       if (!m.closing) receiveFrom(id, m, now);
       if (!m.joined && !m.closing && now - m.acceptedNs > kJoinTimeoutNs) {

@@ -6,6 +6,7 @@
 #include "transport/Transport.h"
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -45,6 +46,9 @@ class RoomRudpServer : public RoomServer {
   };
 
   void acceptWaiting(std::int64_t nowNs);
+  // A udp pigeon (chat -t udp --room) at this rudp port is told of once per
+  // source, as an rudp chat listener does: it would wait in vain.
+  void tellOfStranger();
   void receiveFrom(MemberId id, Member& m, std::int64_t nowNs);
   void take(MemberId id, Member& m, const transport::Incoming& in, std::int64_t nowNs);
   void sendTo(MemberId id, Member& m);
@@ -52,11 +56,13 @@ class RoomRudpServer : public RoomServer {
   void closeAll();
 
   Room room_;
+  Room::Log log_;
   std::unique_ptr<transport::Listener> listener_;
   Poco::Net::SocketAddress address_;
   std::unordered_map<MemberId, Member> members_;
   std::vector<MemberId> sending_;  // members with lines their window did not take yet
   MemberId nextId_ = 1;
+  std::optional<Poco::Net::SocketAddress> toldOfStranger_;
 };
 
 }  // namespace pigeon::room

@@ -56,6 +56,9 @@ TEST(RoomWithMembers, AUdpMemberOfAnRudpRoomSaysNoAnswerCameAndWhichFlagToUse) {
   ASSERT_TRUE(code.has_value());
   EXPECT_EQ(*code, 69) << udp->err();  // EX_UNAVAILABLE, as for a --peer
   EXPECT_NE(udp->err().find("never answered over udp"), std::string::npos) << udp->err();
+  // The room's side says who knocked, and how to join.
+  EXPECT_TRUE(room->waitForStderr("is knocking with plain udp")) << room->err();
+  EXPECT_NE(room->err().find("pigeon chat -t rudp --room"), std::string::npos) << room->err();
   room->signal(SIGTERM);
 }
 
