@@ -1,3 +1,4 @@
+#include "../HostSteal.h"
 #include "ChildProcess.h"
 
 #include <Poco/JSON/Array.h>
@@ -8,13 +9,16 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cmath>
 #include <csignal>
 #include <cstdio>
 #include <fstream>
+#include <iostream>
 #include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 
 using pigeon::testing::ChildProcess;
 using Poco::JSON::Object;
@@ -194,19 +198,48 @@ TEST(BenchLab, RefusesALabTogetherWithALinkOrATarget) {
 
 namespace {
 
+// Runs `bench` (which returns its result) up to three times, until one
+// run's rate is `inside` its bounds or one run outside them had the CPU to
+// itself: an emulator thread the host held off the CPU leaves the link idle
+// (once in CI under TSan udp got 7.4 of 10 Mbit/s through). Returns the last
+// result and whether its rate is to be judged; says NOT JUDGED otherwise.
+template <typename Bench, typename Inside>
+std::pair<Object::Ptr, bool> rateRunUnlessStolen(Bench bench, Inside inside) {
+  std::string runs;
+  Object::Ptr result;
+  for (int attempt = 0; attempt < 3; ++attempt) {
+    const pigeon::testing::CpuTicks before = pigeon::testing::cpuTicks();
+    result = bench();
+    const double steal = pigeon::testing::stealPercentSince(before);
+    if (inside(result) || steal <= pigeon::testing::kMostStealPercent) return {result, true};
+    runs += " [host steal " + std::to_string(steal) + " %]";
+  }
+  std::cout << "[ NOT JUDGED ] the rate: the host took over " << pigeon::testing::kMostStealPercent
+            << " % of the CPU in every run:" << runs << "\n";
+  return {result, false};
+}
+
 // Goodput of `pigeon bench --lab rate=10mbit,queue=50` over TCP with the
 // given congestion control: 2 s of 8,000-byte messages offered at 16 Mbit/s.
+// 10 Mbit/s of IP packets carry 10 x 1448/1500 = 9.65 Mbit/s of TCP payload.
 void expectTcpFillsTenMegabits(const std::string& cc) {
-  const auto json =
-      benchJson({"--lab", "rate=10mbit,queue=50", "--transport", "tcp", "--cc", cc, "--size",
-                 "8000", "--rate", "250", "--duration", "2", "--drain", "300"});
-  const auto tcp = resultOf(json, "tcp");
+  const auto goodputOf = [](const Object::Ptr& tcp) {
+    return tcp->getValue<double>("goodput_mbps");
+  };
+  const auto [tcp, judged] = rateRunUnlessStolen(
+      [&cc] {
+        return resultOf(
+            benchJson({"--lab", "rate=10mbit,queue=50", "--transport", "tcp", "--cc", cc, "--size",
+                       "8000", "--rate", "250", "--duration", "2", "--drain", "300"}),
+            "tcp");
+      },
+      [&](const Object::Ptr& r) { return goodputOf(r) >= 9.0 && goodputOf(r) <= 10.0; });
   EXPECT_EQ(tcp->getValue<std::string>("congestion_control"), cc);
   EXPECT_EQ(tcp->getValue<std::uint64_t>("lost"), 0u);
-  // 10 Mbit/s of IP packets carry 10 x 1448/1500 = 9.65 Mbit/s of TCP payload.
-  const double goodput = tcp->getValue<double>("goodput_mbps");
-  EXPECT_GE(goodput, 9.0) << cc;
-  EXPECT_LE(goodput, 10.0) << cc;
+  EXPECT_LE(goodputOf(tcp), 10.0) << cc;
+  if (judged) {
+    EXPECT_GE(goodputOf(tcp), 9.0) << cc;
+  }
 }
 
 }  // namespace
@@ -234,16 +267,33 @@ TEST(BenchLab, TcpWithBbrFillsATenMegabitLinkWithAFiftyPacketQueue) {
 
 TEST(BenchLab, UdpOfferedAtTwentyMegabitsGetsTenThroughAndTheRestAreQueueDrops) {
   SKIP_WITHOUT_LAB();
-  // 2,500 1,000-byte messages a second for 2 s: 20 Mbit/s into 10.
-  const auto json = benchJson({"--lab", "rate=10mbit,queue=50", "--transport", "udp", "--size",
-                               "1000", "--rate", "2500", "--duration", "2", "--drain", "300"});
-  const auto udp = resultOf(json, "udp");
-  const double throughput = udp->getValue<double>("throughput_mbps");
-  EXPECT_GE(throughput, 9.0);
-  EXPECT_LE(throughput, 10.0);  // 1,000 of the link's 1,032 bytes a datagram are the message
+  // 2,500 1,000-byte messages a second for 2 s: 20 Mbit/s into 10; 1,000 of
+  // the link's 1,032 bytes a datagram are the message.
+  const auto throughputOf = [](const Object::Ptr& r) {
+    return r->getValue<double>("throughput_mbps");
+  };
+  const auto halfLost = [](const Object::Ptr& r) {
+    const auto sent = static_cast<double>(r->getValue<std::uint64_t>("sent"));
+    return std::abs(static_cast<double>(r->getValue<std::uint64_t>("lost")) - sent / 2.0) <=
+           sent * 0.06;
+  };
+  const auto [udp, judged] = rateRunUnlessStolen(
+      [] {
+        return resultOf(benchJson({"--lab", "rate=10mbit,queue=50", "--transport", "udp", "--size",
+                                   "1000", "--rate", "2500", "--duration", "2", "--drain", "300"}),
+                        "udp");
+      },
+      [&](const Object::Ptr& r) {
+        return throughputOf(r) >= 9.0 && throughputOf(r) <= 10.0 && halfLost(r);
+      });
+  EXPECT_LE(throughputOf(udp), 10.0);
+  if (judged) {
+    EXPECT_GE(throughputOf(udp), 9.0);
+    EXPECT_TRUE(halfLost(udp)) << udp->getValue<std::uint64_t>("lost") << " lost of "
+                               << udp->getValue<std::uint64_t>("sent");
+  }
   const auto sent = udp->getValue<std::uint64_t>("sent");
   const auto lost = udp->getValue<std::uint64_t>("lost");
-  EXPECT_NEAR(static_cast<double>(lost), sent / 2.0, sent * 0.06);
   // Every loss is a queue drop (the final count crosses too, and may be one).
   const auto queueDrops = counter(udp, "lab_up_udp_queue_drops");
   const auto extra = counter(udp, "lab_up_udp_seen") - sent;

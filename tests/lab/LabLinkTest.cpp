@@ -13,6 +13,7 @@
 
 #include <gtest/gtest.h>
 
+#include "../HostSteal.h"
 #include "../link/Intervals.h"
 
 #include <algorithm>
@@ -20,7 +21,6 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -32,6 +32,10 @@ using pigeon::lab::LabUnavailable;
 using pigeon::lab::NetnsScope;
 using pigeon::link::LinkSpec;
 using Direction = pigeon::lab::Emulator::Direction;
+using pigeon::testing::CpuTicks;
+using pigeon::testing::cpuTicks;
+using pigeon::testing::kMostStealPercent;
+using pigeon::testing::stealPercentSince;
 
 namespace {
 
@@ -163,39 +167,6 @@ std::uint64_t overtaken(const std::vector<Arrival>& arrivals) {
 // the configured delay, on average, on a loaded 2-core machine (measured:
 // about 0.05 ms idle). A bound for the tests, not a goal.
 constexpr double kStackSlackMs = 0.6;
-
-// The CPU ticks the hypervisor gave to others (/proc/stat's steal) and all
-// ticks: on a VM the host can take a vCPU away for milliseconds, which no
-// timing inside survives (measured on the development VM: 10-54 % steal
-// while both cores were busy, 0-2 % idle).
-struct CpuTicks {
-  std::uint64_t steal = 0;
-  std::uint64_t total = 0;
-};
-
-CpuTicks cpuTicks() {
-  std::ifstream stat("/proc/stat");
-  std::string cpu;
-  stat >> cpu;  // "cpu": user nice system idle iowait irq softirq steal ...
-  CpuTicks t;
-  std::uint64_t value = 0;
-  for (int field = 0; field < 8 && stat >> value; ++field) {
-    t.total += value;
-    if (field == 7) t.steal = value;
-  }
-  return t;
-}
-
-double stealPercentSince(const CpuTicks& from) {
-  const CpuTicks now = cpuTicks();
-  const std::uint64_t total = now.total - from.total;
-  return total == 0
-             ? 0.0
-             : 100.0 * static_cast<double>(now.steal - from.steal) / static_cast<double>(total);
-}
-
-// An attempt during which the host took more than this is not a judgement.
-constexpr double kMostStealPercent = 5.0;
 
 }  // namespace
 
