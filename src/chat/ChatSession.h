@@ -58,8 +58,8 @@ class ChatSession {
  public:
   enum class LineResult { kSent, kQuit, kRejected };
 
-  static constexpr std::uint32_t kControlStream = 0;  // hello, bye
-  static constexpr std::uint32_t kChatStream = 1;     // what people type
+  static constexpr std::uint32_t kControlStream = wire::kControlStreamId;  // hello, bye
+  static constexpr std::uint32_t kChatStream = 1;                          // what people type
   static constexpr std::size_t kMaxUnacknowledged = 1024;
   static constexpr std::size_t kMaxNickBytes = Nickname::kMaxBytes;
   // How `pigeon link` begins the one line it sends a TCP client on its UDP

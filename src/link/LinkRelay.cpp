@@ -55,18 +55,21 @@ Poco::Net::DatagramSocket connectedSocket(const Poco::Net::SocketAddress& target
   return socket;
 }
 
-// True for a pigeon frame of a control type, or a chat keepalive (an empty
-// data frame on stream 0, docs/protocol.md): it carries no message, so its
-// loss is no message lost. Only the header is read, after the checks that
-// say it is a frame at all; the payload is never interpreted.
+// True for a pigeon frame of a control type, or a keepalive (an empty data
+// frame on the control stream, docs/protocol.md): it carries no message, so
+// its loss is no message lost. Only the header is read, after the checks
+// that say it is a frame at all; the payload is never interpreted. A data
+// frame longer than a header (and CRC) has a payload: not a keepalive, and
+// the relay's every message goes by without its header decoded.
 bool isControlFrame(wire::ByteSpan datagram) {
   if (datagram.size() < wire::kHeaderSize || !wire::startsLikeFrame(datagram)) return false;
   using wire::MessageType;
-  wire::Header header;
   if (static_cast<MessageType>(datagram[3]) == MessageType::kData) {
-    return wire::decodeHeader(datagram, wire::kMaxDatagramPayload, header) ==
+    wire::Header header;
+    return datagram.size() <= wire::kHeaderSize + wire::kCrcSize &&
+           wire::decodeHeader(datagram, wire::kMaxDatagramPayload, header) ==
                wire::DecodeError::kNone &&
-           header.payloadLength == 0 && header.streamId == 0;
+           header.payloadLength == 0 && header.streamId == wire::kControlStreamId;
   }
   switch (static_cast<MessageType>(datagram[3])) {
     case MessageType::kHello:

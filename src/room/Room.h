@@ -63,6 +63,9 @@ class Room {
 
   explicit Room(RoomLimits limits, Log log = {});
 
+  // One line for the room's log (the servers' own notes go there too).
+  void log(const std::string& line) const;
+
   // A member arrives from `address` (shown to people) whose limit key is
   // `addressKey` (bench::SourceKey::rateLimited). `wantedNick` empty: a
   // plain client, named guestN. False when the room is full or that address
@@ -133,7 +136,6 @@ class Room {
   bool nickTaken(std::string_view nick) const;
   void changeNick(Member& member, std::string_view wanted);
   Member* find(MemberId id);
-  void log(const std::string& line) const;
 
   RoomLimits limits_;
   Log log_;

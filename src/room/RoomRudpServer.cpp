@@ -37,8 +37,7 @@ transport::TransportOptions rudpOptions(const RoomLimits& limits) {
 
 RoomRudpServer::RoomRudpServer(const Poco::Net::SocketAddress& local, const RoomLimits& limits,
                                Room::Log log)
-    : room_(limits, log),
-      log_(std::move(log)),
+    : room_(limits, std::move(log)),
       listener_(transport::listenOn(transport::TransportKind::kRudp, local, rudpOptions(limits))),
       address_(listener_->localAddress()) {}
 
@@ -61,11 +60,9 @@ void RoomRudpServer::tellOfStranger() {
   const auto stranger = listener_->wrongProtocolPeer();
   if (!stranger || stranger == toldOfStranger_) return;
   toldOfStranger_ = stranger;
-  if (log_) {
-    log_("* room: " + transport::formatAddress(*stranger) +
-         " is knocking with plain udp (pigeon frames without rudp's handshake), but this room "
-         "serves rudp: members join with `pigeon chat -t rudp --room`");
-  }
+  room_.log("* room: " + transport::formatAddress(*stranger) +
+            " is knocking with plain udp (pigeon frames without rudp's handshake), but this room "
+            "serves rudp: members join with `pigeon chat -t rudp --room`");
 }
 
 void RoomRudpServer::take(MemberId id, Member& m, const transport::Incoming& in,

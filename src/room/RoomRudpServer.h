@@ -46,8 +46,9 @@ class RoomRudpServer : public RoomServer {
   };
 
   void acceptWaiting(std::int64_t nowNs);
-  // A udp pigeon (chat -t udp --room) at this rudp port is told of once per
-  // source, as an rudp chat listener does: it would wait in vain.
+  // A udp pigeon (chat -t udp --room) at this rudp port would wait in vain:
+  // logged when a new source knocks (not again for the same one in a row),
+  // as an rudp chat listener does.
   void tellOfStranger();
   void receiveFrom(MemberId id, Member& m, std::int64_t nowNs);
   void take(MemberId id, Member& m, const transport::Incoming& in, std::int64_t nowNs);
@@ -56,7 +57,6 @@ class RoomRudpServer : public RoomServer {
   void closeAll();
 
   Room room_;
-  Room::Log log_;
   std::unique_ptr<transport::Listener> listener_;
   Poco::Net::SocketAddress address_;
   std::unordered_map<MemberId, Member> members_;

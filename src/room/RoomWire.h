@@ -2,6 +2,7 @@
 
 #include "room/MemberQueue.h"
 #include "wire/Bytes.h"
+#include "wire/Header.h"
 
 #include <cstdint>
 #include <string>
@@ -19,7 +20,7 @@ namespace pigeon::room {
 // lines were dropped it is told so.
 class RoomWire {
  public:
-  static constexpr std::uint32_t kControlStream = 0;  // hello, bye, keepalive
+  static constexpr std::uint32_t kControlStream = wire::kControlStreamId;  // hello, bye, keepalive
   static constexpr std::uint32_t kChatStream = 1;
 
   // The kHello a pigeon member gets when it joins.

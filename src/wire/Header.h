@@ -43,6 +43,10 @@ inline constexpr std::size_t kMaxDatagramPayload = kMaxDatagramSize - kHeaderSiz
 // A stream frame may carry more, but a length above this is refused before
 // anything is allocated for it.
 inline constexpr std::size_t kMaxStreamPayload = 1u << 20;
+// Stream 0 carries control (hello, bye); an empty data frame on it is a
+// keepalive, never shown (docs/protocol.md). Chat, rooms and the link's
+// counters share this one definition.
+inline constexpr std::uint32_t kControlStreamId = 0;
 
 namespace flags {
 inline constexpr std::uint16_t kCrc = 0x0001;  // a CRC-32 trailer follows the payload

@@ -300,7 +300,6 @@ TEST(FirstHour, TwoSigtermsInARowAreOneRequestTheTableAndFilesAreWritten) {
   bench.closeStdin();
   // Bounded wait for the run to be under way: 10 s at most.
   ASSERT_TRUE(logReaches(dir, "udp", 1000));
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));
   bench.signal(SIGTERM);
   // Two kills at once can merge into one pending signal; timeout's second
   // comes a moment later, while the first one's orderly stop (a few ms)
