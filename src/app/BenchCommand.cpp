@@ -59,11 +59,10 @@ int exitForSignal(int signal) { return 128 + (signal > 0 ? signal : SIGINT); }
 
 std::string signalName(int signal) { return signal == SIGTERM ? "SIGTERM" : "Ctrl-C"; }
 
-// Blocks SIGINT, SIGTERM and SIGQUIT for every thread started after it and
-// waits for them on a thread of its own, so no signal lands in a thread that
-// is busy, or about to end, with the run's flag unset (under TSan a handler
-// runs late, in whichever thread took the signal: once in CI a Ctrl-C was
-// never seen and the run went on to the end). The first one stops the run
+// SIGINT, SIGTERM and SIGQUIT during a run, taken by a SignalWatcher (so no
+// signal lands in a thread that is busy, or about to end, with the run's flag
+// unset: once in CI a Ctrl-C was never seen and the run went on to the end;
+// construct it before any thread of the run starts). The first one stops the run
 // (raised(): what finished is printed and written, a lab is taken down on
 // the way out). A repeat within kRepeatWindow of the first is the same
 // request: timeout(1) signals its child and then its process group, so a
@@ -76,35 +75,27 @@ class RunSignalGuard {
   static constexpr std::chrono::seconds kRepeatWindow{1};
 
   explicit RunSignalGuard(bool withLab)
-      : withLab_(withLab), watcher_([this] {
-          std::chrono::steady_clock::time_point first;
-          while (!done_) {
-            const int signal = signals_.waitFor(100);
-            if (signal == 0) continue;
-            if (!raised_.exchange(true)) {  // the first: stop the run
-              signal_ = signal;
-              first = std::chrono::steady_clock::now();
-              continue;
-            }
-            if (std::chrono::steady_clock::now() - first < kRepeatWindow) continue;
-            if (withLab_) lab::LabLink::removeOwn(lab::LabOptions{}.prefix);
-            std::_Exit(128 + signal);
-          }
-        }) {}
-  ~RunSignalGuard() {
-    done_ = true;
-    watcher_.join();
-  }
+      : withLab_(withLab), watcher_([this](int signal) { onSignal(signal); }) {}
   const std::atomic<bool>& raised() const { return raised_; }
   int signal() const { return signal_.load(); }
 
  private:
-  TerminationSignals signals_;
+  void onSignal(int signal) {
+    if (!raised_.exchange(true)) {  // the first: stop the run
+      signal_ = signal;
+      first_ = std::chrono::steady_clock::now();
+      return;
+    }
+    if (std::chrono::steady_clock::now() - first_ < kRepeatWindow) return;
+    if (withLab_) lab::LabLink::removeOwn(lab::LabOptions{}.prefix);
+    std::_Exit(128 + signal);
+  }
+
   const bool withLab_;
   std::atomic<int> signal_{0};
-  std::atomic<bool> done_{false};
   std::atomic<bool> raised_{false};
-  std::thread watcher_;
+  std::chrono::steady_clock::time_point first_;  // the watcher's thread alone
+  SignalWatcher watcher_;                        // last: it calls onSignal
 };
 
 }  // namespace

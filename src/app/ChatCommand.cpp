@@ -4,6 +4,7 @@
 #include "app/ConsoleOutput.h"
 #include "app/LineReader.h"
 #include "app/OptionValues.h"
+#include "app/TerminationSignals.h"
 #include "chat/Nickname.h"
 #include "transport/Endpoint.h"
 #include "transport/TransportError.h"
@@ -22,7 +23,6 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <csignal>
 
 #include <Poco/Thread.h>
 
@@ -39,10 +39,26 @@ const Poco::Timespan kPoll(0, 100'000);
 // is a peer that does not hear udp, or nothing there at all.
 constexpr std::chrono::seconds kUnansweredNoteAfter{3};
 
-// Ctrl-C or `kill` ends a chat like /quit: the peer is told. The handler only
-// sets a flag; the stdin loop sees it within one poll.
-volatile std::sig_atomic_t interrupted = 0;
-extern "C" void onInterrupt(int) { interrupted = 1; }
+// Ctrl-C or `kill` once a chat is under way ends it like /quit: the peer is
+// told, and the stdin loop sees raised() within one poll. Before that there
+// is nobody to tell, so it ends pigeon as the signal's default action would,
+// however long a listen or rudp's handshake would go on.
+class ChatInterrupts {
+ public:
+  ChatInterrupts() : watcher_([this](int signal) { onSignal(signal); }) {}
+  void underWay() { underWay_ = true; }
+  const std::atomic<bool>& raised() const { return raised_; }
+
+ private:
+  void onSignal(int signal) {
+    if (!underWay_) SignalWatcher::endAsTheDefaultWould(signal);
+    raised_ = true;
+  }
+
+  std::atomic<bool> underWay_{false};
+  std::atomic<bool> raised_{false};
+  SignalWatcher watcher_;  // last: it calls onSignal
+};
 
 std::string defaultNick() {
   const std::string user = Poco::Environment::get("USER", "");
@@ -216,19 +232,19 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
     throw UsageError("--plain is for udp and tcp: rudp peers are always pigeons");
   }
   ConsoleOutput output;
+  ChatInterrupts interrupts;  // before the transport starts any thread
   auto transport = open(kind, listening, output);
   chat::ChatSession session(*transport, settings, output);
   transport->setAckedHandler([&session](const transport::rudp::AckedMessage& m) {
     session.acknowledged(m.streamId, m.sequence,
                          m.ackedNs - static_cast<std::int64_t>(m.sendTimeNs), m.transmissions);
   });
-  return converse(session, *transport, output);
+  interrupts.underWay();
+  return converse(session, *transport, output, interrupts.raised());
 }
 
 int ChatCommand::converse(chat::ChatSession& session, transport::Transport& transport,
-                          chat::ChatOutput& output) {
-  std::signal(SIGINT, onInterrupt);
-  std::signal(SIGTERM, onInterrupt);
+                          chat::ChatOutput& output, const std::atomic<bool>& interrupted) {
   if (!flag("chat.plain") && !hasSetting("chat.listen")) session.greet();
   // A pigeon (or a room) answers a udp greeting at once; a peer that sends
   // nothing back at all may be a pigeon listening on another transport

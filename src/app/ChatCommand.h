@@ -4,6 +4,7 @@
 #include "chat/ChatSession.h"
 #include "transport/Transport.h"
 
+#include <atomic>
 #include <memory>
 
 namespace pigeon::app {
@@ -22,8 +23,9 @@ class ChatCommand : public Subcommand {
  private:
   std::unique_ptr<transport::Transport> open(transport::TransportKind kind, bool listening,
                                              chat::ChatOutput& output);
+  // Runs the chat until it ends, /quit, the end of stdin or `interrupted`.
   int converse(chat::ChatSession& session, transport::Transport& transport,
-               chat::ChatOutput& output);
+               chat::ChatOutput& output, const std::atomic<bool>& interrupted);
 };
 
 }  // namespace pigeon::app

@@ -4,6 +4,9 @@
 #include <signal.h>
 #include <time.h>
 
+#include <cstdlib>
+#include <utility>
+
 namespace pigeon::app {
 
 namespace {
@@ -40,6 +43,30 @@ int TerminationSignals::waitFor(long timeoutMs) {
   const timespec timeout{timeoutMs / 1000, (timeoutMs % 1000) * 1'000'000};
   const int signal = sigtimedwait(&set, nullptr, &timeout);
   return signal > 0 ? signal : 0;
+}
+
+SignalWatcher::SignalWatcher(std::function<void(int)> onSignal)
+    : onSignal_(std::move(onSignal)), watcher_([this] {
+        // Woken every 100 ms to see whether it is done: sigtimedwait cannot
+        // be interrupted by another thread without a signal of its own.
+        while (!done_) {
+          if (const int signal = signals_.waitFor(100); signal != 0) onSignal_(signal);
+        }
+      }) {}
+
+SignalWatcher::~SignalWatcher() {
+  done_ = true;
+  watcher_.join();
+}
+
+void SignalWatcher::endAsTheDefaultWould(int signal) {
+  ::signal(signal, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, signal);
+  pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  ::raise(signal);  // to this thread, where it is no longer blocked
+  std::_Exit(128 + signal);
 }
 
 }  // namespace pigeon::app

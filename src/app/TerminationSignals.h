@@ -1,5 +1,9 @@
 #pragma once
 
+#include <atomic>
+#include <functional>
+#include <thread>
+
 namespace pigeon::app {
 
 // For servers that run until Ctrl-C or `kill`, as Poco's ServerApplication
@@ -18,6 +22,32 @@ class TerminationSignals {
 
   // Waits up to `timeoutMs`; the signal that arrived, or 0.
   int waitFor(long timeoutMs);
+};
+
+// For commands that keep working while a signal is handled: blocks the
+// termination signals (construct it before any other thread starts) and
+// hands each one that arrives to `onSignal`, on a thread of its own. No
+// handler is installed, so no signal lands in a thread that is busy: under
+// TSan a handler runs late, at TSan's next safe point in whichever thread
+// took the signal, and CI failed twice on that (a Ctrl-C never seen by a
+// bench; a chat's handler, run on rudp's thread, "spoils errno").
+class SignalWatcher {
+ public:
+  explicit SignalWatcher(std::function<void(int)> onSignal);
+  ~SignalWatcher();
+  SignalWatcher(const SignalWatcher&) = delete;
+  SignalWatcher& operator=(const SignalWatcher&) = delete;
+
+  // Ends this process as `signal`'s default action would (for a signal that
+  // came before there was anything to wind down). Call on the watcher's
+  // thread, from `onSignal`.
+  [[noreturn]] static void endAsTheDefaultWould(int signal);
+
+ private:
+  TerminationSignals signals_;  // first: the thread below starts with them blocked
+  const std::function<void(int)> onSignal_;
+  std::atomic<bool> done_{false};
+  std::thread watcher_;
 };
 
 }  // namespace pigeon::app
