@@ -4,6 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <csignal>
 #include <fstream>
 #include <memory>
@@ -11,7 +16,6 @@
 #include <string>
 
 using pigeon::testing::ChildProcess;
-using pigeon::testing::unusedPort;
 
 namespace {
 
@@ -180,13 +184,23 @@ TEST(ChatBetweenPigeons, InterruptsAreWaitedForNotCaughtByAHandler) {
 // it at once, as the signal's default action would, however long rudp's
 // handshake would go on trying.
 TEST(ChatBetweenPigeons, ASignalWhileStillConnectingEndsItAsTheDefaultWould) {
+  // A bound socket that never answers: no ICMP ends the handshake first.
+  const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
+  ASSERT_GE(silent, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t length = sizeof address;
+  ASSERT_EQ(::bind(silent, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  ASSERT_EQ(::getsockname(silent, reinterpret_cast<sockaddr*>(&address), &length), 0);
+  const std::string peer = "127.0.0.1:" + std::to_string(ntohs(address.sin_port));
   for (const int signalNumber : {SIGINT, SIGTERM}) {
-    ChildProcess chat({PIGEON_BINARY, "chat", "-t", "rudp", "--peer",
-                       "127.0.0.1:" + std::to_string(unusedPort(true)), "--nick", "bob"});
+    ChildProcess chat({PIGEON_BINARY, "chat", "-t", "rudp", "--peer", peer, "--nick", "bob"});
     ASSERT_TRUE(chat.waitForStderr("connecting to")) << chat.err();
     chat.signal(signalNumber);
     EXPECT_EQ(chat.wait(std::chrono::milliseconds(3000)), 128 + signalNumber) << chat.err();
   }
+  ::close(silent);
 }
 
 TEST(ChatBetweenPigeons, InterruptingOneSideTellsTheOther) {
