@@ -11,7 +11,6 @@
 #include "transport/TransportFactory.h"
 
 #include <Poco/Net/IPAddress.h>
-#include <Poco/Thread.h>
 #include <Poco/Util/Option.h>
 
 #include <sys/stat.h>
@@ -117,6 +116,10 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
 
   const auto port = transport::parsePort(setting("receive.port", "9000"));
   const std::string bind = setting("receive.bind", "");
+  // Ctrl-C or `kill` stops the loop below, which ends the moment its work
+  // does; before the listener, so that any thread it starts has them blocked.
+  std::atomic<bool> stop{false};
+  SignalWatcher signals([&stop](int) { stop = true; });
   auto local = transport::bindAddress(bind, port);
   std::unique_ptr<transport::Listener> listener;
   try {
@@ -132,61 +135,50 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
                    transport::formatAddress(listener->localAddress()) + "; files go to " + dir +
                    "\n";
 
-  TerminationSignals signals;  // before the worker thread starts
-  std::atomic<bool> stop{false};
-  std::atomic<bool> done{false};
   int exitCode = EXIT_OK;
-  Poco::Thread worker("receive");
-  worker.startFunc([&] {
-    try {
-      std::unique_ptr<transport::Transport> connection;
-      while (!stop) {
-        if (!connection) connection = listener->accept(kAcceptPoll);
-        if (!connection) continue;
-        transport::TransportOptions socketOptions;
-        socketOptions.receiveBufferBytes = kReceiveBufferBytes;
-        transport::applyOptions(*connection, socketOptions);
-        filexfer::FileReceiver receiver(dir, force);
-        ProgressLine progress("receive");
-        const auto start = std::chrono::steady_clock::now();
-        options.progress = [&progress, start](const filexfer::FileReceiver& r) {
-          const double seconds =
-              std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-          progress.set(
-              r.currentOffer().name + ": " +
-              filexfer::progressText(r.bytesReceived(), r.currentOffer().sizeBytes, seconds));
-        };
-        filexfer::FileReceiveSession session(options);
-        const auto outcome = session.run(*connection, receiver, stop);
-        progress.finish();  // the lines below start on a clean line
-        if (stop && !receiver.hasOffer()) break;
-        std::cerr << "* receive: " + outcome.message + "\n";
-        // A refusal or a failed write is its one line; the counts are for a
-        // transfer that ran.
-        if (receiver.hasOffer() && outcome.verdict != filexfer::Verdict::kRefused &&
-            outcome.verdict != filexfer::Verdict::kWriteFailed) {
-          std::ostringstream line;
-          line << "* receive: " << receiver.chunksReceived() << " of "
-               << receiver.currentOffer().chunkCount() << " chunks, " << receiver.bytesReceived()
-               << " bytes, duplicates " << receiver.duplicates() << ", strays " << receiver.strays()
-               << ", malformed " << session.malformed() << '\n';
-          std::cerr << line.str();
-        }
-        exitCode = exitCodeFor(outcome.verdict);
-        if (once) break;
-        // A stream or rudp connection carries one file; a udp socket stays.
-        if (!listener->acceptsWithoutWaiting()) connection.reset();
+  try {
+    std::unique_ptr<transport::Transport> connection;
+    while (!stop) {
+      if (!connection) connection = listener->accept(kAcceptPoll);
+      if (!connection) continue;
+      transport::TransportOptions socketOptions;
+      socketOptions.receiveBufferBytes = kReceiveBufferBytes;
+      transport::applyOptions(*connection, socketOptions);
+      filexfer::FileReceiver receiver(dir, force);
+      ProgressLine progress("receive");
+      const auto start = std::chrono::steady_clock::now();
+      options.progress = [&progress, start](const filexfer::FileReceiver& r) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        progress.set(
+            r.currentOffer().name + ": " +
+            filexfer::progressText(r.bytesReceived(), r.currentOffer().sizeBytes, seconds));
+      };
+      filexfer::FileReceiveSession session(options);
+      const auto outcome = session.run(*connection, receiver, stop);
+      progress.finish();  // the lines below start on a clean line
+      if (stop && !receiver.hasOffer()) break;
+      std::cerr << "* receive: " + outcome.message + "\n";
+      // A refusal or a failed write is its one line; the counts are for a
+      // transfer that ran.
+      if (receiver.hasOffer() && outcome.verdict != filexfer::Verdict::kRefused &&
+          outcome.verdict != filexfer::Verdict::kWriteFailed) {
+        std::ostringstream line;
+        line << "* receive: " << receiver.chunksReceived() << " of "
+             << receiver.currentOffer().chunkCount() << " chunks, " << receiver.bytesReceived()
+             << " bytes, duplicates " << receiver.duplicates() << ", strays " << receiver.strays()
+             << ", malformed " << session.malformed() << '\n';
+        std::cerr << line.str();
       }
-    } catch (const std::exception& e) {
-      std::cerr << "pigeon receive: " + std::string(e.what()) + "\n";
-      exitCode = EXIT_IOERR;
+      exitCode = exitCodeFor(outcome.verdict);
+      if (once) break;
+      // A stream or rudp connection carries one file; a udp socket stays.
+      if (!listener->acceptsWithoutWaiting()) connection.reset();
     }
-    done = true;
-  });
-  while (!done && signals.waitFor(200) == 0) {
+  } catch (const std::exception& e) {
+    std::cerr << "pigeon receive: " + std::string(e.what()) + "\n";
+    exitCode = EXIT_IOERR;
   }
-  stop = true;
-  worker.join();
   return exitCode;
 }
 

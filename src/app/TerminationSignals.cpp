@@ -47,15 +47,20 @@ int TerminationSignals::waitFor(long timeoutMs) {
 
 SignalWatcher::SignalWatcher(std::function<void(int)> onSignal)
     : onSignal_(std::move(onSignal)), watcher_([this] {
-        // Woken every 100 ms to see whether it is done: sigtimedwait cannot
-        // be interrupted by another thread without a signal of its own.
-        while (!done_) {
-          if (const int signal = signals_.waitFor(100); signal != 0) onSignal_(signal);
+        for (;;) {
+          const int signal = signals_.wait();
+          if (done_) return;  // the destructor's wake-up, or too late to matter
+          onSignal_(signal);
         }
       }) {}
 
 SignalWatcher::~SignalWatcher() {
   done_ = true;
+  // A signal to the watcher's thread alone wakes its wait at once, so a
+  // command ends the moment its work does (a timed wait made `receive
+  // --once` linger up to 200 ms). Blocked there, it is taken by that wait
+  // and never reaches the process.
+  pthread_kill(watcher_.native_handle(), SIGTERM);
   watcher_.join();
 }
 
