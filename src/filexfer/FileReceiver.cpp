@@ -95,7 +95,7 @@ bool FileReceiver::offer(const FileOffer& offer) {
   }
   received_.assign(offer.chunkCount(), false);  // bounded by kMaxChunks in decodeOffer
   if (!offer.announcesDigestTrailer()) expected_ = offer.sha256;
-  hash_ = std::make_unique<Sha256>();
+  hash_ = std::make_unique<BackgroundSha256>();
   return true;
 }
 
@@ -175,7 +175,7 @@ ChunkRanges FileReceiver::missingRanges() const {
   return ranges;
 }
 
-bool FileReceiver::hashRestFromDisk(Sha256& hash, std::string& error) {
+bool FileReceiver::hashRestFromDisk(BackgroundSha256& hash, std::string& error) {
   std::vector<std::uint8_t> buffer(offer_.chunkBytes);
   for (std::uint64_t i = hashedChunks_; i < received_.size(); ++i) {
     const std::size_t length = offer_.chunkLength(i);

@@ -1,7 +1,7 @@
 #pragma once
 
+#include "filexfer/BackgroundSha256.h"
 #include "filexfer/FileOffer.h"
-#include "filexfer/Sha256.h"
 #include "wire/Bytes.h"
 
 #include <cstdint>
@@ -74,7 +74,7 @@ class FileReceiver {
   void fail(Verdict verdict, const std::string& message, Reason reason = Reason::kNone);
   void removePart();
   ChunkRanges missingRanges() const;
-  bool hashRestFromDisk(Sha256& hash, std::string& error);
+  bool hashRestFromDisk(BackgroundSha256& hash, std::string& error);
   void digestTrailer(wire::ByteSpan bytes);
 
   std::string directory_;
@@ -94,9 +94,9 @@ class FileReceiver {
   std::uint64_t duplicates_ = 0;
   std::uint64_t strays_ = 0;
   std::uint64_t chunksSent_ = 0;
-  // Chunks that arrive in order are hashed as they come; the rest is read
-  // back from the file in finish().
-  std::unique_ptr<Sha256> hash_;
+  // Chunks that arrive in order are hashed as they come, on the hash's own
+  // thread; the rest is read back from the file in finish().
+  std::unique_ptr<BackgroundSha256> hash_;
   std::uint64_t hashedChunks_ = 0;
   Outcome outcome_;
 };
