@@ -36,7 +36,6 @@
 #include <map>
 #include <optional>
 #include <set>
-#include <thread>
 
 namespace pigeon::app {
 
@@ -81,9 +80,10 @@ class RunSignalGuard {
 
  private:
   void onSignal(int signal) {
-    if (!raised_.exchange(true)) {  // the first: stop the run
+    if (!raised_) {  // the first: stop the run (signal() set before raised())
       signal_ = signal;
       first_ = std::chrono::steady_clock::now();
+      raised_ = true;
       return;
     }
     if (std::chrono::steady_clock::now() - first_ < kRepeatWindow) return;

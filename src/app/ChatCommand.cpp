@@ -23,6 +23,7 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
+#include <csignal>
 
 #include <Poco/Thread.h>
 
@@ -39,10 +40,11 @@ const Poco::Timespan kPoll(0, 100'000);
 // is a peer that does not hear udp, or nothing there at all.
 constexpr std::chrono::seconds kUnansweredNoteAfter{3};
 
-// Ctrl-C or `kill` once a chat is under way ends it like /quit: the peer is
-// told, and the stdin loop sees raised() within one poll. Before that there
-// is nobody to tell, so it ends pigeon as the signal's default action would,
-// however long a listen or rudp's handshake would go on.
+// Ctrl-C or `kill` (SIGINT, SIGTERM) once the chat has its transport ends it
+// like /quit: the peer is told, and the stdin loop sees raised() within one
+// poll. Before that (a tcp or rudp listen waiting for its peer, rudp's
+// handshake) there is nobody to tell, so it ends pigeon as the signal's
+// default action would. SIGQUIT (Ctrl-\) keeps its default action throughout.
 class ChatInterrupts {
  public:
   ChatInterrupts() : watcher_([this](int signal) { onSignal(signal); }) {}
@@ -51,7 +53,7 @@ class ChatInterrupts {
 
  private:
   void onSignal(int signal) {
-    if (!underWay_) SignalWatcher::endAsTheDefaultWould(signal);
+    if (!underWay_ || signal == SIGQUIT) SignalWatcher::endAsTheDefaultWould(signal);
     raised_ = true;
   }
 
@@ -234,12 +236,12 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
   ConsoleOutput output;
   ChatInterrupts interrupts;  // before the transport starts any thread
   auto transport = open(kind, listening, output);
+  interrupts.underWay();
   chat::ChatSession session(*transport, settings, output);
   transport->setAckedHandler([&session](const transport::rudp::AckedMessage& m) {
     session.acknowledged(m.streamId, m.sequence,
                          m.ackedNs - static_cast<std::int64_t>(m.sendTimeNs), m.transmissions);
   });
-  interrupts.underWay();
   return converse(session, *transport, output, interrupts.raised());
 }
 

@@ -3,6 +3,7 @@
 #include <pthread.h>
 #include <signal.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <utility>
@@ -47,19 +48,26 @@ int TerminationSignals::waitFor(long timeoutMs) {
 
 SignalWatcher::SignalWatcher(std::function<void(int)> onSignal)
     : onSignal_(std::move(onSignal)), watcher_([this] {
+        const sigset_t set = terminationSet();
         for (;;) {
-          const int signal = signals_.wait();
-          if (done_) return;  // the destructor's wake-up, or too late to matter
+          siginfo_t info{};
+          const int signal = sigwaitinfo(&set, &info);
+          if (signal <= 0) continue;  // EINTR
+          // The destructor's wake-up comes from this process (si_code is
+          // SI_USER or SI_TKILL, by kernel); a real one, even while ending,
+          // from another (a terminal's Ctrl-C: the kernel, si_pid 0).
+          if (done_ && info.si_pid == ::getpid()) return;
           onSignal_(signal);
         }
       }) {}
 
 SignalWatcher::~SignalWatcher() {
   done_ = true;
-  // A signal to the watcher's thread alone wakes its wait at once, so a
-  // command ends the moment its work does (a timed wait made `receive
-  // --once` linger up to 200 ms). Blocked there, it is taken by that wait
-  // and never reaches the process.
+  // Wakes the watcher's wait at once, so that a command ends the moment its
+  // work does (a timed wait made `receive --once` linger up to 200 ms).
+  // Blocked in that thread, the signal is taken by that wait, never by the
+  // process. A real one that comes after the watcher has gone stays pending
+  // until ~TerminationSignals unblocks it: its default action, as before.
   pthread_kill(watcher_.native_handle(), SIGTERM);
   watcher_.join();
 }

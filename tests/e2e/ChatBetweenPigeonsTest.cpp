@@ -24,7 +24,8 @@ unsigned long long signalMask(int pid, const std::string& field) {
   std::ifstream status("/proc/" + std::to_string(pid) + "/status");
   std::string line;
   while (std::getline(status, line)) {
-    if (line.rfind(field + ":", 0) == 0) return std::stoull(line.substr(field.size() + 1), nullptr, 16);
+    if (line.rfind(field + ":", 0) == 0)
+      return std::stoull(line.substr(field.size() + 1), nullptr, 16);
   }
   return 0;
 }
@@ -165,7 +166,8 @@ TEST(ChatBetweenPigeons, InterruptsAreWaitedForNotCaughtByAHandler) {
   for (const std::string transport : {"udp", "tcp", "rudp"}) {
     Pair pair = startPair(transport, "127.0.0.1", "127.0.0.1");
     ASSERT_TRUE(pair.listener->waitForStderr("bob joined")) << transport << pair.listener->err();
-    ASSERT_TRUE(pair.connector->waitForStderr("alice joined")) << transport << pair.connector->err();
+    ASSERT_TRUE(pair.connector->waitForStderr("alice joined"))
+        << transport << pair.connector->err();
     for (ChildProcess* side : {pair.listener.get(), pair.connector.get()}) {
       const auto caught = signalMask(side->pid(), "SigCgt");
       const auto blocked = signalMask(side->pid(), "SigBlk");
@@ -187,6 +189,8 @@ TEST(ChatBetweenPigeons, ASignalWhileStillConnectingEndsItAsTheDefaultWould) {
   // A bound socket that never answers: no ICMP ends the handshake first.
   const int silent = ::socket(AF_INET, SOCK_DGRAM, 0);
   ASSERT_GE(silent, 0);
+  const std::unique_ptr<const int, void (*)(const int*)> closer(
+      &silent, [](const int* fd) { ::close(*fd); });
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
@@ -200,7 +204,6 @@ TEST(ChatBetweenPigeons, ASignalWhileStillConnectingEndsItAsTheDefaultWould) {
     chat.signal(signalNumber);
     EXPECT_EQ(chat.wait(std::chrono::milliseconds(3000)), 128 + signalNumber) << chat.err();
   }
-  ::close(silent);
 }
 
 TEST(ChatBetweenPigeons, InterruptingOneSideTellsTheOther) {
