@@ -1,12 +1,14 @@
 #include "filexfer/BackgroundSha256.h"
 
 #include <algorithm>
+#include <stdexcept>
 #include <utility>
 
 namespace pigeon::filexfer {
 
-BackgroundSha256::BackgroundSha256() : worker_([this] { hashQueued(); }) {
-  filling_.reserve(kBufferBytes);
+BackgroundSha256::BackgroundSha256() {
+  filling_.reserve(kBufferBytes);  // first: a throw here leaves no thread behind
+  worker_ = std::thread([this] { hashQueued(); });
 }
 
 BackgroundSha256::~BackgroundSha256() {
@@ -19,16 +21,18 @@ BackgroundSha256::~BackgroundSha256() {
 }
 
 void BackgroundSha256::update(wire::ByteSpan bytes) {
+  if (finished_) throw std::logic_error("BackgroundSha256::update after finish");
   while (!bytes.empty()) {
     const std::size_t room = kBufferBytes - filling_.size();
     const std::size_t taken = std::min(room, bytes.size());
-    filling_.insert(filling_.end(), bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(taken));
+    filling_.insert(filling_.end(), bytes.begin(),
+                    bytes.begin() + static_cast<std::ptrdiff_t>(taken));
     bytes = bytes.subspan(taken);
-    if (filling_.size() == kBufferBytes) queueFilling();
+    if (filling_.size() == kBufferBytes) queueFilling(true);
   }
 }
 
-void BackgroundSha256::queueFilling() {
+void BackgroundSha256::queueFilling(bool refill) {
   std::vector<std::uint8_t> next;
   {
     std::unique_lock<std::mutex> lock(mutex_);
@@ -42,12 +46,14 @@ void BackgroundSha256::queueFilling() {
   }
   changed_.notify_all();
   next.clear();
-  next.reserve(kBufferBytes);
+  if (refill) next.reserve(kBufferBytes);
   filling_ = std::move(next);
 }
 
 Sha256Digest BackgroundSha256::finish() {
-  if (!filling_.empty()) queueFilling();
+  if (finished_) throw std::logic_error("BackgroundSha256::finish twice");
+  finished_ = true;
+  if (!filling_.empty()) queueFilling(false);
   {
     const std::lock_guard<std::mutex> lock(mutex_);
     closing_ = true;

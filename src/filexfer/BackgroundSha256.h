@@ -17,10 +17,11 @@ namespace pigeon::filexfer {
 // A SHA-256 computed on a thread of its own, so that a receiver hashes
 // beside its socket reads and disk writes instead of between them: on a
 // 1 GiB tcp transfer the hash was about 40 % of the receiving thread's
-// time, and that thread set the pace. update() copies the bytes into one of
-// kBuffers buffers and returns at once; it waits only while all of them are
-// queued, so memory stays at kBuffers * kBufferBytes. Bytes are hashed in
-// the order given. One thread may call update() and finish(); not copyable.
+// time, and that thread set the pace. update() copies the bytes into a
+// buffer being filled and, once it is full, queues it; it waits only while
+// kBuffers are queued, so memory stays at (kBuffers + 1) * kBufferBytes.
+// Bytes are hashed in the order given. One thread may call update() and
+// finish(), update() never after finish(); not copyable.
 class BackgroundSha256 {
  public:
   static constexpr std::size_t kBuffers = 4;
@@ -39,9 +40,11 @@ class BackgroundSha256 {
 
  private:
   void hashQueued();
-  void queueFilling();  // the caller's lock not held
+  // Hands filling_ to the worker; with `refill`, takes a buffer to fill next.
+  void queueFilling(bool refill);
 
   std::vector<std::uint8_t> filling_;  // the caller's thread alone
+  bool finished_ = false;              // the caller's thread alone
   Sha256 hash_;                        // the worker's thread alone, until finish()
   std::mutex mutex_;
   std::condition_variable changed_;

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <stdexcept>
 #include <vector>
 
 using pigeon::filexfer::BackgroundSha256;
@@ -50,6 +51,26 @@ TEST(BackgroundSha256, PiecesOfAnySizeGiveTheDigestOfTheWhole) {
     ASSERT_EQ(at, data.size());
     EXPECT_EQ(hash.finish(), expected) << "pieces up to " << largest << " bytes";
   }
+}
+
+// Whole buffers and nothing over: finish() has nothing left to queue.
+TEST(BackgroundSha256, BytesThatEndOnABufferBoundaryGiveTheDigestOfTheWhole) {
+  std::vector<std::uint8_t> data(2 * BackgroundSha256::kBufferBytes);
+  for (std::size_t i = 0; i < data.size(); ++i) data[i] = static_cast<std::uint8_t>(i * 7 + 3);
+  Sha256 inline_;
+  inline_.update(ByteSpan(data.data(), data.size()));
+  BackgroundSha256 hash;
+  hash.update(ByteSpan(data.data(), BackgroundSha256::kBufferBytes));
+  hash.update(
+      ByteSpan(data.data() + BackgroundSha256::kBufferBytes, BackgroundSha256::kBufferBytes));
+  EXPECT_EQ(hash.finish(), inline_.finish());
+}
+
+TEST(BackgroundSha256, UpdateAfterFinishIsRefused) {
+  BackgroundSha256 hash;
+  hash.finish();
+  const std::uint8_t byte = 1;
+  EXPECT_THROW(hash.update(ByteSpan(&byte, 1)), std::logic_error);
 }
 
 // A receiver that fails part way leaves without finish(): that must not wait
