@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include <csignal>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -290,8 +291,13 @@ TEST_F(FileTransfer, ADiskThatFillsUpIsOneLineAndThePartialFileIsRemoved) {
   if (::geteuid() != 0) GTEST_SKIP() << "needs root to mount a tmpfs in a mount namespace";
   const std::string file = source();
   const std::string dir = outDir();
+  // Not --once: it stays after its verdict, and with it the namespace whose
+  // tmpfs the test looks into, until the test has looked (a receiver that
+  // ended 200 ms late hid that race).
   std::string receive;
-  for (const auto& word : receiveCommand("tcp", dir)) receive += "'" + word + "' ";
+  for (const auto& word : receiveCommand("tcp", dir)) {
+    if (word != "--once") receive += "'" + word + "' ";
+  }
   ChildProcess receiver({"unshare", "--mount", "--propagation", "private", "sh", "-c",
                          "mount -t tmpfs -o size=10m pigeon-test " + dir + " && exec " + receive});
   const int port = receiver.listeningPort("* receive: listening on tcp ");
@@ -318,9 +324,9 @@ TEST_F(FileTransfer, ADiskThatFillsUpIsOneLineAndThePartialFileIsRemoved) {
     }
   }
   EXPECT_EQ(sender.wait(kTransferTimeout), kExitIoErr) << sender.err();
-  // Before the receiver exits (its tmpfs goes with its namespace): it
-  // removed the partial file before it told the sender.
+  // It removed the partial file before it told the sender.
   const auto left = namesIn(inside);
+  receiver.signal(SIGINT);
   EXPECT_EQ(receiver.wait(kTransferTimeout), kExitIoErr) << receiver.err();
   EXPECT_EQ(left, std::vector<std::string>{"filler"});
   const std::string why =
@@ -465,28 +471,30 @@ TEST_F(FileTransfer, AnRudpSendThatGetsNoAnswerSaysItIsTryingAgain) {
 
 // `receive --once` ends when its file is judged: a script timing a transfer
 // (bench/files-compare) waits for it. It used to look for the end of its
-// worker only every 200 ms, 100 ms on average added to each transfer (a
-// tenth of a 1 GiB transfer's time on loopback). Ten transfers, so that a
-// slow exit now and then on a loaded machine is not the verdict.
+// worker only every 200 ms (190 ms after its last line, measured, each
+// time). The median of ten, so that a slow exit now and then on a loaded
+// machine, or a sanitizer's own work at exit, is not the verdict.
 TEST_F(FileTransfer, ReceiveOnceEndsAsSoonAsTheFileIsJudged) {
   const std::string file = source(64u << 10);
-  std::chrono::steady_clock::duration lingered{};
+  std::vector<long long> lingeredMs;
   for (int i = 0; i < 10; ++i) {
     fs::remove_all(root_ / "out");
     fs::create_directories(root_ / "out");
     ChildProcess receiver(receiveCommand("tcp", outDir()));
     const int port = receiver.listeningPort("* receive: listening on tcp ");
     ASSERT_NE(port, 0) << receiver.err();
-    ChildProcess sender(
-        {PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port)});
+    ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port)});
     ASSERT_TRUE(receiver.waitForStderr(" duplicates 0, strays 0, malformed 0\n",
                                        ChildProcess::Duration(10'000)))
         << receiver.err();
     const auto judged = std::chrono::steady_clock::now();
     EXPECT_EQ(receiver.wait(), 0) << receiver.err();
-    lingered += std::chrono::steady_clock::now() - judged;
+    lingeredMs.push_back(std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::steady_clock::now() - judged)
+                             .count());
     EXPECT_EQ(sender.wait(), 0) << sender.err();
   }
-  EXPECT_LT(std::chrono::duration_cast<std::chrono::milliseconds>(lingered).count(), 500)
-      << "ms between the last line of ten receivers and their exits";
+  std::sort(lingeredMs.begin(), lingeredMs.end());
+  EXPECT_LT(lingeredMs[lingeredMs.size() / 2], 100)
+      << "ms between a receiver's last line and its exit, median of ten";
 }
