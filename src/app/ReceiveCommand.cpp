@@ -119,7 +119,11 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
   // Ctrl-C or `kill` stops the loop below, which ends the moment its work
   // does; before the listener, so that any thread it starts has them blocked.
   std::atomic<bool> stop{false};
-  SignalWatcher signals([&stop](int) { stop = true; });
+  std::atomic<int> signalled{0};
+  SignalWatcher signals([&stop, &signalled](int signal) {
+    signalled = signal;
+    stop = true;
+  });
   auto local = transport::bindAddress(bind, port);
   std::unique_ptr<transport::Listener> listener;
   try {
@@ -136,6 +140,7 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
                    "\n";
 
   int exitCode = EXIT_OK;
+  bool judged = false;  // a file's verdict that no signal cut short
   try {
     std::unique_ptr<transport::Transport> connection;
     while (!stop) {
@@ -171,6 +176,7 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
         std::cerr << line.str();
       }
       exitCode = exitCodeFor(outcome.verdict);
+      judged = judged || outcome.reason != filexfer::Reason::kInterrupted;
       if (once) break;
       // A stream or rudp connection carries one file; a udp socket stays.
       if (!listener->acceptsWithoutWaiting()) connection.reset();
@@ -179,6 +185,9 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
     std::cerr << "pigeon receive: " + std::string(e.what()) + "\n";
     exitCode = EXIT_IOERR;
   }
+  // With --once, the exit code is the file's verdict; one that never came
+  // is not 0 (stored), but 128 + the signal, as its default action gives.
+  if (once && !judged && signalled != 0) return 128 + signalled;
   return exitCode;
 }
 

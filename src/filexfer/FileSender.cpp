@@ -21,6 +21,10 @@ namespace {
 
 constexpr int kControlCopiesOnLossyTransport = 3;
 constexpr std::uint64_t kVerdictPollEveryChunks = 64;
+// And at least this often, for a slow (paced, or slow-linked) transfer: a
+// receiver that stopped waits for us to hear it (64 chunks at 0.2 MB/s were
+// ten seconds).
+constexpr std::chrono::milliseconds kVerdictPollEvery{100};
 
 class FileHandle {
  public:
@@ -142,6 +146,7 @@ SendResult FileSender::send(transport::Transport& transport, const std::string& 
   FileHandle file(path);
   std::vector<std::uint8_t> buffer(chunk);
   std::uint64_t sentBytes = 0;
+  auto lastPoll = start;
   const std::uint64_t count = offer.chunkCount();
   for (std::uint64_t i = 0; i < count; ++i) {
     const std::size_t length = offer.chunkLength(i);
@@ -159,7 +164,9 @@ SendResult FileSender::send(transport::Transport& transport, const std::string& 
                           wire::ByteSpan(buffer.data(), length));
     sentBytes += length;
     ++result.chunksSent;
-    if ((i + 1) % kVerdictPollEveryChunks == 0) {
+    const auto now = std::chrono::steady_clock::now();
+    if ((i + 1) % kVerdictPollEveryChunks == 0 || now - lastPoll >= kVerdictPollEvery) {
+      lastPoll = now;
       if (options_.progress) options_.progress(sentBytes, offer.sizeBytes);
       // A receiver that refused or failed says so at once; stop sending.
       if (auto early = pollVerdict(transport, Poco::Timespan(0))) {

@@ -498,3 +498,42 @@ TEST_F(FileTransfer, ReceiveOnceEndsAsSoonAsTheFileIsJudged) {
   EXPECT_LT(lingeredMs[lingeredMs.size() / 2], 100)
       << "ms between a receiver's last line and its exit, median of ten";
 }
+
+// Ctrl-C or `kill` ends a `receive --once` before its file was judged with
+// 128 + the signal, never 0 (the code of a stored file, which a script
+// would take for one).
+TEST_F(FileTransfer, AnInterruptedReceiveOnceExitsWith128PlusTheSignal) {
+  for (const int signalNumber : {SIGINT, SIGTERM}) {
+    ChildProcess receiver(receiveCommand("tcp", outDir()));
+    ASSERT_NE(receiver.listeningPort("* receive: listening on tcp "), 0) << receiver.err();
+    receiver.signal(signalNumber);
+    EXPECT_EQ(receiver.wait(), 128 + signalNumber) << receiver.err();
+  }
+}
+
+// A receiver interrupted during a slow (paced) transfer tells the sender
+// and waits for it to close; the sender looked for that verdict only every
+// 64 chunks, 2 MiB, which at 0.2 MB/s is ten seconds. It looks at least
+// every 100 ms too now.
+TEST_F(FileTransfer, AReceiverInterruptedDuringASlowTransferEndsWithinASecond) {
+  const std::string file = source(4u << 20);
+  ChildProcess receiver(receiveCommand("tcp", outDir()));
+  const int port = receiver.listeningPort("* receive: listening on tcp ");
+  ASSERT_NE(port, 0) << receiver.err();
+  ChildProcess sender(
+      {PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port), "--rate", "0.2"});
+  bool opened = false;
+  for (int i = 0; i < 500 && !opened; ++i) {  // up to 5 s
+    for (const auto& name : received())
+      opened = opened || name.starts_with(".random.bin.pigeon-part-");
+    if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(opened) << receiver.err();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // a few chunks in
+  receiver.signal(SIGINT);
+  const auto signalled = std::chrono::steady_clock::now();
+  EXPECT_EQ(receiver.wait(ChildProcess::Duration(5000)), 128 + SIGINT) << receiver.err();
+  EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::milliseconds(1500));
+  EXPECT_TRUE(sender.wait(ChildProcess::Duration(5000)).has_value()) << sender.err();
+  EXPECT_TRUE(received().empty());  // the partial file went too
+}
