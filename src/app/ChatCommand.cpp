@@ -43,22 +43,23 @@ constexpr std::chrono::seconds kUnansweredNoteAfter{3};
 // Ctrl-C or `kill` (SIGINT, SIGTERM) once the chat has its transport ends it
 // like /quit: the peer is told, and the stdin loop sees raised() within one
 // poll. Before that (a tcp or rudp listen waiting for its peer, rudp's
-// handshake) there is nobody to tell, so it ends pigeon as the signal's
-// default action would. SIGQUIT (Ctrl-\) keeps its default action throughout.
+// handshake; a udp listener nobody has spoken to, in converse) there is
+// nobody to tell, so it ends pigeon as the signal's default action would. SIGQUIT (Ctrl-\) keeps its default action throughout.
 class ChatInterrupts {
  public:
   ChatInterrupts() : watcher_([this](int signal) { onSignal(signal); }) {}
   void underWay() { underWay_ = true; }
-  const std::atomic<bool>& raised() const { return raised_; }
+  // The signal that came once under way, or 0.
+  const std::atomic<int>& raised() const { return raised_; }
 
  private:
   void onSignal(int signal) {
     if (!underWay_ || signal == SIGQUIT) SignalWatcher::endAsTheDefaultWould(signal);
-    raised_ = true;
+    raised_ = signal;
   }
 
   std::atomic<bool> underWay_{false};
-  std::atomic<bool> raised_{false};
+  std::atomic<int> raised_{0};
   SignalWatcher watcher_;  // last: it calls onSignal
 };
 
@@ -246,7 +247,7 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
 }
 
 int ChatCommand::converse(chat::ChatSession& session, transport::Transport& transport,
-                          chat::ChatOutput& output, const std::atomic<bool>& interrupted) {
+                          chat::ChatOutput& output, const std::atomic<int>& interrupted) {
   if (!flag("chat.plain") && !hasSetting("chat.listen")) session.greet();
   // A pigeon (or a room) answers a udp greeting at once; a peer that sends
   // nothing back at all may be a pigeon listening on another transport
@@ -266,8 +267,18 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
   // Nothing typed can go anywhere until the peer is known; stdin waits in
   // its pipe or terminal meanwhile, so piped input is never lost.
   bool toldInputEnded = false;
-  while (!session.ended() && !interrupted && !session.waitForPeer(kPoll)) {
+  bool peerArrived = false;
+  while (!session.ended() && !interrupted) {
+    if ((peerArrived = session.waitForPeer(kPoll))) break;
     if (hasSetting("chat.listen")) noteIfInputEnded(toldInputEnded, output);
+  }
+  if (interrupted && !peerArrived && hasSetting("chat.listen") && !session.ended()) {
+    // Nobody came, so nobody to tell: as a tcp or rudp listener still in
+    // accept does (ChatInterrupts), end as the signal's default would.
+    session.stop();
+    network.join();
+    transport.close();
+    return 128 + interrupted.load();
   }
   LineReader reader(STDIN_FILENO, transport.maxPayload());
   bool rejected = false;

@@ -23,9 +23,10 @@ class ChatCommand : public Subcommand {
  private:
   std::unique_ptr<transport::Transport> open(transport::TransportKind kind, bool listening,
                                              chat::ChatOutput& output);
-  // Runs the chat until it ends, /quit, the end of stdin or `interrupted`.
+  // Runs the chat until it ends, /quit, the end of stdin or `interrupted`
+  // (the signal that came, or 0).
   int converse(chat::ChatSession& session, transport::Transport& transport,
-               chat::ChatOutput& output, const std::atomic<bool>& interrupted);
+               chat::ChatOutput& output, const std::atomic<int>& interrupted);
 };
 
 }  // namespace pigeon::app

@@ -226,3 +226,19 @@ TEST(ChatBetweenPigeons, ChatOverRudpMarksEachMessageWhenAcknowledged) {
             std::string::npos)
       << pair.listener->err();
 }
+
+// A listening chat that no peer ever joined has nobody to tell: Ctrl-C or
+// `kill` ends it as the signal's default action would, over every transport
+// alike (udp, whose socket is open at once, used to exit 0 and tcp and rudp,
+// still in accept, 130).
+TEST(ChatBetweenPigeons, ASignalToAListenerThatNoPeerJoinedEndsItAsTheDefaultWould) {
+  for (const std::string transport : {"udp", "tcp", "rudp"}) {
+    for (const int signalNumber : {SIGINT, SIGTERM}) {
+      ChildProcess chat({PIGEON_BINARY, "chat", "-t", transport, "--listen", "0", "--bind",
+                         "127.0.0.1", "--nick", "alice"});
+      ASSERT_NE(chat.listeningPort("listening on " + transport + " "), 0) << chat.err();
+      chat.signal(signalNumber);
+      EXPECT_EQ(chat.wait(), 128 + signalNumber) << transport << ": " << chat.err();
+    }
+  }
+}
