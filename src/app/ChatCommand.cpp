@@ -44,7 +44,8 @@ constexpr std::chrono::seconds kUnansweredNoteAfter{3};
 // like /quit: the peer is told, and the stdin loop sees raised() within one
 // poll. Before that (a tcp or rudp listen waiting for its peer, rudp's
 // handshake; a udp listener nobody has spoken to, in converse) there is
-// nobody to tell, so it ends pigeon as the signal's default action would. SIGQUIT (Ctrl-\) keeps its default action throughout.
+// nobody to tell, so it ends pigeon as the signal's default action would.
+// SIGQUIT (Ctrl-\ on a terminal) keeps its default action throughout.
 class ChatInterrupts {
  public:
   ChatInterrupts() : watcher_([this](int signal) { onSignal(signal); }) {}
