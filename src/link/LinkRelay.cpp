@@ -3,6 +3,7 @@
 #include "link/TimingPriority.h"
 #include "transport/Endpoint.h"
 #include "transport/SocketErrors.h"
+#include "transport/SocketStats.h"
 #include "transport/UdpTransport.h"
 #include "wire/Clock.h"
 #include "wire/Codec.h"
@@ -33,6 +34,12 @@ constexpr std::size_t kMaxDatagramBytes = 65536;
 // The relay's own backlog of copies waiting to be due: beyond it, dropped.
 constexpr std::size_t kMaxBacklogBytes = 64u << 20;
 constexpr std::size_t kMaxBacklogCopies = 1u << 18;
+// What each socket asks the kernel to hold (SO_RCVBUF, beyond rmem_max when
+// privileged). With the default, about 200 KiB, a window of rudp file
+// chunks (2 MiB) that came while the thread was off the CPU overflowed the
+// socket: drops the model never decided. The model's own queue (rate=,
+// queue=) is where a link should drop for want of room.
+constexpr int kSocketBufferBytes = 4 << 20;
 // Batches read per socket per turn.
 constexpr int kMaxBatchesPerTurn = 4;
 constexpr std::size_t kMaxReadPerTurn = kMaxBatchesPerTurn * kBatch;
@@ -41,6 +48,7 @@ Poco::Net::DatagramSocket boundSocket(const Poco::Net::SocketAddress& listen) {
   Poco::Net::DatagramSocket socket(listen.family());
   transport::bindDatagramSocket(socket, listen);
   socket.setBlocking(false);
+  transport::enlargeReceiveBuffer(socket.impl()->sockfd(), kSocketBufferBytes);
   return socket;
 }
 
@@ -52,6 +60,7 @@ Poco::Net::DatagramSocket connectedSocket(const Poco::Net::SocketAddress& target
     throw transport::translateSocketError(e, "udp relay to " + transport::formatAddress(target));
   }
   socket.setBlocking(false);
+  transport::enlargeReceiveBuffer(socket.impl()->sockfd(), kSocketBufferBytes);
   return socket;
 }
 

@@ -90,12 +90,12 @@ TEST(LinkCommand, CountsWhatItsOwnSocketBufferDroppedWhileItWasStopped) {
   const int firstTries = arrives("first");
   ASSERT_GT(firstTries, 0);
 
-  // A stopped relay reads nothing: 3 MB sent to it overflow its socket's
-  // receive buffer, and the kernel drops the rest.
+  // A stopped relay reads nothing: 24 MB sent to it overflow its socket's
+  // receive buffer (8 MiB), and the kernel drops the rest.
   link.signal(SIGSTOP);
   ASSERT_TRUE(waitUntilStopped(link.pid()));
   constexpr int kFlood = 3000;
-  const std::string payload(1000, 'x');
+  const std::string payload(8000, 'x');
   for (int i = 0; i < kFlood; ++i) {
     client.sendTo(payload.data(), static_cast<int>(payload.size()), relay);
   }
