@@ -8,6 +8,7 @@
 #include "filexfer/PathMtu.h"
 #include "filexfer/ProgressText.h"
 #include "transport/Endpoint.h"
+#include "transport/SocketStats.h"
 #include "transport/TransportError.h"
 #include "transport/TransportFactory.h"
 
@@ -65,8 +66,8 @@ void SendCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
           .argument("NAME")
           .binding("send.arq"));
   options.addOption(Option("window", "w",
-                           "rudp: most chunks in flight, 1..1024 (default: 128 KiB of chunks, "
-                           "4 of 32 KiB; see docs/files.md)")
+                           "rudp: most chunks in flight, 1..1024 (default: net.core.rmem_max "
+                           "bytes of chunks, 128 KiB to 2 MiB; see docs/files.md)")
                         .argument("CHUNKS")
                         .binding("send.window"));
 }
@@ -125,7 +126,8 @@ int SendCommand::execute(const std::vector<std::string>& args) {
     }
   }
   transport::TransportOptions transportOptions;
-  transportOptions.rudp = filexfer::rudpOptionsForFile(options.chunkBytes, window, arq);
+  transportOptions.rudp = filexfer::rudpOptionsForFile(options.chunkBytes, window, arq,
+                                                       transport::receiveBufferCeilingBytes());
   transportOptions.rudp.onHandshakeRetry = [peer](int sends, std::int64_t nextWaitNs) {
     std::cerr << "* send: " + connectRetryNote(peer, sends, nextWaitNs) + "\n";
   };

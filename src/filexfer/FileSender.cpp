@@ -62,16 +62,22 @@ wire::Header fileHeader(wire::MessageType type, std::uint64_t sequence) {
 
 }  // namespace
 
-transport::rudp::RudpOptions rudpOptionsForFile(std::size_t chunkBytes,
-                                                std::optional<std::uint32_t> windowChunks,
-                                                transport::rudp::ArqScheme arq) {
+std::size_t rudpBytesInFlight(std::optional<std::size_t> receiveBufferCeilingBytes) {
+  return std::clamp(receiveBufferCeilingBytes.value_or(kRudpMinBytesInFlight),
+                    kRudpMinBytesInFlight, kRudpMaxBytesInFlight);
+}
+
+transport::rudp::RudpOptions rudpOptionsForFile(
+    std::size_t chunkBytes, std::optional<std::uint32_t> windowChunks,
+    transport::rudp::ArqScheme arq, std::optional<std::size_t> receiveBufferCeilingBytes) {
   transport::rudp::RudpOptions options;
   options.arq = arq;
   const std::size_t chunk = chunkBytes == 0 ? kDefaultChunkBytes : chunkBytes;
+  const std::size_t fits = rudpBytesInFlight(receiveBufferCeilingBytes) / chunk;
   options.sendWindowMessages =
-      windowChunks
-          ? *windowChunks
-          : static_cast<std::uint32_t>(std::max<std::size_t>(1, kRudpBytesInFlight / chunk));
+      windowChunks ? *windowChunks
+                   : static_cast<std::uint32_t>(std::clamp<std::size_t>(
+                         fits, 1, options.sendWindowMessages));  // rudp's own most
   options.minRtoMs = kFileMinRtoMs;
   return options;
 }

@@ -24,25 +24,31 @@ struct SendOptions {
 
 inline constexpr std::size_t kDefaultChunkBytes = 32 * 1024;
 
-// rudp has a window but no congestion control: with its default window
-// (1,024 messages, 32 MiB of chunks) a file bursts into whatever lies on
-// the path, and a `pigeon link` relay, whose socket holds about 200 KiB
-// (net.core.rmem_default), drops most of it at its socket and the transfer
-// crawls on retransmissions. A file is sent with at most this many bytes in
-// flight (4 chunks of 32 KiB), which fits such a buffer. --window raises it
-// for a long, fat path.
-inline constexpr std::size_t kRudpBytesInFlight = 128 * 1024;
-// With a window that small a lost resend stalls the window until the RTO:
+// rudp has a window but no congestion control, so a file is sent with no
+// more in flight than the receiver's socket is sure to hold: half of it.
+// rudp asks for a 4 MiB socket buffer and the kernel grants at most
+// net.core.rmem_max, doubled, so the window is rmem_max bytes (read on the
+// sending host: on loopback the same kernel, elsewhere a guess), between
+// these two. At 128 KiB (4 chunks of 32 KiB, the window before) a transfer
+// on loopback waited on round trips; 2 MiB fits the 8 MiB that a
+// `pigeon link` relay's sockets ask for. --window sets another.
+inline constexpr std::size_t kRudpMinBytesInFlight = 128 * 1024;
+inline constexpr std::size_t kRudpMaxBytesInFlight = 2 * 1024 * 1024;
+// With a small window a lost resend stalls the window until the RTO:
 // rudp's 200 ms floor (Linux TCP's) would make each stall cost 200 ms on a
 // loopback or LAN path. RTO = SRTT + 4 RTTVAR still rules on a slower path.
 inline constexpr std::int64_t kFileMinRtoMs = 2;
 
+// The bytes a file keeps in flight over rudp, given net.core.rmem_max
+// (nullopt where it cannot be read).
+std::size_t rudpBytesInFlight(std::optional<std::size_t> receiveBufferCeilingBytes);
+
 // The rudp options for sending a file in `chunkBytes` chunks: the window
-// from kRudpBytesInFlight (at least 1) unless `windowChunks` is given, and
-// the RTO floor above; the ARQ scheme as given.
-transport::rudp::RudpOptions rudpOptionsForFile(std::size_t chunkBytes,
-                                                std::optional<std::uint32_t> windowChunks,
-                                                transport::rudp::ArqScheme arq);
+// from rudpBytesInFlight (at least 1 chunk, at most rudp's 1,024) unless
+// `windowChunks` is given, and the RTO floor above; the ARQ scheme as given.
+transport::rudp::RudpOptions rudpOptionsForFile(
+    std::size_t chunkBytes, std::optional<std::uint32_t> windowChunks,
+    transport::rudp::ArqScheme arq, std::optional<std::size_t> receiveBufferCeilingBytes);
 
 struct SendResult {
   FileOffer offer;  // its sha256 the digest sent in the trailer

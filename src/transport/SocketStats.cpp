@@ -71,4 +71,11 @@ void enlargeReceiveBuffer(int fd, int bytes) {
   }
 }
 
+std::optional<std::size_t> receiveBufferCeilingBytes() {
+  std::ifstream file("/proc/sys/net/core/rmem_max");
+  std::size_t bytes = 0;
+  if (!(file >> bytes) || bytes == 0) return std::nullopt;
+  return bytes;
+}
+
 }  // namespace pigeon::transport

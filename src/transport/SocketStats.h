@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -30,5 +31,9 @@ void checkTcpCongestionControl(const std::string& name);
 
 // Asks for a receive buffer of `bytes`, beyond rmem_max when privileged.
 void enlargeReceiveBuffer(int fd, int bytes);
+
+// net.core.rmem_max: the most SO_RCVBUF grants (the kernel doubles it for
+// its own bookkeeping); nullopt where /proc does not say.
+std::optional<std::size_t> receiveBufferCeilingBytes();
 
 }  // namespace pigeon::transport

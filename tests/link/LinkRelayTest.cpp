@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
-#include <fstream>
 #include <iostream>
 #include <optional>
 #include <string>
@@ -43,14 +42,6 @@ DatagramSocket loopbackSocket() {
 }
 
 SocketAddress relayAddress(const LinkRelay& relay) { return {"127.0.0.1", relay.port()}; }
-
-// net.core.rmem_max: the most SO_RCVBUF gives a process that is not root.
-long maxReceiveBufferBytes() {
-  std::ifstream file("/proc/sys/net/core/rmem_max");
-  long bytes = 0;
-  file >> bytes;
-  return bytes;
-}
 
 // The next datagram within `timeout`, if one comes.
 std::optional<std::string> receiveWithin(DatagramSocket& socket, Poco::Timespan timeout) {
@@ -333,8 +324,9 @@ TEST(LinkRelay, KeepsItsSocketsOpenAfterStopForwardingSoTheirDropsCanBeRead) {
 // `pigeon send --window 64` through `pigeon link seed=1`. Here the thread
 // has not started at all, so the socket holds the whole burst or drops it.
 TEST(LinkRelay, ItsSocketHoldsABurstOfTwoMebibytesUnread) {
-  if (::geteuid() != 0 && maxReceiveBufferBytes() < (4 << 20)) {
-    GTEST_SKIP() << "net.core.rmem_max is " << maxReceiveBufferBytes()
+  const std::size_t ceiling = pigeon::transport::receiveBufferCeilingBytes().value_or(0);
+  if (::geteuid() != 0 && ceiling < (4u << 20)) {
+    GTEST_SKIP() << "net.core.rmem_max is " << ceiling
                  << " bytes and this is not root: no socket here may hold 2 MiB";
   }
   DatagramSocket target = loopbackSocket();
