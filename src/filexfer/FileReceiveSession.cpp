@@ -84,7 +84,9 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
       lastFrameNs = now;
     }
     if (receiver.ended() && !settleUntilNs) {
-      if (!lossy) break;  // everything sent has arrived, in order
+      // Over tcp and rudp everything sent has arrived, in order; over udp
+      // a file with no chunk missing has no straggler to wait for.
+      if (!lossy || receiver.whole()) break;
       settleUntilNs = now + settleNs;
     }
     if (settleUntilNs && now >= *settleUntilNs) break;

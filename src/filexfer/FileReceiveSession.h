@@ -12,8 +12,9 @@ namespace pigeon::filexfer {
 
 struct ReceiveOptions {
   // Where messages can be lost: give up this long after the last frame of
-  // the file (the end marker itself may be lost), and after the end marker
-  // wait this long for stragglers the network reordered.
+  // the file (the end marker itself may be lost), and after an end marker
+  // with chunks still missing wait this long for stragglers the network
+  // reordered.
   Poco::Timespan idleTimeout = Poco::Timespan(3, 0);
   Poco::Timespan settleAfterEnd = Poco::Timespan(0, 200'000);
   // Called now and then while chunks arrive.

@@ -61,6 +61,10 @@ class FileReceiver {
   bool hasOffer() const { return offered_; }
   bool ended() const { return ended_; }
   bool failed() const { return failed_; }
+  // Every chunk of the offer, and its digest, has arrived.
+  bool whole() const {
+    return offered_ && chunksReceived_ >= offer_.chunkCount() && expected_.has_value();
+  }
   const Outcome& outcome() const { return outcome_; }
   const FileOffer& currentOffer() const { return offer_; }
   std::uint64_t chunksReceived() const { return chunksReceived_; }
