@@ -155,6 +155,16 @@ int SendCommand::execute(const std::vector<std::string>& args) {
   progress.finish();  // the lines below start on a clean line
   // The verdict is said as soon as it is known; closing (over rudp, until
   // the peer confirms or the close times out) comes after it.
+  // A receiver stopped mid-file says so as a refusal (the only verdict it
+  // has for it), but it refused nothing: it went away, as a sender that
+  // hears no verdict sees it.
+  if (result.verdict == filexfer::Verdict::kRefused &&
+      result.reason == filexfer::Reason::kInterrupted) {
+    report("the receiver was stopped (Ctrl-C or kill) before '" + result.offer.name +
+           "' was whole; it kept nothing");
+    connection->close();
+    return EXIT_UNAVAILABLE;
+  }
   // A file the receiver would not take or could not write: its reason is
   // the whole story, with no transfer line for bytes it never kept.
   if (result.verdict == filexfer::Verdict::kRefused ||
