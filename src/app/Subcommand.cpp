@@ -15,8 +15,11 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionException.h>
 
+#include <algorithm>
 #include <iostream>
 #include <set>
+#include <sstream>
+#include <vector>
 
 namespace pigeon::app {
 
@@ -28,6 +31,52 @@ namespace {
 std::string optionName(const std::string& key) {
   const auto dot = key.rfind('.');
   return "--" + (dot == std::string::npos ? key : key.substr(dot + 1));
+}
+
+constexpr int kHelpWidth = 100;
+
+// The usage line, wrapped only between its top-level groups: Poco's
+// formatter wraps at any space, inside "[--arq NAME]" too.
+std::string wrappedUsage(const std::string& command, const std::string& usage) {
+  std::vector<std::string> groups;
+  int depth = 0;
+  std::string group;
+  for (const char c : usage) {
+    if (c == ' ' && depth == 0) {
+      if (!group.empty()) groups.push_back(group);
+      group.clear();
+      continue;
+    }
+    depth += (c == '[' || c == '(') ? 1 : (c == ']' || c == ')') ? -1 : 0;
+    group += c;
+  }
+  if (!group.empty()) groups.push_back(group);
+  const std::string lead = "usage: " + command;
+  const std::string indent(lead.size() + 1, ' ');
+  std::string text = lead;
+  std::size_t column = text.size();
+  for (const std::string& g : groups) {
+    if (column > indent.size() && column + 1 + g.size() > kHelpWidth) {
+      text += "\n" + indent + g;
+      column = indent.size() + g.size();
+    } else {
+      text += " " + g;
+      column += 1 + g.size();
+    }
+  }
+  return text + "\n";
+}
+
+// Poco's formatter ends wrapped lines in the space it broke at.
+std::string withoutTrailingSpaces(const std::string& text) {
+  std::string out;
+  std::istringstream lines(text);
+  std::string line;
+  while (std::getline(lines, line)) {
+    line.erase(line.find_last_not_of(' ') + 1);  // npos + 1 == 0: a line of spaces
+    out += line + '\n';
+  }
+  return out;
 }
 }  // namespace
 
@@ -166,11 +215,13 @@ int Subcommand::parse(const std::vector<std::string>& args) {
 void Subcommand::displayHelp() const {
   Poco::Util::HelpFormatter help(options());
   help.setCommand("pigeon " + name_);
-  help.setUsage(usage_);
   help.setHeader(purpose_);
   help.setUnixStyle(true);
-  help.setWidth(100);
-  help.format(std::cout);
+  help.setWidth(kHelpWidth);
+  std::ostringstream text;
+  help.format(text);  // its first line, without a usage, is "usage: pigeon NAME"
+  const std::string rest = text.str().substr(std::min(text.str().find('\n'), text.str().size()) + 1);
+  std::cout << wrappedUsage("pigeon " + name_, usage_) << withoutTrailingSpaces(rest);
 }
 
 int Subcommand::main(const std::vector<std::string>& args) {

@@ -107,6 +107,33 @@ TEST(FirstHour, EveryUsageLineNamesEachOptionOrSaysOptions) {
   }
 }
 
+// Defect: Poco's formatter wrapped `pigeon send`'s usage inside
+// "[--arq NAME]" ("[--arq " at the end of one line, "NAME]" on the next),
+// and ended lines in a space. A usage line wraps between its [groups];
+// no line of any help ends in a space or runs past 100 columns.
+TEST(FirstHour, HelpWrapsBetweenGroupsAndEndsNoLineInASpace) {
+  for (const std::string command :
+       {"bench", "chat", "echo", "lab", "link", "receive", "room", "send"}) {
+    const Outcome help = runPigeon({command, "--help"});
+    ASSERT_EQ(help.code, 0) << command << ": " << help.err;
+    std::istringstream lines(help.out);
+    std::string line;
+    bool inUsage = true;
+    int number = 0;
+    while (std::getline(lines, line)) {
+      ++number;
+      EXPECT_LE(line.size(), 100u) << command << " line " << number << ": " << line;
+      EXPECT_FALSE(!line.empty() && line.back() == ' ')
+          << command << " line " << number << " ends in a space: '" << line << "'";
+      inUsage = inUsage && (number == 1 || line.rfind("  ", 0) == 0);
+      if (!inUsage) continue;
+      int depth = 0;
+      for (const char c : line) depth += (c == '[' || c == '(') ? 1 : (c == ']' || c == ')') ? -1 : 0;
+      EXPECT_EQ(depth, 0) << command << ": usage line " << number << " splits a group: " << line;
+    }
+  }
+}
+
 TEST(FirstHour, AnUnknownCongestionControlIsAUsageErrorBeforeAnythingRuns) {
   const Outcome run = runPigeon({"bench", "-t", "udp,tcp", "--cc", "nosuchcc", "--count", "10"});
   EXPECT_EQ(run.code, kExitUsage) << run.err << run.out;
