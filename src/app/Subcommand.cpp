@@ -220,7 +220,8 @@ void Subcommand::displayHelp() const {
   help.setWidth(kHelpWidth);
   std::ostringstream text;
   help.format(text);  // its first line, without a usage, is "usage: pigeon NAME"
-  const std::string rest = text.str().substr(std::min(text.str().find('\n'), text.str().size()) + 1);
+  const std::string formatted = text.str();
+  const std::string rest = formatted.substr(std::min(formatted.find('\n'), formatted.size()) + 1);
   std::cout << wrappedUsage("pigeon " + name_, usage_) << withoutTrailingSpaces(rest);
 }
 

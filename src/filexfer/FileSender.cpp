@@ -74,10 +74,9 @@ transport::rudp::RudpOptions rudpOptionsForFile(
   options.arq = arq;
   const std::size_t chunk = chunkBytes == 0 ? kDefaultChunkBytes : chunkBytes;
   const std::size_t fits = rudpBytesInFlight(receiveBufferCeilingBytes) / chunk;
+  const std::uint32_t most = options.sendWindowMessages;  // rudp's own default
   options.sendWindowMessages =
-      windowChunks ? *windowChunks
-                   : static_cast<std::uint32_t>(std::clamp<std::size_t>(
-                         fits, 1, options.sendWindowMessages));  // rudp's own most
+      windowChunks.value_or(static_cast<std::uint32_t>(std::clamp<std::size_t>(fits, 1, most)));
   options.minRtoMs = kFileMinRtoMs;
   return options;
 }

@@ -128,7 +128,8 @@ TEST(FirstHour, HelpWrapsBetweenGroupsAndEndsNoLineInASpace) {
       inUsage = inUsage && (number == 1 || line.rfind("  ", 0) == 0);
       if (!inUsage) continue;
       int depth = 0;
-      for (const char c : line) depth += (c == '[' || c == '(') ? 1 : (c == ']' || c == ')') ? -1 : 0;
+      for (const char c : line)
+        depth += (c == '[' || c == '(') ? 1 : (c == ']' || c == ')') ? -1 : 0;
       EXPECT_EQ(depth, 0) << command << ": usage line " << number << " splits a group: " << line;
     }
   }

@@ -22,7 +22,7 @@ TEST(RudpFileWindow, FillsHalfOfWhatTheReceiversSocketMayHoldUpToTwoMebibytes) {
   // window of rmem_max bytes is half of what the receiver's socket holds.
   EXPECT_EQ(rudpBytesInFlight(4 * kMiB), 2 * kMiB);
   EXPECT_EQ(rudpBytesInFlight(64 * kMiB), 2 * kMiB);
-  EXPECT_EQ(rudpBytesInFlight(212'992), 212'992u);  // Debian's default rmem_max
+  EXPECT_EQ(rudpBytesInFlight(212'992), 212'992u);      // Debian's default rmem_max
   EXPECT_EQ(rudpBytesInFlight(16 * kKiB), 128 * kKiB);  // never below the old window
   EXPECT_EQ(rudpBytesInFlight(std::nullopt), 128 * kKiB);
 }
@@ -36,17 +36,17 @@ TEST(RudpFileWindow, CountsTheWindowInChunksOfTheTransfer) {
             6u);
   // One IP packet per chunk (MTU 1500): 2 MiB would be 1,485, rudp's most
   // is 1,024.
+  EXPECT_EQ(rudpOptionsForFile(1412, std::nullopt, ArqScheme::kSelectiveRepeat, 4 * kMiB)
+                .sendWindowMessages,
+            1024u);
   EXPECT_EQ(
-      rudpOptionsForFile(1412, std::nullopt, ArqScheme::kSelectiveRepeat, 4 * kMiB).sendWindowMessages,
-      1024u);
-  EXPECT_EQ(rudpOptionsForFile(1 * kMiB, std::nullopt, ArqScheme::kGoBackN, 4 * kMiB)
-                .sendWindowMessages,
-            2u);
+      rudpOptionsForFile(1 * kMiB, std::nullopt, ArqScheme::kGoBackN, 4 * kMiB).sendWindowMessages,
+      2u);
   // --window is taken as given.
-  EXPECT_EQ(rudpOptionsForFile(32 * kKiB, 4u, ArqScheme::kSelectiveRepeat, 4 * kMiB)
-                .sendWindowMessages,
-            4u);
-  EXPECT_EQ(rudpOptionsForFile(32 * kKiB, 1000u, ArqScheme::kSelectiveRepeat, 212'992)
-                .sendWindowMessages,
-            1000u);
+  EXPECT_EQ(
+      rudpOptionsForFile(32 * kKiB, 4u, ArqScheme::kSelectiveRepeat, 4 * kMiB).sendWindowMessages,
+      4u);
+  EXPECT_EQ(
+      rudpOptionsForFile(32 * kKiB, 1000u, ArqScheme::kSelectiveRepeat, 212'992).sendWindowMessages,
+      1000u);
 }
