@@ -82,24 +82,39 @@ TEST(FirstHour, HelpTextsNameRudp) {
   EXPECT_TRUE(has(echo.out.substr(0, echo.out.find('\n')), "rudp")) << echo.out;
 }
 
+namespace {
+
+const std::vector<std::string> kSubcommands = {"bench", "chat", "echo",    "lab",
+                                               "link",  "room", "receive", "send"};
+
+// The lines of `pigeon COMMAND --help`; none when it fails.
+std::vector<std::string> helpLines(const std::string& command) {
+  const Outcome help = runPigeon({command, "--help"});
+  EXPECT_EQ(help.code, 0) << command << ": " << help.err;
+  if (help.code != 0) return {};
+  std::vector<std::string> lines;
+  std::istringstream text(help.out);
+  for (std::string line; std::getline(text, line);) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
 // The usage line is the synopsis a user copies from: every option the
 // help lists is in it, unless it says [OPTIONS] and lets the list speak.
 TEST(FirstHour, EveryUsageLineNamesEachOptionOrSaysOptions) {
-  for (const std::string command :
-       {"bench", "chat", "echo", "lab", "link", "receive", "room", "send"}) {
-    const Outcome help = runPigeon({command, "--help"});
-    ASSERT_EQ(help.code, 0) << command << ": " << help.err;
-    std::istringstream lines(help.out);
-    std::string line;
-    std::getline(lines, line);
-    ASSERT_EQ(line.rfind("usage: pigeon " + command, 0), 0u) << help.out;
-    std::string usage = line;
-    while (std::getline(lines, line) && line.rfind("  ", 0) == 0) usage += " " + line;
+  for (const std::string& command : kSubcommands) {
+    const std::vector<std::string> lines = helpLines(command);
+    ASSERT_FALSE(lines.empty()) << command;
+    ASSERT_EQ(lines[0].rfind("usage: pigeon " + command, 0), 0u) << lines[0];
+    std::string usage = lines[0];
+    std::size_t i = 1;
+    for (; i < lines.size() && lines[i].rfind("  ", 0) == 0; ++i) usage += " " + lines[i];
     if (has(usage, "[OPTIONS]")) continue;
     const std::regex option(R"((?:^|, )--([a-z][a-z0-9-]*))");
-    while (std::getline(lines, line)) {
+    for (; i < lines.size(); ++i) {
       std::smatch m;
-      if (!std::regex_search(line, m, option)) continue;
+      if (!std::regex_search(lines[i], m, option)) continue;
       const std::string name = m[1];
       if (name == "help" || name == "config") continue;
       EXPECT_TRUE(has(usage, "--" + name)) << command << ": --" << name << " not in " << usage;
@@ -112,15 +127,10 @@ TEST(FirstHour, EveryUsageLineNamesEachOptionOrSaysOptions) {
 // and ended lines in a space. A usage line wraps between its [groups];
 // no line of any help ends in a space or runs past 100 columns.
 TEST(FirstHour, HelpWrapsBetweenGroupsAndEndsNoLineInASpace) {
-  for (const std::string command :
-       {"bench", "chat", "echo", "lab", "link", "receive", "room", "send"}) {
-    const Outcome help = runPigeon({command, "--help"});
-    ASSERT_EQ(help.code, 0) << command << ": " << help.err;
-    std::istringstream lines(help.out);
-    std::string line;
+  for (const std::string& command : kSubcommands) {
     bool inUsage = true;
     int number = 0;
-    while (std::getline(lines, line)) {
+    for (const std::string& line : helpLines(command)) {
       ++number;
       EXPECT_LE(line.size(), 100u) << command << " line " << number << ": " << line;
       EXPECT_FALSE(!line.empty() && line.back() == ' ')
