@@ -2,6 +2,7 @@
 
 #include "filexfer/FileName.h"
 #include "filexfer/Sha256.h"
+#include "transport/TransportError.h"
 #include "wire/Clock.h"
 
 #include <fcntl.h>
@@ -100,12 +101,35 @@ std::optional<ReceiverReport> FileSender::pollVerdict(transport::Transport& tran
 }
 
 SendResult FileSender::send(transport::Transport& transport, const std::string& path) {
+  SendResult result;
+  try {
+    sendFile(transport, path, result);
+  } catch (const transport::TransportError& e) {
+    // Over udp a receiver that judged the file early (a refusal, a failed
+    // write, Ctrl-C) sends its verdict and may exit; the next datagram sent
+    // meets the ICMP port unreachable that its exit left, and send(2)
+    // reports that ahead of the verdict still queued here. Read it.
+    if (e.code() != transport::TransportError::Code::kConnectionRefused ||
+        transport.traits().reliable) {
+      throw;
+    }
+    const auto report = pollVerdict(transport, Poco::Timespan(0));
+    if (!report) throw;
+    result.verdict = report->verdict;
+    result.reason = report->reason;
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+  }
+  return result;
+}
+
+void FileSender::sendFile(transport::Transport& transport, const std::string& path,
+                          SendResult& result) {
   struct stat info {};
   if (::stat(path.c_str(), &info) != 0) {
     throw std::runtime_error("cannot read '" + path + "': " + std::strerror(errno));
   }
   if (!S_ISREG(info.st_mode)) throw std::runtime_error("'" + path + "' is not a regular file");
-  SendResult result;
   FileOffer& offer = result.offer;
   const auto slash = path.find_last_of('/');
   offer.name = slash == std::string::npos ? path : path.substr(slash + 1);
@@ -143,6 +167,7 @@ SendResult FileSender::send(transport::Transport& transport, const std::string& 
   }
   const int copies = lossy ? kControlCopiesOnLossyTransport : 1;
   const auto start = std::chrono::steady_clock::now();
+  start_ = start;
   const wire::Bytes offerBytes = encodeOffer(offer);
   for (int i = 0; i < copies; ++i) {
     transport.sendMessage(fileHeader(wire::MessageType::kFileOffer, 0), offerBytes);
@@ -179,7 +204,7 @@ SendResult FileSender::send(transport::Transport& transport, const std::string& 
         result.reason = early->reason;
         result.seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        return result;
+        return;
       }
     }
   }
@@ -198,7 +223,6 @@ SendResult FileSender::send(transport::Transport& transport, const std::string& 
     result.reason = report->reason;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  return result;
 }
 
 }  // namespace pigeon::filexfer

@@ -6,6 +6,7 @@
 
 #include <Poco/Timespan.h>
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -72,10 +73,13 @@ class FileSender {
   SendResult send(transport::Transport& transport, const std::string& path);
 
  private:
+  void sendFile(transport::Transport& transport, const std::string& path, SendResult& result);
   std::optional<ReceiverReport> pollVerdict(transport::Transport& transport,
                                             Poco::Timespan timeout);
 
   SendOptions options_;
+  std::chrono::steady_clock::time_point start_;  // the offer's
+
 };
 
 }  // namespace pigeon::filexfer

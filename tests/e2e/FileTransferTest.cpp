@@ -272,6 +272,22 @@ TEST_F(FileTransfer, ARefusedSendPrintsOnlyTheRefusal) {
   EXPECT_EQ(received().size(), 1u);  // no partial file left
 }
 
+// Defect (found by a walkthrough): over udp a receiver --once that refused
+// the offer sent its verdict and exited, and the sender's next chunk met
+// the ICMP port unreachable its exit left: "udp peer ... is not listening",
+// exit 69, with the refusal queued unread on its socket (8 of 8 runs).
+TEST_F(FileTransfer, OverUdpARefusalReachesTheSenderAfterTheReceiverHasGone) {
+  const std::string file = source();
+  std::ofstream(root_ / "out" / "random.bin") << "keep me";
+  const Transfer run = transfer("udp", outDir(), file);
+  EXPECT_EQ(run.receiveExit, kExitCantCreat) << run.receiveErr;
+  EXPECT_EQ(run.sendExit, kExitCantCreat) << run.sendErr;
+  EXPECT_EQ(run.sendErr,
+            "pigeon send: the receiver refused 'random.bin': a file of that name is there already "
+            "(--force on the receiver overwrites)\n");
+  EXPECT_EQ(fs::file_size(root_ / "out" / "random.bin"), 7u);
+}
+
 // A directory the receiver may not write in: one line on each side, exit
 // 74, nothing left. Root writes anywhere, so the receiver runs as nobody.
 TEST_F(FileTransfer, APermissionErrorIsOneLineOnEachSide) {
