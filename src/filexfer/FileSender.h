@@ -79,7 +79,6 @@ class FileSender {
 
   SendOptions options_;
   std::chrono::steady_clock::time_point start_;  // the offer's
-
 };
 
 }  // namespace pigeon::filexfer
