@@ -141,6 +141,8 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
 
   int exitCode = EXIT_OK;
   bool judged = false;  // a file's verdict that no signal cut short
+  options.oneSenderAfterAnother = !once;
+  filexfer::FileReceiveSession session(options);  // one for all: it knows the last sender
   try {
     std::unique_ptr<transport::Transport> connection;
     while (!stop) {
@@ -152,14 +154,13 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
       filexfer::FileReceiver receiver(dir, force);
       ProgressLine progress("receive");
       const auto start = std::chrono::steady_clock::now();
-      options.progress = [&progress, start](const filexfer::FileReceiver& r) {
+      session.setProgress([&progress, start](const filexfer::FileReceiver& r) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         progress.set(
             r.currentOffer().name + ": " +
             filexfer::progressText(r.bytesReceived(), r.currentOffer().sizeBytes, seconds));
-      };
-      filexfer::FileReceiveSession session(options);
+      });
       const auto outcome = session.run(*connection, receiver, stop);
       progress.finish();  // the lines below start on a clean line
       if (stop && !receiver.hasOffer()) break;
@@ -178,7 +179,8 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
       exitCode = exitCodeFor(outcome.verdict);
       judged = judged || outcome.reason != filexfer::Reason::kInterrupted;
       if (once) break;
-      // A stream or rudp connection carries one file; a udp socket stays.
+      // A stream or rudp connection carries one file; a udp socket stays,
+      // and the session lets the next sender be its peer.
       if (!listener->acceptsWithoutWaiting()) connection.reset();
     }
   } catch (const std::exception& e) {

@@ -62,10 +62,30 @@ bool FileReceiveSession::handle(transport::Transport& transport, FileReceiver& r
   }
 }
 
+bool FileReceiveSession::leftover(transport::Transport& transport, const transport::Incoming& in,
+                                  std::int64_t nowNs) {
+  if (!served_ || in.kind == transport::Incoming::Kind::kTimeout) return false;
+  if (nowNs >= served_->untilNs || !(in.from == served_->from)) return false;
+  const bool asks = in.kind == transport::Incoming::Kind::kMessage &&
+                    (in.header.type == wire::MessageType::kFileOffer ||
+                     in.header.type == wire::MessageType::kBye);
+  try {
+    // The transport took the old sender for its peer again: answer it, then
+    // let go of it once more.
+    if (asks) transport.sendMessage(served_->header, served_->verdict);
+  } catch (const transport::TransportError&) {
+    // It has gone: nothing to answer.
+  }
+  transport.forgetPeer();
+  return true;
+}
+
 FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
                                               FileReceiver& receiver,
                                               const std::atomic<bool>& stop) {
   const bool lossy = !transport.traits().reliable;
+  malformed_ = 0;
+  closed_ = false;
   const std::int64_t idleNs = options_.idleTimeout.totalMicroseconds() * 1000;
   const std::int64_t settleNs = options_.settleAfterEnd.totalMicroseconds() * 1000;
   std::optional<std::int64_t> lastFrameNs;
@@ -76,10 +96,27 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
       interrupted = true;
       break;
     }
-    const transport::Incoming in = transport.receive(kPoll);
+    transport::Incoming in;
+    try {
+      in = transport.receive(kPoll);
+    } catch (const transport::TransportError& e) {
+      // Over udp an ICMP port unreachable says that a sender this receiver
+      // answered has gone (the last one, after its verdict): not a failure
+      // here. One that goes mid-file is judged by the idle timeout.
+      if (!lossy || e.code() != transport::TransportError::Code::kConnectionRefused) throw;
+      if (!receiver.hasOffer()) transport.forgetPeer();
+      continue;
+    }
     const std::int64_t now = wire::steadyNowNs();
     const bool wasOffered = receiver.hasOffer();
+    if (lossy && leftover(transport, in, now)) continue;
     if (!handle(transport, receiver, in)) break;
+    // Over udp the first datagram's source became the peer; one that did
+    // not offer a file (a stranger's, a sender's from long ago) must not
+    // keep the next sender out.
+    if (lossy && !receiver.hasOffer() && in.kind != transport::Incoming::Kind::kTimeout) {
+      transport.forgetPeer();
+    }
     if (in.kind == transport::Incoming::Kind::kMessage && (wasOffered || receiver.hasOffer())) {
       lastFrameNs = now;
     }
@@ -118,6 +155,10 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
       transport.sendMessage(header, verdict);
     }
     transport.flush(Poco::Timespan(2, 0));
+    if (lossy && options_.oneSenderAfterAnother) {
+      served_ = Served{transport.peerAddress(), header, verdict, wire::steadyNowNs() + kLeftoverNs};
+      transport.forgetPeer();
+    }
     if (!lossy) {
       // Let the sender close first: it may still be sending (closing now
       // would reset a tcp connection before it reads the verdict), and over

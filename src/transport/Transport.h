@@ -66,6 +66,11 @@ class Transport {
 
   // False while a listening UDP transport has not heard from anyone.
   virtual bool hasPeer() const = 0;
+  // A listening UDP transport took its peer from the first datagram; this
+  // lets the next source that speaks be the peer (a receiver that serves
+  // one sender after another). A connection's peer is the connection:
+  // nothing changes.
+  virtual void forgetPeer() {}
   virtual Poco::Net::SocketAddress peerAddress() const = 0;
   virtual Poco::Net::SocketAddress localAddress() const = 0;
   virtual PeerKind peerKind() const = 0;

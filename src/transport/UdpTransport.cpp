@@ -40,7 +40,10 @@ UdpTransport::UdpTransport(Poco::Net::DatagramSocket socket)
 std::unique_ptr<UdpTransport> UdpTransport::listen(const Poco::Net::SocketAddress& local) {
   Poco::Net::DatagramSocket socket(local.family());
   bindDatagramSocket(socket, local);
-  return std::unique_ptr<UdpTransport>(new UdpTransport(std::move(socket)));
+  const Poco::UInt16 port = socket.address().port();
+  auto transport = std::unique_ptr<UdpTransport>(new UdpTransport(std::move(socket)));
+  transport->listenedOn_ = Poco::Net::SocketAddress(local.host(), port);
+  return transport;
 }
 
 std::unique_ptr<UdpTransport> UdpTransport::connect(
@@ -81,6 +84,31 @@ void UdpTransport::adoptPeer(const Poco::Net::SocketAddress& from) {
   } catch (const Poco::Exception&) {
     // Still usable unconnected: replies go out with sendTo.
   }
+}
+
+void UdpTransport::forgetPeer() {
+  std::lock_guard lock(peerMutex_);
+  if (!peer_) return;
+  peer_.reset();
+  peerName_ = SourceAddress();
+  kind_ = PeerKind::kUnknown;
+  // Connecting to AF_UNSPEC dissolves the association: every source's
+  // datagrams reach the socket again.
+  sockaddr unspecified{};
+  unspecified.sa_family = AF_UNSPEC;
+  ::connect(nativeHandle(), &unspecified, sizeof unspecified);
+  // A port the kernel chose (a bind to port 0) is not locked to the socket:
+  // dissolving the association gave it up. Take the same one again (the
+  // bind names it now, so a later forgetPeer keeps it).
+  if (listenedOn_ && socket_.address().port() != listenedOn_->port()) {
+    bindDatagramSocket(socket_, *listenedOn_);
+  }
+  // An ICMP error the old peer's going left pending is its, not the next's:
+  // reading SO_ERROR clears it.
+  int error = 0;
+  socklen_t length = sizeof error;
+  ::getsockopt(nativeHandle(), SOL_SOCKET, SO_ERROR, &error, &length);
+  refusedPending_ = false;
 }
 
 void UdpTransport::sendDatagram(wire::ByteSpan datagram) {

@@ -69,6 +69,7 @@ class UdpTransport : public Transport, public BatchedDatagramIo {
   TransportKind kind() const override { return TransportKind::kUdp; }
   BatchedDatagramIo* batchedIo() override { return this; }
   void close() override;
+  void forgetPeer() override;  // on the receiving thread
   int nativeHandle() const override { return socket_.impl()->sockfd(); }
 
  private:
@@ -81,6 +82,7 @@ class UdpTransport : public Transport, public BatchedDatagramIo {
   void notePeerKind(PeerKind kind);  // the first datagram tells
 
   Poco::Net::DatagramSocket socket_;
+  std::optional<Poco::Net::SocketAddress> listenedOn_;  // with the port it got; listen() only
   mutable std::mutex peerMutex_;
   std::optional<Poco::Net::SocketAddress> peer_;
   SourceAddress peerName_;  // peer_ as the kernel names it; peerMutex_ guards

@@ -288,6 +288,46 @@ TEST_F(FileTransfer, OverUdpARefusalReachesTheSenderAfterTheReceiverHasGone) {
   EXPECT_EQ(fs::file_size(root_ / "out" / "random.bin"), 7u);
 }
 
+// Defects (found by a walkthrough): a udp receiver without --once took one
+// file only: its socket stayed connected to the first sender, and a second
+// sender, even seconds later, got "udp peer ... is not listening", exit 69.
+// And a refusal was said three times, once for each copy of the offer.
+TEST_F(FileTransfer, AUdpReceiverTakesOneFileAfterAnotherAndSaysARefusalOnce) {
+  const std::string file = source(1u << 20);
+  ChildProcess receiver({PIGEON_BINARY, "receive", "--port", "0", "--bind", "127.0.0.1", "--dir",
+                         outDir(), "--transport", "udp"});
+  const int port = receiver.listeningPort("* receive: listening on udp ");
+  ASSERT_NE(port, 0) << receiver.err();
+  const auto send = [&](const std::string& path) {
+    ChildProcess sender({PIGEON_BINARY, "send", path, "--to", "127.0.0.1:" + std::to_string(port),
+                         "--transport", "udp"});
+    const auto code = sender.wait(kTransferTimeout);
+    return std::make_pair(code, sender.err());
+  };
+  const auto first = send(file);
+  EXPECT_EQ(first.first, 0) << first.second << receiver.err();
+  const std::string second = (root_ / "second.bin").string();
+  fs::copy_file(file, second);
+  const auto next = send(second);
+  EXPECT_EQ(next.first, 0) << next.second << receiver.err();
+  const auto again = send(file);  // random.bin is there now
+  EXPECT_EQ(again.first, kExitCantCreat) << again.second << receiver.err();
+  ASSERT_TRUE(receiver.waitForStderr("already exists")) << receiver.err();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // for a second or third saying
+  receiver.signal(SIGINT);
+  receiver.wait();
+  std::vector<std::string> names = received();
+  std::sort(names.begin(), names.end());
+  EXPECT_EQ(names, (std::vector<std::string>{"random.bin", "second.bin"})) << receiver.err();
+  const std::string& err = receiver.err();
+  std::size_t refusals = 0;
+  for (auto at = err.find("already exists"); at != std::string::npos;
+       at = err.find("already exists", at + 1)) {
+    ++refusals;
+  }
+  EXPECT_EQ(refusals, 1u) << err;
+}
+
 // A directory the receiver may not write in: one line on each side, exit
 // 74, nothing left. Root writes anywhere, so the receiver runs as nobody.
 TEST_F(FileTransfer, APermissionErrorIsOneLineOnEachSide) {
