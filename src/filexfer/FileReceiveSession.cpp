@@ -86,6 +86,7 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
   const bool lossy = !transport.traits().reliable;
   malformed_ = 0;
   closed_ = false;
+  goneWhy_.clear();
   const std::int64_t idleNs = options_.idleTimeout.totalMicroseconds() * 1000;
   const std::int64_t settleNs = options_.settleAfterEnd.totalMicroseconds() * 1000;
   std::optional<std::int64_t> lastFrameNs;
@@ -103,6 +104,13 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
       // Over udp an ICMP port unreachable says that a sender this receiver
       // answered has gone (the last one, after its verdict): not a failure
       // here. One that goes mid-file is judged by the idle timeout.
+      if (!lossy && receiver.hasOffer()) {
+        // A connection that died mid-file (rudp's idle timeout after the
+        // sender was killed): the sender went away, as when it closes.
+        closed_ = true;
+        goneWhy_ = e.what();
+        break;
+      }
       if (!lossy || e.code() != transport::TransportError::Code::kConnectionRefused) throw;
       if (!receiver.hasOffer()) transport.forgetPeer();
       continue;
@@ -140,7 +148,8 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
       outcome.verdict = Verdict::kIncomplete;
       outcome.message = "the sender went away after " + std::to_string(receiver.chunksReceived()) +
                         " of " + std::to_string(receiver.currentOffer().chunkCount()) +
-                        " chunks; no file stored";
+                        " chunks; no file stored" +
+                        (goneWhy_.empty() ? "" : " (" + goneWhy_ + ")");
     }
     return outcome;
   }

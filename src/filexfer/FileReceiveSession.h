@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <string>
 
 namespace pigeon::filexfer {
 
@@ -67,6 +68,7 @@ class FileReceiveSession {
   ReceiveOptions options_;
   std::uint64_t malformed_ = 0;
   bool closed_ = false;
+  std::string goneWhy_;  // what the transport said when the connection died
   std::optional<Served> served_;
 };
 

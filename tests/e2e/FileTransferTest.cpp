@@ -328,6 +328,34 @@ TEST_F(FileTransfer, AUdpReceiverTakesOneFileAfterAnotherAndSaysARefusalOnce) {
   EXPECT_EQ(refusals, 1u) << err;
 }
 
+// Defect (found by a walkthrough): an rudp sender that died mid-file (here
+// SIGKILL: nothing is said to the receiver) left the receiver with
+// "pigeon receive: rudp: peer ... went silent ... (idle timeout)" and exit
+// 74, the code of a failed write, where tcp says the sender went away and
+// exits 69.
+TEST_F(FileTransfer, AnRudpSenderThatDiesMidFileIsSaidToHaveGoneAway) {
+  const std::string file = source(4u << 20);
+  ChildProcess receiver(receiveCommand("rudp", outDir()));
+  const int port = receiver.listeningPort("* receive: listening on rudp ");
+  ASSERT_NE(port, 0) << receiver.err();
+  ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port),
+                       "--transport", "rudp", "--rate", "0.5"});
+  bool opened = false;
+  for (int i = 0; i < 500 && !opened; ++i) {  // up to 5 s
+    for (const auto& name : received())
+      opened = opened || name.starts_with(".random.bin.pigeon-part-");
+    if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  ASSERT_TRUE(opened) << receiver.err();
+  sender.signal(SIGKILL);
+  sender.wait();
+  // rudp's idle timeout (10 s) is how the receiver learns it.
+  EXPECT_EQ(receiver.wait(ChildProcess::Duration(20'000)), kExitUnavailable) << receiver.err();
+  EXPECT_NE(receiver.err().find("* receive: the sender went away after "), std::string::npos)
+      << receiver.err();
+  EXPECT_TRUE(received().empty());
+}
+
 // A directory the receiver may not write in: one line on each side, exit
 // 74, nothing left. Root writes anywhere, so the receiver runs as nobody.
 TEST_F(FileTransfer, APermissionErrorIsOneLineOnEachSide) {
