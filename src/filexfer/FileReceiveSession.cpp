@@ -148,8 +148,7 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
       outcome.verdict = Verdict::kIncomplete;
       outcome.message = "the sender went away after " + std::to_string(receiver.chunksReceived()) +
                         " of " + std::to_string(receiver.currentOffer().chunkCount()) +
-                        " chunks; no file stored" +
-                        (goneWhy_.empty() ? "" : " (" + goneWhy_ + ")");
+                        " chunks; no file stored" + (goneWhy_.empty() ? "" : " (" + goneWhy_ + ")");
     }
     return outcome;
   }
