@@ -40,30 +40,6 @@ const Poco::Timespan kPoll(0, 100'000);
 // is a peer that does not hear udp, or nothing there at all.
 constexpr std::chrono::seconds kUnansweredNoteAfter{3};
 
-// Ctrl-C or `kill` (SIGINT, SIGTERM) once the chat has its transport ends it
-// like /quit: the peer is told, and the stdin loop sees raised() within one
-// poll. Before that (a tcp or rudp listen waiting for its peer, rudp's
-// handshake; a udp listener nobody has spoken to, in converse) there is
-// nobody to tell, so it ends pigeon as the signal's default action would.
-// SIGQUIT (Ctrl-\ on a terminal) keeps its default action throughout.
-class ChatInterrupts {
- public:
-  ChatInterrupts() : watcher_([this](int signal) { onSignal(signal); }) {}
-  void underWay() { underWay_ = true; }
-  // The signal that came once under way, or 0.
-  const std::atomic<int>& raised() const { return raised_; }
-
- private:
-  void onSignal(int signal) {
-    if (!underWay_ || signal == SIGQUIT) SignalWatcher::endAsTheDefaultWould(signal);
-    raised_ = signal;
-  }
-
-  std::atomic<bool> underWay_{false};
-  std::atomic<int> raised_{0};
-  SignalWatcher watcher_;  // last: it calls onSignal
-};
-
 std::string defaultNick() {
   const std::string user = Poco::Environment::get("USER", "");
   return user.empty() ? "pigeon" : user;
@@ -236,7 +212,12 @@ int ChatCommand::execute(const std::vector<std::string>& args) {
     throw UsageError("--plain is for udp and tcp: rudp peers are always pigeons");
   }
   ConsoleOutput output;
-  ChatInterrupts interrupts;  // before the transport starts any thread
+  // Ctrl-C or `kill` once the chat has its transport ends it like /quit:
+  // the peer is told, and the stdin loop sees raised() within one poll.
+  // Before that (a tcp or rudp listen waiting for its peer, rudp's
+  // handshake; a udp listener nobody has spoken to, in converse) there is
+  // nobody to tell, and it ends pigeon as the signal's default action would.
+  Interrupts interrupts;  // before the transport starts any thread
   auto transport = open(kind, listening, output);
   interrupts.underWay();
   chat::ChatSession session(*transport, settings, output);
@@ -275,7 +256,7 @@ int ChatCommand::converse(chat::ChatSession& session, transport::Transport& tran
   }
   if (interrupted && !peerArrived && hasSetting("chat.listen") && !session.ended()) {
     // Nobody came, so nobody to tell: as a tcp or rudp listener still in
-    // accept does (ChatInterrupts), end as the signal's default would.
+    // accept does (Interrupts), end as the signal's default would.
     session.stop();
     network.join();
     transport.close();

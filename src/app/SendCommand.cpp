@@ -4,6 +4,7 @@
 #include "app/OptionValues.h"
 #include "app/ProgressLine.h"
 #include "app/ReceiveCommand.h"
+#include "app/TerminationSignals.h"
 #include "filexfer/FileSender.h"
 #include "filexfer/PathMtu.h"
 #include "filexfer/ProgressText.h"
@@ -131,7 +132,14 @@ int SendCommand::execute(const std::vector<std::string>& args) {
   transportOptions.rudp.onHandshakeRetry = [peer](int sends, std::int64_t nextWaitNs) {
     std::cerr << "* send: " + connectRetryNote(peer, sends, nextWaitNs) + "\n";
   };
+  // Ctrl-C or `kill` while connecting ends pigeon as the signal's default
+  // would; once under way, sending stops, the connection is closed (so the
+  // receiver hears that the sender went away at once, not after rudp's idle
+  // timeout) and the exit is 128 + the signal.
+  Interrupts interrupts;  // before the transport starts any thread
   auto connection = transport::connectTo(*kind, peer, transportOptions);
+  interrupts.underWay();
+  options.interrupted = &interrupts.raised();
 
   ProgressLine progress("send");
   const auto start = std::chrono::steady_clock::now();
@@ -153,6 +161,13 @@ int SendCommand::execute(const std::vector<std::string>& args) {
     return EXIT_NOINPUT;
   }
   progress.finish();  // the lines below start on a clean line
+  if (result.interrupted) {
+    report("interrupted after " + std::to_string(result.chunksSent) + " of " +
+           std::to_string(result.offer.chunkCount()) + " chunks of '" + result.offer.name +
+           "'; the receiver keeps nothing");
+    connection->close();
+    return 128 + interrupts.raised();
+  }
   // The verdict is said as soon as it is known; closing (over rudp, until
   // the peer confirms or the close times out) comes after it.
   // A receiver stopped mid-file says so as a refusal (the only verdict it

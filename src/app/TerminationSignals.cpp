@@ -82,4 +82,9 @@ void SignalWatcher::endAsTheDefaultWould(int signal) {
   std::_Exit(128 + signal);
 }
 
+void Interrupts::onSignal(int signal) {
+  if (!underWay_ || signal == SIGQUIT) SignalWatcher::endAsTheDefaultWould(signal);
+  raised_ = signal;
+}
+
 }  // namespace pigeon::app

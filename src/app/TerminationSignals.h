@@ -50,4 +50,26 @@ class SignalWatcher {
   std::thread watcher_;
 };
 
+// For a command with something to wind down once it is under way (a chat
+// tells its peer, a send closes its connection): a termination signal
+// before underWay() ends the process as the signal's default action would,
+// as there is nothing to tell anyone yet (a connect or a listen may be
+// blocking); after it, the signal is only noted in raised() for the
+// command's loop to see. SIGQUIT (Ctrl-\ on a terminal) keeps its default
+// action throughout. Construct it before any other thread starts.
+class Interrupts {
+ public:
+  Interrupts() : watcher_([this](int signal) { onSignal(signal); }) {}
+  void underWay() { underWay_ = true; }
+  // The signal that came once under way, or 0.
+  const std::atomic<int>& raised() const { return raised_; }
+
+ private:
+  void onSignal(int signal);
+
+  std::atomic<bool> underWay_{false};
+  std::atomic<int> raised_{0};
+  SignalWatcher watcher_;  // last: it calls onSignal
+};
+
 }  // namespace pigeon::app

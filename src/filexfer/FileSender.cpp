@@ -89,14 +89,17 @@ std::optional<ReceiverReport> FileSender::pollVerdict(transport::Transport& tran
   for (;;) {
     const auto left = std::chrono::duration_cast<std::chrono::microseconds>(
         deadline - std::chrono::steady_clock::now());
-    const transport::Incoming in =
-        transport.receive(Poco::Timespan(std::max<std::int64_t>(left.count(), 0)));
+    // In slices, so that a Ctrl-C while the verdict is awaited is seen.
+    const auto slice = std::min<std::int64_t>(std::max<std::int64_t>(left.count(), 0),
+                                              kVerdictPollEvery.count() * 1000);
+    const transport::Incoming in = transport.receive(Poco::Timespan(slice));
     if (in.kind == transport::Incoming::Kind::kMessage &&
         in.header.type == wire::MessageType::kReport && in.header.streamId == kFileStreamId) {
       if (auto report = decodeReport(in.payload)) return report;
     }
     if (in.kind == transport::Incoming::Kind::kClosed) return std::nullopt;
-    if (in.kind == transport::Incoming::Kind::kTimeout || left.count() <= 0) return std::nullopt;
+    if (options_.interrupted && *options_.interrupted != 0) return std::nullopt;
+    if (left.count() <= slice) return std::nullopt;
   }
 }
 
@@ -179,6 +182,12 @@ void FileSender::sendFile(transport::Transport& transport, const std::string& pa
   auto lastPoll = start;
   const std::uint64_t count = offer.chunkCount();
   for (std::uint64_t i = 0; i < count; ++i) {
+    if (options_.interrupted && *options_.interrupted != 0) {
+      result.interrupted = true;
+      result.seconds =
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      return;
+    }
     const std::size_t length = offer.chunkLength(i);
     readExactly(file.fd(), buffer.data(), length, path);
     if (hash) hash->update(wire::ByteSpan(buffer.data(), length));
@@ -221,6 +230,8 @@ void FileSender::sendFile(transport::Transport& transport, const std::string& pa
   if (auto report = pollVerdict(transport, options_.verdictTimeout)) {
     result.verdict = report->verdict;
     result.reason = report->reason;
+  } else if (options_.interrupted && *options_.interrupted != 0) {
+    result.interrupted = true;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

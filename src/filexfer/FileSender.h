@@ -6,6 +6,7 @@
 
 #include <Poco/Timespan.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -21,6 +22,9 @@ struct SendOptions {
   Poco::Timespan verdictTimeout = Poco::Timespan(10, 0);
   // Called now and then with the bytes sent so far and the file's size.
   std::function<void(std::uint64_t sentBytes, std::uint64_t totalBytes)> progress;
+  // Non-zero (a signal's number) once the user asked to stop: sending ends
+  // before the next chunk, and the result says interrupted.
+  const std::atomic<int>* interrupted = nullptr;
 };
 
 inline constexpr std::size_t kDefaultChunkBytes = 32 * 1024;
@@ -52,7 +56,8 @@ transport::rudp::RudpOptions rudpOptionsForFile(
     transport::rudp::ArqScheme arq, std::optional<std::size_t> receiveBufferCeilingBytes);
 
 struct SendResult {
-  FileOffer offer;  // its sha256 the digest sent in the trailer
+  FileOffer offer;           // its sha256 the digest sent in the trailer
+  bool interrupted = false;  // SendOptions::interrupted stopped it
   std::uint64_t chunksSent = 0;
   double seconds = 0;              // from the offer to the verdict (or giving up)
   std::optional<Verdict> verdict;  // nullopt: the receiver never said

@@ -356,6 +356,38 @@ TEST_F(FileTransfer, AnRudpSenderThatDiesMidFileIsSaidToHaveGoneAway) {
   EXPECT_TRUE(received().empty());
 }
 
+// Defect (found by a walkthrough): Ctrl-C on `pigeon send` mid-file killed
+// it without a word to the receiver, which over rudp learnt it only from
+// the idle timeout, 10 s later. The sender now stops, closes, and exits 128
+// + the signal; the receiver says at once that the sender went away.
+TEST_F(FileTransfer, ASenderInterruptedMidFileClosesAndTheReceiverSaysSoAtOnce) {
+  const std::string file = source(4u << 20);
+  for (const std::string transport : {"tcp", "rudp"}) {
+    ChildProcess receiver(receiveCommand(transport, outDir()));
+    const int port = receiver.listeningPort("* receive: listening on " + transport + " ");
+    ASSERT_NE(port, 0) << receiver.err();
+    ChildProcess sender({PIGEON_BINARY, "send", file, "--to",
+                         "127.0.0.1:" + std::to_string(port), "--transport", transport, "--rate",
+                         "0.5"});
+    bool opened = false;
+    for (int i = 0; i < 500 && !opened; ++i) {  // up to 5 s
+      for (const auto& name : received())
+        opened = opened || name.starts_with(".random.bin.pigeon-part-");
+      if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_TRUE(opened) << transport << ": " << receiver.err();
+    sender.signal(SIGINT);
+    EXPECT_EQ(sender.wait(), 128 + SIGINT) << transport << ": " << sender.err();
+    EXPECT_NE(sender.err().find("pigeon send: interrupted after "), std::string::npos)
+        << sender.err();
+    EXPECT_EQ(receiver.wait(ChildProcess::Duration(3000)), kExitUnavailable)
+        << transport << ": " << receiver.err();
+    EXPECT_NE(receiver.err().find("* receive: the sender went away after "), std::string::npos)
+        << receiver.err();
+    EXPECT_TRUE(received().empty()) << transport;
+  }
+}
+
 // A directory the receiver may not write in: one line on each side, exit
 // 74, nothing left. Root writes anywhere, so the receiver runs as nobody.
 TEST_F(FileTransfer, APermissionErrorIsOneLineOnEachSide) {
