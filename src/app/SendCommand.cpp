@@ -5,6 +5,7 @@
 #include "app/ProgressLine.h"
 #include "app/ReceiveCommand.h"
 #include "app/TerminationSignals.h"
+#include "chat/TerminalText.h"
 #include "filexfer/FileSender.h"
 #include "filexfer/PathMtu.h"
 #include "filexfer/ProgressText.h"
@@ -157,7 +158,8 @@ int SendCommand::execute(const std::vector<std::string>& args) {
     throw;
   } catch (const std::runtime_error& e) {
     progress.finish();
-    report(e.what());
+    // It names FILE as given, which may hold escape sequences.
+    report(chat::TerminalText::sanitizeLine(wire::asBytes(e.what())));
     return EXIT_NOINPUT;
   }
   progress.finish();  // the lines below start on a clean line

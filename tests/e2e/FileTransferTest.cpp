@@ -366,9 +366,8 @@ TEST_F(FileTransfer, ASenderInterruptedMidFileClosesAndTheReceiverSaysSoAtOnce) 
     ChildProcess receiver(receiveCommand(transport, outDir()));
     const int port = receiver.listeningPort("* receive: listening on " + transport + " ");
     ASSERT_NE(port, 0) << receiver.err();
-    ChildProcess sender({PIGEON_BINARY, "send", file, "--to",
-                         "127.0.0.1:" + std::to_string(port), "--transport", transport, "--rate",
-                         "0.5"});
+    ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port),
+                         "--transport", transport, "--rate", "0.5"});
     bool opened = false;
     for (int i = 0; i < 500 && !opened; ++i) {  // up to 5 s
       for (const auto& name : received())
@@ -386,6 +385,19 @@ TEST_F(FileTransfer, ASenderInterruptedMidFileClosesAndTheReceiverSaysSoAtOnce) 
         << receiver.err();
     EXPECT_TRUE(received().empty()) << transport;
   }
+}
+
+// Defect (found by a walkthrough): a file whose name the sender refuses to
+// offer was named raw in the error, escape sequences and all: `pigeon send`
+// wrote "cannot send '.../esc\x1b[31mred': the name contains a control
+// character" to the terminal, which turned it red.
+TEST_F(FileTransfer, ASenderNamesARefusedFileWithItsControlCharactersEscaped) {
+  const std::string path = (root_ / "esc\x1b[31mred").string();
+  std::ofstream(path) << "x";
+  ChildProcess sender({PIGEON_BINARY, "send", path, "--to", "127.0.0.1:9", "--transport", "udp"});
+  EXPECT_EQ(sender.wait(), 66) << sender.err();
+  EXPECT_EQ(sender.err().find('\x1b'), std::string::npos) << sender.err();
+  EXPECT_NE(sender.err().find("esc\\e[31mred"), std::string::npos) << sender.err();
 }
 
 // A directory the receiver may not write in: one line on each side, exit
