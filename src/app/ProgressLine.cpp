@@ -39,6 +39,7 @@ void ProgressLine::tick() {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
   if (elapsed < 2.0) return;
   std::lock_guard lock(mutex_);
+  if (what_.empty()) return;  // nothing to say yet (no offer has come)
   std::fprintf(stderr, "\r\033[K%s: %s (%.0f s)", label_.c_str(), what_.c_str(), elapsed);
   std::fflush(stderr);
   shown_ = true;

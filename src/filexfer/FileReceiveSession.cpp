@@ -11,6 +11,7 @@ namespace {
 
 const Poco::Timespan kPoll(0, 100'000);
 constexpr std::uint64_t kProgressEveryChunks = 64;
+constexpr std::int64_t kProgressEveryNs = 250'000'000;
 constexpr int kVerdictCopiesOnLossyTransport = 3;
 constexpr std::int64_t kWaitForSenderCloseNs = 10'000'000'000;  // the sender's verdict timeout
 
@@ -43,14 +44,14 @@ bool FileReceiveSession::handle(transport::Transport& transport, FileReceiver& r
         if (!receiver.hasOffer()) receiver.refuse(why);
         return !receiver.failed();
       }
+      const bool first = !receiver.hasOffer();
       receiver.offer(*offer);
+      if (first && receiver.hasOffer()) showProgress(receiver, true);
       return !receiver.failed();
     }
     case wire::MessageType::kData:
       receiver.chunk(in.header.sequence, in.payload);
-      if (options_.progress && receiver.chunksReceived() % kProgressEveryChunks == 0) {
-        options_.progress(receiver);
-      }
+      showProgress(receiver, false);
       return !receiver.failed();
     case wire::MessageType::kBye:
       if (in.payload.size() == 8 && receiver.hasOffer()) {
@@ -78,6 +79,19 @@ bool FileReceiveSession::leftover(transport::Transport& transport, const transpo
   }
   transport.forgetPeer();
   return true;
+}
+
+void FileReceiveSession::showProgress(const FileReceiver& receiver, bool now) {
+  if (!options_.progress) return;
+  // Every 64 chunks, and at least every quarter second: a slow transfer's
+  // line moves too.
+  const std::int64_t at = wire::steadyNowNs();
+  if (!now && receiver.chunksReceived() % kProgressEveryChunks != 0 &&
+      at - lastProgressNs_ < kProgressEveryNs) {
+    return;
+  }
+  lastProgressNs_ = at;
+  options_.progress(receiver);
 }
 
 FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,

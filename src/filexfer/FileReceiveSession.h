@@ -58,6 +58,7 @@ class FileReceiveSession {
     std::int64_t untilNs = 0;
   };
 
+  void showProgress(const FileReceiver& receiver, bool now);
   // True when `in` came from the last sender served: dealt with here.
   bool leftover(transport::Transport& transport, const transport::Incoming& in, std::int64_t nowNs);
   // False once the transfer is over (end marker on a reliable transport,
@@ -69,6 +70,7 @@ class FileReceiveSession {
   std::uint64_t malformed_ = 0;
   bool closed_ = false;
   std::string goneWhy_;  // what the transport said when the connection died
+  std::int64_t lastProgressNs_ = 0;
   std::optional<Served> served_;
 };
 

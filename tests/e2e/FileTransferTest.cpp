@@ -576,6 +576,30 @@ TEST_F(FileTransfer, OnATerminalTheResultLinesStartOnALineOfTheirOwn) {
   }
 }
 
+// Defect (found by a walkthrough): on a terminal the receiver's progress
+// line was "receive:  (2 s)", "receive:  (3 s)", with no name, bytes, rate
+// or ETA, until 64 chunks (2 MiB) had come; at 0.5 MB/s that is 4 s, and
+// the line then moved only every 2 MiB.
+TEST_F(FileTransfer, OnATerminalTheReceiversProgressNamesTheFileFromTheStart) {
+  ASSERT_EQ(::access("/usr/bin/script", X_OK), 0) << "no /usr/bin/script (Debian's bsdutils)";
+  const std::string file = source(2u << 20);
+  const std::string receive = std::string(PIGEON_BINARY) +
+                              " receive --port 0 --bind 127.0.0.1 --once --dir '" + outDir() + "'";
+  ChildProcess receiver({"/usr/bin/script", "-qec", receive, "/dev/null"});
+  ASSERT_TRUE(receiver.waitForStdout("listening on tcp 127.0.0.1:")) << receiver.out();
+  std::smatch m;
+  const std::string out = receiver.out();
+  ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(listening on tcp 127\.0\.0\.1:([0-9]+))")));
+  ChildProcess sender(
+      {PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + m[1].str(), "--rate", "0.6"});
+  EXPECT_EQ(sender.wait(kTransferTimeout), 0) << sender.err();
+  EXPECT_EQ(receiver.wait(kTransferTimeout), 0) << receiver.out();
+  const std::string screen = receiver.out();
+  EXPECT_EQ(screen.find("receive:  ("), std::string::npos) << "a blank progress line: " << screen;
+  EXPECT_NE(screen.find("receive: random.bin: "), std::string::npos) << screen;
+  EXPECT_NE(screen.find("ETA"), std::string::npos) << screen;
+}
+
 // `--dir` that does not exist yet is made (docs/files.md's first example on a
 // fresh machine); a file in its place is still refused.
 TEST_F(FileTransfer, ReceiveMakesADirectoryThatIsNotThereYet) {
