@@ -156,6 +156,11 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
     receiver.refuse("interrupted before the end", Reason::kInterrupted);
   }
   FileReceiver::Outcome outcome = receiver.finish();
+  if (outcome.reason == Reason::kInterrupted) {  // not a refusal of the offer: it was taken
+    outcome.message = "interrupted after " + std::to_string(receiver.chunksReceived()) + " of " +
+                      std::to_string(receiver.currentOffer().chunkCount()) + " chunks of '" +
+                      receiver.currentOffer().name + "'; the partial file was removed";
+  }
   if (closed_ && outcome.verdict != Verdict::kStored) {
     // Over tcp and rudp a missing chunk means the sender went away.
     if (!lossy && outcome.verdict == Verdict::kChunksMissing) {

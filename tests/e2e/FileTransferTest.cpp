@@ -703,6 +703,13 @@ TEST_F(FileTransfer, AReceiverInterruptedDuringASlowTransferEndsWithinASecond) {
   const auto signalled = std::chrono::steady_clock::now();
   EXPECT_EQ(receiver.wait(ChildProcess::Duration(5000)), 128 + SIGINT) << receiver.err();
   EXPECT_LT(std::chrono::steady_clock::now() - signalled, std::chrono::milliseconds(1500));
+  // It said "refused the offer: interrupted before the end", of an offer it
+  // had taken and a partial file it had written.
+  EXPECT_TRUE(std::regex_search(
+      receiver.err(),
+      std::regex(R"(\* receive: interrupted after [0-9]+ of 128 chunks of 'random\.bin'; )"
+                 R"(the partial file was removed\n)")))
+      << receiver.err();
   // The sender said "the receiver refused 'random.bin': it was interrupted"
   // and exited 73, the code of a name that is taken or a full disk: the
   // receiver refused nothing, it went away.
