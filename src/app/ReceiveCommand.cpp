@@ -44,7 +44,9 @@ ReceiveCommand::ReceiveCommand()
           "Waits for `pigeon send` and writes each file into DIR under a temporary name; "
           "the file takes its own name only when its size and SHA-256 match. Over udp, "
           "lost chunks are listed and no file is kept. Names are names, never paths; an "
-          "existing file is not overwritten unless --force.") {}
+          "existing file is not overwritten unless --force. Without --once it serves until "
+          "Ctrl-C or kill and exits 0; with --once the file's verdict is the exit code "
+          "(docs/files.md lists them).") {}
 
 void ReceiveCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   options.addOption(Option("port", "p", "port to listen on (default 9000; 0: the kernel picks)")
@@ -185,11 +187,14 @@ int ReceiveCommand::execute(const std::vector<std::string>& args) {
     }
   } catch (const std::exception& e) {
     std::cerr << "pigeon receive: " + std::string(e.what()) + "\n";
-    exitCode = EXIT_IOERR;
+    return EXIT_IOERR;
   }
+  // Without --once a server, ended by Ctrl-C or kill: each file's verdict
+  // is in its lines, and the exit says only that it ended well.
+  if (!once) return EXIT_OK;
   // With --once, the exit code is the file's verdict; one that never came
   // is not 0 (stored), but 128 + the signal, as its default action gives.
-  if (once && !judged && signalled != 0) return 128 + signalled;
+  if (!judged && signalled != 0) return 128 + signalled;
   return exitCode;
 }
 

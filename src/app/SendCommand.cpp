@@ -46,7 +46,9 @@ SendCommand::SendCommand()
                  "an end marker; the SHA-256, computed as the chunks go, comes last (over udp, "
                  "in the offer, read first). The receiver keeps the file only when the SHA-256 "
                  "matches, and says so. Exit 0 when it was stored, 65 (EX_DATAERR) when chunks "
-                 "were lost or the hash did not match.") {}
+                 "were lost or the hash did not match, 73 when it was refused, 74 when it could "
+                 "not be written, 69 when no verdict came or the receiver was stopped, 130 or "
+                 "143 when interrupted (docs/files.md).") {}
 
 void SendCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
   options.addOption(

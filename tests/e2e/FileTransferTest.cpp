@@ -400,6 +400,23 @@ TEST_F(FileTransfer, ASenderNamesARefusedFileWithItsControlCharactersEscaped) {
   EXPECT_NE(sender.err().find("esc\\e[31mred"), std::string::npos) << sender.err();
 }
 
+// Defect (found by a walkthrough): a receiver without --once, a server,
+// ended on Ctrl-C with the verdict of whatever file came last (73 after a
+// refusal, 0 after a stored file or none): its exit said nothing about it.
+TEST_F(FileTransfer, AReceiverWithoutOnceEndsOnCtrlCWithZeroWhateverCameLast) {
+  const std::string file = source(1u << 20);
+  std::ofstream(root_ / "out" / "random.bin") << "keep me";
+  ChildProcess receiver(
+      {PIGEON_BINARY, "receive", "--port", "0", "--bind", "127.0.0.1", "--dir", outDir()});
+  const int port = receiver.listeningPort("* receive: listening on tcp ");
+  ASSERT_NE(port, 0) << receiver.err();
+  ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port)});
+  EXPECT_EQ(sender.wait(kTransferTimeout), kExitCantCreat) << sender.err();
+  ASSERT_TRUE(receiver.waitForStderr("already exists")) << receiver.err();
+  receiver.signal(SIGINT);
+  EXPECT_EQ(receiver.wait(), 0) << receiver.err();
+}
+
 // A directory the receiver may not write in: one line on each side, exit
 // 74, nothing left. Root writes anywhere, so the receiver runs as nobody.
 TEST_F(FileTransfer, APermissionErrorIsOneLineOnEachSide) {
@@ -473,7 +490,8 @@ TEST_F(FileTransfer, ADiskThatFillsUpIsOneLineAndThePartialFileIsRemoved) {
   // It removed the partial file before it told the sender.
   const auto left = namesIn(inside);
   receiver.signal(SIGINT);
-  EXPECT_EQ(receiver.wait(kTransferTimeout), kExitIoErr) << receiver.err();
+  // Not --once: a server's exit says it ended well; the failure is its line.
+  EXPECT_EQ(receiver.wait(kTransferTimeout), 0) << receiver.err();
   EXPECT_EQ(left, std::vector<std::string>{"filler"});
   const std::string why =
       "cannot write 'random.bin' in " + dir + ": No space left on device; partial file removed";
