@@ -15,6 +15,9 @@
 #include <Poco/Util/Option.h>
 #include <Poco/Util/OptionException.h>
 
+#include <sys/ioctl.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <iostream>
 #include <set>
@@ -33,11 +36,20 @@ std::string optionName(const std::string& key) {
   return "--" + (dot == std::string::npos ? key : key.substr(dot + 1));
 }
 
-constexpr int kHelpWidth = 100;
+// Help fits the terminal it is shown on (at most 100 columns, at least 60),
+// and 100 columns in a pipe or file.
+int helpWidth() {
+  winsize size{};
+  if (::isatty(STDOUT_FILENO) == 1 && ::ioctl(STDOUT_FILENO, TIOCGWINSZ, &size) == 0 &&
+      size.ws_col > 0) {
+    return std::clamp<int>(size.ws_col, 60, 100);
+  }
+  return 100;
+}
 
 // The usage line, wrapped only between its top-level groups: Poco's
 // formatter wraps at any space, inside "[--arq NAME]" too.
-std::string wrappedUsage(const std::string& command, const std::string& usage) {
+std::string wrappedUsage(const std::string& command, const std::string& usage, int width) {
   std::vector<std::string> groups;
   int depth = 0;
   std::string group;
@@ -56,7 +68,7 @@ std::string wrappedUsage(const std::string& command, const std::string& usage) {
   std::string text = lead;
   std::size_t column = text.size();
   for (const std::string& g : groups) {
-    if (column > indent.size() && column + 1 + g.size() > kHelpWidth) {
+    if (column > indent.size() && column + 1 + g.size() > static_cast<std::size_t>(width)) {
       text += "\n" + indent + g;
       column = indent.size() + g.size();
     } else {
@@ -217,12 +229,13 @@ void Subcommand::displayHelp() const {
   help.setCommand("pigeon " + name_);
   help.setHeader(purpose_);
   help.setUnixStyle(true);
-  help.setWidth(kHelpWidth);
+  const int width = helpWidth();
+  help.setWidth(width);
   std::ostringstream text;
   help.format(text);  // its first line, without a usage, is "usage: pigeon NAME"
   const std::string formatted = text.str();
   const std::string rest = formatted.substr(std::min(formatted.find('\n'), formatted.size()) + 1);
-  std::cout << wrappedUsage("pigeon " + name_, usage_) << withoutTrailingSpaces(rest);
+  std::cout << wrappedUsage("pigeon " + name_, usage_, width) << withoutTrailingSpaces(rest);
 }
 
 int Subcommand::main(const std::vector<std::string>& args) {

@@ -145,6 +145,24 @@ TEST(FirstHour, HelpWrapsBetweenGroupsAndEndsNoLineInASpace) {
   }
 }
 
+// Defect (found by a walkthrough): help was 100 columns wide on any
+// terminal, so on an 80-column one the terminal broke send's usage inside
+// "[--chunk BYTES]". On a terminal it takes the terminal's width.
+TEST(FirstHour, OnAnEightyColumnTerminalHelpFitsEightyColumns) {
+  ASSERT_EQ(::access("/usr/bin/script", X_OK), 0) << "no /usr/bin/script (Debian's bsdutils)";
+  for (const std::string command : {"send", "receive", "bench"}) {
+    ChildProcess help({"/usr/bin/script", "-qec",
+                       std::string("stty cols 80; ") + PIGEON_BINARY + " " + command + " --help",
+                       "/dev/null"});
+    ASSERT_EQ(help.wait(), 0) << command << ": " << help.out() << help.err();
+    std::istringstream text(help.out());
+    for (std::string line; std::getline(text, line);) {
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      EXPECT_LE(line.size(), 80u) << command << ": " << line;
+    }
+  }
+}
+
 TEST(FirstHour, AnUnknownCongestionControlIsAUsageErrorBeforeAnythingRuns) {
   const Outcome run = runPigeon({"bench", "-t", "udp,tcp", "--cc", "nosuchcc", "--count", "10"});
   EXPECT_EQ(run.code, kExitUsage) << run.err << run.out;
