@@ -256,36 +256,27 @@ TEST_F(FileTransfer, RudpThroughACleanRelayDoesNotOverflowItsSocket) {
 
 // Defect: the sender printed "256 chunks of 32768 bytes, 8388608 bytes in
 // 0.004 s (2080 MB/s)" for a file the receiver never took.
-TEST_F(FileTransfer, ARefusedSendPrintsOnlyTheRefusal) {
-  const std::string file = source();
-  std::ofstream(root_ / "out" / "random.bin") << "keep me";
-  const Transfer run = transfer("tcp", outDir(), file);
-  EXPECT_EQ(run.receiveExit, kExitCantCreat) << run.receiveErr;
-  EXPECT_EQ(run.sendExit, kExitCantCreat) << run.sendErr;
-  EXPECT_EQ(run.sendErr,
-            "pigeon send: the receiver refused 'random.bin': a file of that name is there already "
-            "(--force on the receiver overwrites)\n");
-  EXPECT_NE(run.receiveErr.find("* receive: 'random.bin' already exists"), std::string::npos)
-      << run.receiveErr;
-  EXPECT_EQ(run.receiveErr.find(" chunks, "), std::string::npos) << run.receiveErr;
-  EXPECT_EQ(fs::file_size(root_ / "out" / "random.bin"), 7u);
-  EXPECT_EQ(received().size(), 1u);  // no partial file left
-}
-
 // Defect (found by a walkthrough): over udp a receiver --once that refused
 // the offer sent its verdict and exited, and the sender's next chunk met
 // the ICMP port unreachable its exit left: "udp peer ... is not listening",
 // exit 69, with the refusal queued unread on its socket (8 of 8 runs).
-TEST_F(FileTransfer, OverUdpARefusalReachesTheSenderAfterTheReceiverHasGone) {
+TEST_F(FileTransfer, ARefusedSendPrintsOnlyTheRefusal) {
   const std::string file = source();
   std::ofstream(root_ / "out" / "random.bin") << "keep me";
-  const Transfer run = transfer("udp", outDir(), file);
-  EXPECT_EQ(run.receiveExit, kExitCantCreat) << run.receiveErr;
-  EXPECT_EQ(run.sendExit, kExitCantCreat) << run.sendErr;
-  EXPECT_EQ(run.sendErr,
-            "pigeon send: the receiver refused 'random.bin': a file of that name is there already "
-            "(--force on the receiver overwrites)\n");
-  EXPECT_EQ(fs::file_size(root_ / "out" / "random.bin"), 7u);
+  for (const std::string transport : {"tcp", "udp"}) {
+    const Transfer run = transfer(transport, outDir(), file);
+    EXPECT_EQ(run.receiveExit, kExitCantCreat) << transport << ": " << run.receiveErr;
+    EXPECT_EQ(run.sendExit, kExitCantCreat) << transport << ": " << run.sendErr;
+    EXPECT_EQ(run.sendErr,
+              "pigeon send: the receiver refused 'random.bin': a file of that name is there "
+              "already (--force on the receiver overwrites)\n")
+        << transport;
+    EXPECT_NE(run.receiveErr.find("* receive: 'random.bin' already exists"), std::string::npos)
+        << run.receiveErr;
+    EXPECT_EQ(run.receiveErr.find(" chunks, "), std::string::npos) << run.receiveErr;
+    EXPECT_EQ(fs::file_size(root_ / "out" / "random.bin"), 7u);
+    EXPECT_EQ(received().size(), 1u) << transport;  // no partial file left
+  }
 }
 
 // Defects (found by a walkthrough): a udp receiver without --once took one
