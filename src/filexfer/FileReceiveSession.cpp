@@ -101,6 +101,7 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
   malformed_ = 0;
   closed_ = false;
   goneWhy_.clear();
+  if (lossy && options_.oneSenderAfterAnother) transport.forgetPeer();  // none held over
   const std::int64_t idleNs = options_.idleTimeout.totalMicroseconds() * 1000;
   const std::int64_t settleNs = options_.settleAfterEnd.totalMicroseconds() * 1000;
   std::optional<std::int64_t> lastFrameNs;
@@ -177,15 +178,17 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
   header.streamId = kFileStreamId;
   header.sendTimeNs = static_cast<std::uint64_t>(wire::steadyNowNs());
   const wire::Bytes verdict = encodeReport(outcome.verdict, outcome.reason);
+  // Known before any copy is sent: a send that fails (the sender gone, an
+  // ICMP error after the first copy) must not leave the socket held by it.
+  const bool letGo = lossy && options_.oneSenderAfterAnother;
+  if (letGo) {
+    served_ = Served{transport.peerAddress(), header, verdict, wire::steadyNowNs() + kLeftoverNs};
+  }
   try {
     for (int i = 0; i < (lossy ? kVerdictCopiesOnLossyTransport : 1); ++i) {
       transport.sendMessage(header, verdict);
     }
     transport.flush(Poco::Timespan(2, 0));
-    if (lossy && options_.oneSenderAfterAnother) {
-      served_ = Served{transport.peerAddress(), header, verdict, wire::steadyNowNs() + kLeftoverNs};
-      transport.forgetPeer();
-    }
     if (!lossy) {
       // Let the sender close first: it may still be sending (closing now
       // would reset a tcp connection before it reads the verdict), and over
@@ -200,6 +203,7 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
   } catch (const transport::TransportError&) {
     // The sender is gone; the verdict here stands without it.
   }
+  if (letGo) transport.forgetPeer();
   return outcome;
 }
 

@@ -286,7 +286,7 @@ TEST_F(FileTransfer, ARefusedSendPrintsOnlyTheRefusal) {
 TEST_F(FileTransfer, AUdpReceiverTakesOneFileAfterAnotherAndSaysARefusalOnce) {
   const std::string file = source(1u << 20);
   ChildProcess receiver({PIGEON_BINARY, "receive", "--port", "0", "--bind", "127.0.0.1", "--dir",
-                         outDir(), "--transport", "udp"});
+                         outDir(), "--transport", "udp", "--idle", "1"});
   const int port = receiver.listeningPort("* receive: listening on udp ");
   ASSERT_NE(port, 0) << receiver.err();
   const auto send = [&](const std::string& path) {
@@ -295,6 +295,21 @@ TEST_F(FileTransfer, AUdpReceiverTakesOneFileAfterAnotherAndSaysARefusalOnce) {
     const auto code = sender.wait(kTransferTimeout);
     return std::make_pair(code, sender.err());
   };
+  // A sender stopped mid-file is gone when the receiver's verdict comes
+  // (after --idle): the ICMP error of its first copy failed the second
+  // copy's send, and that skipped the letting go (a review found it): the
+  // socket stayed held by the gone sender, and every later one got "not
+  // listening".
+  {
+    ChildProcess stopped({PIGEON_BINARY, "send", file, "--to",
+                          "127.0.0.1:" + std::to_string(port), "--transport", "udp", "--rate",
+                          "0.5"});
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));  // mid-file: 1 MiB takes 2 s
+    stopped.signal(SIGINT);
+    EXPECT_EQ(stopped.wait(), 128 + SIGINT) << stopped.err();
+    ASSERT_TRUE(receiver.waitForStderr("never arrived", ChildProcess::Duration(10'000)))
+        << receiver.err();
+  }
   const auto first = send(file);
   EXPECT_EQ(first.first, 0) << first.second << receiver.err();
   const std::string second = (root_ / "second.bin").string();
