@@ -83,7 +83,9 @@ void SignalWatcher::endAsTheDefaultWould(int signal) {
 }
 
 void Interrupts::onSignal(int signal) {
-  if (!underWay_ || signal == SIGQUIT) SignalWatcher::endAsTheDefaultWould(signal);
+  // A second one ends it too: whatever winds down may itself be stuck (a
+  // send blocked on a peer that stopped reading).
+  if (!underWay_ || signal == SIGQUIT || raised_ != 0) SignalWatcher::endAsTheDefaultWould(signal);
   raised_ = signal;
 }
 

@@ -54,9 +54,10 @@ class SignalWatcher {
 // tells its peer, a send closes its connection): a termination signal
 // before underWay() ends the process as the signal's default action would,
 // as there is nothing to tell anyone yet (a connect or a listen may be
-// blocking); after it, the signal is only noted in raised() for the
-// command's loop to see. SIGQUIT (Ctrl-\ on a terminal) keeps its default
-// action throughout. Construct it before any other thread starts.
+// blocking); after it, the first is only noted in raised() for the
+// command's loop to see, and a second ends the process. SIGQUIT (Ctrl-\ on
+// a terminal) keeps its default action throughout. Construct it before any
+// other thread starts.
 class Interrupts {
  public:
   Interrupts() : watcher_([this](int signal) { onSignal(signal); }) {}

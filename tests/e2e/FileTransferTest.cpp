@@ -221,7 +221,7 @@ TEST_F(FileTransfer, OverUdpAFileWholeAtItsEndMarkerIsJudgedThenAndThere) {
   ASSERT_TRUE(std::regex_search(run.sendErr, m, std::regex(R"(1048576 bytes in ([0-9.e-]+) s)")))
       << run.sendErr;
   // 21 ms of pacing; the old wait alone was 200 ms.
-  EXPECT_LT(std::stod(m[1]), 0.15) << run.sendErr;
+  EXPECT_LT(std::stod(m[1]), 0.2) << run.sendErr;
   EXPECT_EQ(received(), std::vector<std::string>{"random.bin"});
 }
 
@@ -301,9 +301,8 @@ TEST_F(FileTransfer, AUdpReceiverTakesOneFileAfterAnotherAndSaysARefusalOnce) {
   // socket stayed held by the gone sender, and every later one got "not
   // listening".
   {
-    ChildProcess stopped({PIGEON_BINARY, "send", file, "--to",
-                          "127.0.0.1:" + std::to_string(port), "--transport", "udp", "--rate",
-                          "0.5"});
+    ChildProcess stopped({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port),
+                          "--transport", "udp", "--rate", "0.5"});
     std::this_thread::sleep_for(std::chrono::milliseconds(500));  // mid-file: 1 MiB takes 2 s
     stopped.signal(SIGINT);
     EXPECT_EQ(stopped.wait(), 128 + SIGINT) << stopped.err();
@@ -321,7 +320,7 @@ TEST_F(FileTransfer, AUdpReceiverTakesOneFileAfterAnotherAndSaysARefusalOnce) {
   ASSERT_TRUE(receiver.waitForStderr("already exists")) << receiver.err();
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // for a second or third saying
   receiver.signal(SIGINT);
-  receiver.wait();
+  EXPECT_EQ(receiver.wait(), 0) << receiver.err();
   std::vector<std::string> names = received();
   std::sort(names.begin(), names.end());
   EXPECT_EQ(names, (std::vector<std::string>{"random.bin", "second.bin"})) << receiver.err();
@@ -421,6 +420,61 @@ TEST_F(FileTransfer, AReceiverWithoutOnceEndsOnCtrlCWithZeroWhateverCameLast) {
   ASSERT_TRUE(receiver.waitForStderr("already exists")) << receiver.err();
   receiver.signal(SIGINT);
   EXPECT_EQ(receiver.wait(), 0) << receiver.err();
+}
+
+// Defect (found by a review): once under way, `pigeon send` took Ctrl-C as
+// a request to stop before the next chunk, and no more; a sender blocked
+// on a receiver that stopped reading (here SIGSTOP; over rudp a full window
+// blocks a send for up to 10 s) did not end. A second Ctrl-C ends it.
+TEST_F(FileTransfer, ASecondCtrlCEndsASenderStuckOnAReceiverThatStoppedReading) {
+  const std::string file = source(64u << 20);  // far more than the window and sockets hold
+  ChildProcess receiver(receiveCommand("rudp", outDir()));
+  const int port = receiver.listeningPort("* receive: listening on rudp ");
+  ASSERT_NE(port, 0) << receiver.err();
+  ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port),
+                       "--transport", "rudp"});
+  bool opened = false;
+  for (int i = 0; i < 5000 && !opened; ++i) {  // up to 5 s
+    for (const auto& name : received())
+      opened = opened || name.starts_with(".random.bin.pigeon-part-");
+    if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  ASSERT_TRUE(opened) << receiver.err();
+  receiver.signal(SIGSTOP);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the socket buffers fill
+  sender.signal(SIGINT);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  // Still there: blocked in a send the stopped receiver does not drain.
+  std::ifstream stat("/proc/" + std::to_string(sender.pid()) + "/stat");
+  std::string pid, name, state;
+  stat >> pid >> name >> state;
+  EXPECT_TRUE(state == "S" || state == "R" || state == "D") << "state '" << state << "'";
+  sender.signal(SIGINT);
+  EXPECT_EQ(sender.wait(ChildProcess::Duration(2000)), 128 + SIGINT) << sender.err();
+  receiver.signal(SIGCONT);
+  receiver.signal(SIGKILL);
+  receiver.wait();
+}
+
+// Defect (found by a review): Ctrl-C while the sender waited for the
+// verdict, every chunk sent, said "the receiver keeps nothing", when the
+// receiver may well keep the file.
+TEST_F(FileTransfer, ACtrlCWhileAwaitingTheVerdictSaysTheFileMayHaveBeenKept) {
+  const std::string file = source(1u << 20);  // the sockets hold all of it
+  ChildProcess receiver(receiveCommand("tcp", outDir()));
+  const int port = receiver.listeningPort("* receive: listening on tcp ");
+  ASSERT_NE(port, 0) << receiver.err();
+  receiver.signal(SIGSTOP);  // the kernel still takes the connection and the bytes
+  ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port)});
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  sender.signal(SIGINT);
+  EXPECT_EQ(sender.wait(ChildProcess::Duration(2000)), 128 + SIGINT) << sender.err();
+  EXPECT_EQ(sender.err(),
+            "pigeon send: interrupted while waiting for the receiver's verdict on 'random.bin': "
+            "every chunk was sent, so it may have kept the file\n");
+  receiver.signal(SIGCONT);
+  receiver.signal(SIGKILL);
+  receiver.wait();
 }
 
 // A directory the receiver may not write in: one line on each side, exit
@@ -610,7 +664,8 @@ TEST_F(FileTransfer, OnATerminalTheReceiversProgressNamesTheFileFromTheStart) {
   const std::string receive = std::string(PIGEON_BINARY) +
                               " receive --port 0 --bind 127.0.0.1 --once --dir '" + outDir() + "'";
   ChildProcess receiver({"/usr/bin/script", "-qec", receive, "/dev/null"});
-  ASSERT_TRUE(receiver.waitForStdout("listening on tcp 127.0.0.1:")) << receiver.out();
+  // The whole address: script(1) may pass the line on in pieces.
+  ASSERT_TRUE(receiver.waitForStdout("; files go to")) << receiver.out();
   std::smatch m;
   const std::string out = receiver.out();
   ASSERT_TRUE(std::regex_search(out, m, std::regex(R"(listening on tcp 127\.0\.0\.1:([0-9]+))")));
