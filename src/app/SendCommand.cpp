@@ -166,9 +166,12 @@ int SendCommand::execute(const std::vector<std::string>& args) {
   }
   progress.finish();  // the lines below start on a clean line
   if (result.interrupted) {
-    report("interrupted after " + std::to_string(result.chunksSent) + " of " +
-           std::to_string(result.offer.chunkCount()) + " chunks of '" + result.offer.name +
-           "'; the receiver keeps nothing");
+    report(result.allSent
+               ? "interrupted while waiting for the receiver's verdict on '" + result.offer.name +
+                     "': every chunk was sent, so it may have kept the file"
+               : "interrupted after " + std::to_string(result.chunksSent) + " of " +
+                     std::to_string(result.offer.chunkCount()) + " chunks of '" +
+                     result.offer.name + "'; the receiver keeps nothing");
     connection->close();
     return 128 + interrupts.raised();
   }

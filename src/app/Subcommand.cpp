@@ -60,6 +60,7 @@ std::string wrappedUsage(const std::string& command, const std::string& usage, i
       continue;
     }
     depth += (c == '[' || c == '(') ? 1 : (c == ']' || c == ')') ? -1 : 0;
+    depth = std::max(depth, 0);  // a stray closer must not stop all wrapping
     group += c;
   }
   if (!group.empty()) groups.push_back(group);
@@ -234,7 +235,8 @@ void Subcommand::displayHelp() const {
   std::ostringstream text;
   help.format(text);  // its first line, without a usage, is "usage: pigeon NAME"
   const std::string formatted = text.str();
-  const std::string rest = formatted.substr(std::min(formatted.find('\n'), formatted.size()) + 1);
+  const auto firstEnd = formatted.find('\n');
+  const std::string rest = firstEnd == std::string::npos ? "" : formatted.substr(firstEnd + 1);
   std::cout << wrappedUsage("pigeon " + name_, usage_, width) << withoutTrailingSpaces(rest);
 }
 

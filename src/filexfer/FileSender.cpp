@@ -116,7 +116,7 @@ SendResult FileSender::send(transport::Transport& transport, const std::string& 
         transport.traits().reliable) {
       throw;
     }
-    const auto report = pollVerdict(transport, Poco::Timespan(0));
+    const auto report = pollVerdict(transport, Poco::Timespan(0, 50'000));
     if (!report) throw;
     result.verdict = report->verdict;
     result.reason = report->reason;
@@ -232,6 +232,7 @@ void FileSender::sendFile(transport::Transport& transport, const std::string& pa
     result.reason = report->reason;
   } else if (options_.interrupted && *options_.interrupted != 0) {
     result.interrupted = true;
+    result.allSent = true;
   }
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 }

@@ -36,7 +36,8 @@ inline constexpr std::size_t kDefaultChunkBytes = 32 * 1024;
 // sending host: on loopback the same kernel, elsewhere a guess), between
 // these two. At 128 KiB (4 chunks of 32 KiB, the window before) a transfer
 // on loopback waited on round trips; 2 MiB fits the 8 MiB that a
-// `pigeon link` relay's sockets ask for. --window sets another.
+// `pigeon link` relay's sockets get (4 MiB asked, doubled). --window sets
+// another.
 inline constexpr std::size_t kRudpMinBytesInFlight = 128 * 1024;
 inline constexpr std::size_t kRudpMaxBytesInFlight = 2 * 1024 * 1024;
 // With a small window a lost resend stalls the window until the RTO:
@@ -58,6 +59,7 @@ transport::rudp::RudpOptions rudpOptionsForFile(
 struct SendResult {
   FileOffer offer;           // its sha256 the digest sent in the trailer
   bool interrupted = false;  // SendOptions::interrupted stopped it
+  bool allSent = false;      // every chunk and the end marker went before it was
   std::uint64_t chunksSent = 0;
   double seconds = 0;              // from the offer to the verdict (or giving up)
   std::optional<Verdict> verdict;  // nullopt: the receiver never said
