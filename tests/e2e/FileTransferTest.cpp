@@ -466,7 +466,8 @@ TEST_F(FileTransfer, ACtrlCWhileAwaitingTheVerdictSaysTheFileMayHaveBeenKept) {
   ASSERT_NE(port, 0) << receiver.err();
   receiver.signal(SIGSTOP);  // the kernel still takes the connection and the bytes
   ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port)});
-  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  // Time to connect and send it all (a few ms; much more under a sanitizer).
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
   sender.signal(SIGINT);
   EXPECT_EQ(sender.wait(ChildProcess::Duration(2000)), 128 + SIGINT) << sender.err();
   EXPECT_EQ(sender.err(),
