@@ -83,6 +83,17 @@ class FileTransfer : public ::testing::Test {
   }
   std::string outDir() const { return (root_ / "out").string(); }
   std::vector<std::string> received() const { return namesIn(root_ / "out"); }
+  // Waits up to 5 s for random.bin's partial file in out/: the receiver has
+  // taken the offer, so the transfer is mid-file from then on.
+  bool partialFileAppears() const {
+    for (int i = 0; i < 5000; ++i) {
+      for (const auto& name : received()) {
+        if (name.starts_with(".random.bin.pigeon-part-")) return true;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return false;
+  }
   static std::vector<std::string> namesIn(const fs::path& dir) {
     std::vector<std::string> names;
     for (const auto& e : fs::directory_iterator(dir)) names.push_back(e.path().filename());
@@ -345,13 +356,7 @@ TEST_F(FileTransfer, AnRudpSenderThatDiesMidFileIsSaidToHaveGoneAway) {
   ASSERT_NE(port, 0) << receiver.err();
   ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port),
                        "--transport", "rudp", "--rate", "0.5"});
-  bool opened = false;
-  for (int i = 0; i < 500 && !opened; ++i) {  // up to 5 s
-    for (const auto& name : received())
-      opened = opened || name.starts_with(".random.bin.pigeon-part-");
-    if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(opened) << receiver.err();
+  ASSERT_TRUE(partialFileAppears()) << receiver.err();
   sender.signal(SIGKILL);
   sender.wait();
   // rudp's idle timeout (10 s) is how the receiver learns it.
@@ -373,13 +378,7 @@ TEST_F(FileTransfer, ASenderInterruptedMidFileClosesAndTheReceiverSaysSoAtOnce) 
     ASSERT_NE(port, 0) << receiver.err();
     ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port),
                          "--transport", transport, "--rate", "0.5"});
-    bool opened = false;
-    for (int i = 0; i < 500 && !opened; ++i) {  // up to 5 s
-      for (const auto& name : received())
-        opened = opened || name.starts_with(".random.bin.pigeon-part-");
-      if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-    }
-    ASSERT_TRUE(opened) << transport << ": " << receiver.err();
+    ASSERT_TRUE(partialFileAppears()) << transport << ": " << receiver.err();
     sender.signal(SIGINT);
     EXPECT_EQ(sender.wait(), 128 + SIGINT) << transport << ": " << sender.err();
     EXPECT_NE(sender.err().find("pigeon send: interrupted after "), std::string::npos)
@@ -433,13 +432,7 @@ TEST_F(FileTransfer, ASecondCtrlCEndsASenderStuckOnAReceiverThatStoppedReading) 
   ASSERT_NE(port, 0) << receiver.err();
   ChildProcess sender({PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port),
                        "--transport", "rudp"});
-  bool opened = false;
-  for (int i = 0; i < 5000 && !opened; ++i) {  // up to 5 s
-    for (const auto& name : received())
-      opened = opened || name.starts_with(".random.bin.pigeon-part-");
-    if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ASSERT_TRUE(opened) << receiver.err();
+  ASSERT_TRUE(partialFileAppears()) << receiver.err();
   receiver.signal(SIGSTOP);
   std::this_thread::sleep_for(std::chrono::milliseconds(300));  // the socket buffers fill
   sender.signal(SIGINT);
@@ -772,13 +765,7 @@ TEST_F(FileTransfer, AReceiverInterruptedDuringASlowTransferEndsWithinASecond) {
   ASSERT_NE(port, 0) << receiver.err();
   ChildProcess sender(
       {PIGEON_BINARY, "send", file, "--to", "127.0.0.1:" + std::to_string(port), "--rate", "0.2"});
-  bool opened = false;
-  for (int i = 0; i < 500 && !opened; ++i) {  // up to 5 s
-    for (const auto& name : received())
-      opened = opened || name.starts_with(".random.bin.pigeon-part-");
-    if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  ASSERT_TRUE(opened) << receiver.err();  // the offer is taken: mid-file from here
+  ASSERT_TRUE(partialFileAppears()) << receiver.err();  // the offer is taken: mid-file from here
   receiver.signal(SIGINT);
   const auto signalled = std::chrono::steady_clock::now();
   EXPECT_EQ(receiver.wait(ChildProcess::Duration(5000)), 128 + SIGINT) << receiver.err();
