@@ -101,7 +101,6 @@ FileReceiver::Outcome FileReceiveSession::run(transport::Transport& transport,
   malformed_ = 0;
   closed_ = false;
   goneWhy_.clear();
-  if (lossy && options_.oneSenderAfterAnother) transport.forgetPeer();  // none held over
   const std::int64_t idleNs = options_.idleTimeout.totalMicroseconds() * 1000;
   const std::int64_t settleNs = options_.settleAfterEnd.totalMicroseconds() * 1000;
   std::optional<std::int64_t> lastFrameNs;

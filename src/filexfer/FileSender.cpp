@@ -82,6 +82,10 @@ transport::rudp::RudpOptions rudpOptionsForFile(
   return options;
 }
 
+double FileSender::secondsSinceOffer() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
 std::optional<ReceiverReport> FileSender::pollVerdict(transport::Transport& transport,
                                                       Poco::Timespan timeout) {
   const auto deadline =
@@ -120,8 +124,7 @@ SendResult FileSender::send(transport::Transport& transport, const std::string& 
     if (!report) throw;
     result.verdict = report->verdict;
     result.reason = report->reason;
-    result.seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+    result.seconds = secondsSinceOffer();
   }
   return result;
 }
@@ -169,8 +172,7 @@ void FileSender::sendFile(transport::Transport& transport, const std::string& pa
     hash.emplace();
   }
   const int copies = lossy ? kControlCopiesOnLossyTransport : 1;
-  const auto start = std::chrono::steady_clock::now();
-  start_ = start;
+  start_ = std::chrono::steady_clock::now();
   const wire::Bytes offerBytes = encodeOffer(offer);
   for (int i = 0; i < copies; ++i) {
     transport.sendMessage(fileHeader(wire::MessageType::kFileOffer, 0), offerBytes);
@@ -179,13 +181,12 @@ void FileSender::sendFile(transport::Transport& transport, const std::string& pa
   FileHandle file(path);
   std::vector<std::uint8_t> buffer(chunk);
   std::uint64_t sentBytes = 0;
-  auto lastPoll = start;
+  auto lastPoll = start_;
   const std::uint64_t count = offer.chunkCount();
   for (std::uint64_t i = 0; i < count; ++i) {
     if (options_.interrupted && *options_.interrupted != 0) {
       result.interrupted = true;
-      result.seconds =
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      result.seconds = secondsSinceOffer();
       return;
     }
     const std::size_t length = offer.chunkLength(i);
@@ -194,9 +195,9 @@ void FileSender::sendFile(transport::Transport& transport, const std::string& pa
     if (options_.rateBytesPerSecond > 0) {
       // Paced by schedule, not by sleeping a fixed gap, so the rate holds
       // whatever each send costs.
-      const auto due = start + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
-                                   std::chrono::duration<double>(static_cast<double>(sentBytes) /
-                                                                 options_.rateBytesPerSecond));
+      const auto due = start_ + std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                                    std::chrono::duration<double>(static_cast<double>(sentBytes) /
+                                                                  options_.rateBytesPerSecond));
       std::this_thread::sleep_until(due);
     }
     transport.sendMessage(fileHeader(wire::MessageType::kData, i),
@@ -211,8 +212,7 @@ void FileSender::sendFile(transport::Transport& transport, const std::string& pa
       if (auto early = pollVerdict(transport, Poco::Timespan(0))) {
         result.verdict = early->verdict;
         result.reason = early->reason;
-        result.seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        result.seconds = secondsSinceOffer();
         return;
       }
     }
@@ -234,7 +234,7 @@ void FileSender::sendFile(transport::Transport& transport, const std::string& pa
     result.interrupted = true;
     result.allSent = true;
   }
-  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  result.seconds = secondsSinceOffer();
 }
 
 }  // namespace pigeon::filexfer

@@ -81,6 +81,7 @@ class FileSender {
 
  private:
   void sendFile(transport::Transport& transport, const std::string& path, SendResult& result);
+  double secondsSinceOffer() const;
   std::optional<ReceiverReport> pollVerdict(transport::Transport& transport,
                                             Poco::Timespan timeout);
 
