@@ -189,10 +189,7 @@ void DatagramBatch::readStamps() {
   // one. Their difference, taken now, turns one into the other (a step of
   // the realtime clock while a datagram waited moves its stamp: hence the
   // clamp to the read).
-  timespec real{};
-  ::clock_gettime(CLOCK_REALTIME, &real);
-  const std::int64_t steadyMinusRealNs =
-      arrivalNs_ - (std::int64_t{real.tv_sec} * 1'000'000'000 + real.tv_nsec);
+  const std::int64_t steadyMinusRealNs = wire::steadyMinusRealNs();
   for (std::size_t i = 0; i < datagrams_; ++i) {
     stamps_[i] = arrivalNs_;
     msghdr& m = headers_[i].msg_hdr;
