@@ -136,6 +136,12 @@ void LabCommand::defineSubcommandOptions(Poco::Util::OptionSet& options) {
                         .binding("lab.engine"));
 }
 
+std::string LabCommand::unknownOptionHint() const {
+  // `pigeon lab delay=10ms ping -c 3 ...`: ping's -c taken for the lab's.
+  return "the command to run and its options go after --, e.g. pigeon lab delay=10ms -- ping -c 3 "
+         "'$PIGEON_LAB_PEER' ('pigeon lab --help' lists the lab's own options)";
+}
+
 int LabCommand::execute(const std::vector<std::string>& args) {
   // The SPEC is the first argument if it looks like one (KEY=VALUE items,
   // or "" for a clean link); everything after it is the command.

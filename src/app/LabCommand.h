@@ -22,6 +22,7 @@ class LabCommand : public Subcommand {
  protected:
   void defineSubcommandOptions(Poco::Util::OptionSet& options) override;
   int execute(const std::vector<std::string>& args) override;
+  std::string unknownOptionHint() const override;
 };
 
 // A SPEC with a fresh random seed in each direction that names none, so a

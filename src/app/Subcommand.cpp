@@ -220,7 +220,12 @@ int Subcommand::parse(const std::vector<std::string>& args) {
   } catch (const Poco::Exception& e) {
     // Poco's own wording ("Unknown option specified: cuont"), and where to
     // look, in the one line every pigeon error is.
-    report(optionProblem(e) + " ('pigeon " + name_ + " --help' lists the options)");
+    const std::string hint = unknownOptionHint();
+    if (!hint.empty() && dynamic_cast<const Poco::Util::UnknownOptionException*>(&e)) {
+      report(optionProblem(e) + ": " + hint);
+    } else {
+      report(optionProblem(e) + " ('pigeon " + name_ + " --help' lists the options)");
+    }
   }
   return EXIT_USAGE;
 }

@@ -44,6 +44,11 @@ class Subcommand : public Poco::Util::Application {
   // One line on stderr, prefixed "pigeon NAME: ".
   void report(const std::string& message) const;
 
+  // Said after "unknown option X" where the likeliest cause is the
+  // subcommand's own (lab: options of the command it runs, typed before
+  // --); empty by default.
+  virtual std::string unknownOptionHint() const { return {}; }
+
   // The exit code for an error escaping execute(): for a command that keeps
   // going after a failure (bench) and reports it at the end.
   static int exitCodeFor(const std::exception_ptr& error);

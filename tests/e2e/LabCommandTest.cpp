@@ -60,6 +60,18 @@ bool namespaceExists(const std::string& name) {
 
 }  // namespace
 
+// `pigeon lab delay=10ms ping -c1 ...` without the --: ping's option is
+// taken for the lab's, which said only "unknown option --c1" (a walkthrough).
+// Parsed before any lab is built, so no root or TUN is needed.
+TEST(LabCommand, AnOptionOfTheCommandBeforeTheDashDashSaysWhereItGoes) {
+  ChildProcess lab({PIGEON_BINARY, "lab", "delay=10ms", "ping", "-c1", "127.0.0.1"});
+  EXPECT_EQ(lab.wait(kLabTimeout), 64) << lab.err();
+  EXPECT_NE(lab.err().find("unknown option"), std::string::npos) << lab.err();
+  EXPECT_NE(lab.err().find("go after --, e.g. pigeon lab delay=10ms -- ping"), std::string::npos)
+      << lab.err();
+  EXPECT_EQ(std::count(lab.err().begin(), lab.err().end(), '\n'), 1) << lab.err();
+}
+
 TEST(LabCommand, PingAcrossA25msLinkTakesAMinimumOf50ms) {
   SKIP_WITHOUT_LAB();
   if (outputOf("command -v ping").empty()) GTEST_SKIP() << "no ping on this machine";
