@@ -5,12 +5,15 @@
 #include "app/TerminationSignals.h"
 #include "bench/EchoServer.h"
 #include "transport/Endpoint.h"
+#include "transport/TransportError.h"
 #include "transport/TransportFactory.h"
 
 #include <Poco/Util/Option.h>
 
 #include <algorithm>
 #include <iostream>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace pigeon::app {
@@ -90,19 +93,29 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   // Before the "serving" lines: a Ctrl-C right after them must still end
   // the echo with its counters, not kill it. No thread exists yet.
   TerminationSignals signals;
-  bench::EchoServer server(kinds, bind, port, options,
-                           [](transport::TransportKind kind, const auto& at) {
-                             std::cerr << "* echo: serving " << transport::transportKindName(kind)
-                                       << " on " << transport::formatAddress(at) << std::endl;
-                           });
-  server.start();
+  std::optional<bench::EchoServer> server;
+  try {
+    server.emplace(kinds, bind, port, options, [](transport::TransportKind kind, const auto& at) {
+      std::cerr << "* echo: serving " << transport::transportKindName(kind) << " on "
+                << transport::formatAddress(at) << std::endl;
+    });
+  } catch (const transport::TransportError& e) {
+    // The transports opened before it have said "serving": say that they
+    // are closed again, and that the one port is the clash.
+    if (e.code() != transport::TransportError::Code::kAddressInUse || kinds.size() < 2) throw;
+    throw transport::TransportError(
+        e.code(), std::string(e.what()) +
+                      "; nothing is served (every transport takes the same port: --listen "
+                      "another, or -t only those that are free)");
+  }
+  server->start();
   signals.wait();
-  server.stop();
-  for (const transport::TransportKind kind : server.kinds()) {
-    const auto c = server.counters(kind);
+  server->stop();
+  for (const transport::TransportKind kind : server->kinds()) {
+    const auto c = server->counters(kind);
     // Two transports share one port: the name says which line is which.
     std::cerr << "* echo " << transport::transportKindName(kind) << ' '
-              << transport::formatAddress(server.localAddress(kind)) << ": reflected "
+              << transport::formatAddress(server->localAddress(kind)) << ": reflected "
               << c.reflected << ", malformed " << c.malformed << ", rate-limited " << c.rateLimited
               << ", ignored " << c.ignored << ", peers " << c.peers
               << (c.peersAtLeast ? " or more" : "") << ", refused " << c.refused << ", looped "
