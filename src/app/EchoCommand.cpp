@@ -100,8 +100,8 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
                 << transport::formatAddress(at) << std::endl;
     });
   } catch (const transport::TransportError& e) {
-    // The transports opened before it have said "serving": say that they
-    // are closed again, and that the one port is the clash.
+    // Those opened before it have said "serving": say that nothing is
+    // served after all, and that the one port they share is the clash.
     if (e.code() != transport::TransportError::Code::kAddressInUse || kinds.size() < 2) throw;
     throw transport::TransportError(
         e.code(), std::string(e.what()) +

@@ -26,8 +26,8 @@ inline std::int64_t realtimeNowNs() {
 // How far the steady clock is ahead of the realtime one, to turn a kernel
 // stamp into a steady time. One reading of each clock, one after the other,
 // is off by however long the thread was kept from the second (measured:
-// 30 us now and then at 50,000 datagrams/s, which made one-way latencies
-// negative); so the steady reading is bracketed by two realtime ones and
+// 5 to 130 us a few times a run at 50,000 datagrams/s on loopback, which
+// made one-way latencies negative); so the steady reading is bracketed by two realtime ones and
 // taken against their midpoint, at most `kTries` times until a bracket is
 // at most kTightNs wide, the narrowest kept. Its error is at most half that
 // bracket's width. The readers are parameters for tests.
