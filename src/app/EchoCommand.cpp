@@ -95,18 +95,21 @@ int EchoCommand::execute(const std::vector<std::string>& args) {
   TerminationSignals signals;
   std::optional<bench::EchoServer> server;
   try {
-    server.emplace(kinds, bind, port, options, [](transport::TransportKind kind, const auto& at) {
-      std::cerr << "* echo: serving " << transport::transportKindName(kind) << " on "
-                << transport::formatAddress(at) << std::endl;
-    });
+    server.emplace(kinds, bind, port, options);
   } catch (const transport::TransportError& e) {
-    // Those opened before it have said "serving": say that nothing is
-    // served after all, and that the one port they share is the clash.
+    // Every transport takes the one port: say that none is served, not
+    // only which one found it taken.
     if (e.code() != transport::TransportError::Code::kAddressInUse || kinds.size() < 2) throw;
     throw transport::TransportError(
         e.code(), std::string(e.what()) +
                       "; nothing is served (every transport takes the same port: --listen "
                       "another, or -t only those that are free)");
+  }
+  // Said once all are open: "serving udp" then a failure to bind tcp read
+  // as if udp were served (a walkthrough).
+  for (const transport::TransportKind kind : server->kinds()) {
+    std::cerr << "* echo: serving " << transport::transportKindName(kind) << " on "
+              << transport::formatAddress(server->localAddress(kind)) << std::endl;
   }
   server->start();
   signals.wait();

@@ -8,8 +8,7 @@
 namespace pigeon::bench {
 
 EchoServer::EchoServer(const std::vector<transport::TransportKind>& kinds, const std::string& bind,
-                       std::uint16_t port, const EchoOptions& options,
-                       const OnListening& onListening)
+                       std::uint16_t port, const EchoOptions& options)
     : kinds_(kinds) {
   const auto served = [this](transport::TransportKind kind) {
     return std::find(kinds_.begin(), kinds_.end(), kind) != kinds_.end();
@@ -41,7 +40,6 @@ EchoServer::EchoServer(const std::vector<transport::TransportKind>& kinds, const
       port = reflectors_.back()->localAddress().port();
       local = Poco::Net::SocketAddress(local.host(), port);
     }
-    if (onListening) onListening(kind, reflectors_.back()->localAddress());
   }
 }
 

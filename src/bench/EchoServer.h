@@ -8,7 +8,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -20,18 +19,13 @@ namespace pigeon::bench {
 // builds one, starts it and prints what it says.
 class EchoServer {
  public:
-  // Told of each reflector as soon as it listens, before the next is opened,
-  // so an operator sees what is served even if a later one fails.
-  using OnListening =
-      std::function<void(transport::TransportKind, const Poco::Net::SocketAddress&)>;
-
   // Opens a reflector for each of `kinds` (distinct, in that order) at
   // transport::listenWithFallback(bind, port); with port 0 the kernel picks
   // it for the first and the others share it. udp and rudp share the one
   // UDP socket: the udp reflector reads it and hands rudp's datagrams to
   // the rudp one. Throws what a reflector throws (TransportError, a port in use).
   EchoServer(const std::vector<transport::TransportKind>& kinds, const std::string& bind,
-             std::uint16_t port, const EchoOptions& options, const OnListening& onListening = {});
+             std::uint16_t port, const EchoOptions& options);
   ~EchoServer();  // stop()
   EchoServer(const EchoServer&) = delete;
   EchoServer& operator=(const EchoServer&) = delete;

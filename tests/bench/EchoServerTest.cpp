@@ -28,15 +28,9 @@ std::string plainRoundTrip(const SocketAddress& at, const std::string& line) {
   return std::string(buffer, static_cast<std::size_t>(std::max(n, 0)));
 }
 
-TEST(EchoServer, KindsShareTheKernelsPortAndAreToldInOrder) {
-  std::vector<TransportKind> told;
-  EchoServer server({TransportKind::kUdp, TransportKind::kTcp}, "127.0.0.1", 0, {},
-                    [&told](TransportKind kind, const SocketAddress& at) {
-                      EXPECT_NE(at.port(), 0);
-                      told.push_back(kind);
-                    });
-  EXPECT_EQ(told, (std::vector<TransportKind>{TransportKind::kUdp, TransportKind::kTcp}));
-  EXPECT_EQ(server.kinds(), told);
+TEST(EchoServer, KindsShareTheKernelsPortAndKeepTheirOrder) {
+  EchoServer server({TransportKind::kUdp, TransportKind::kTcp}, "127.0.0.1", 0, {});
+  EXPECT_EQ(server.kinds(), (std::vector<TransportKind>{TransportKind::kUdp, TransportKind::kTcp}));
   EXPECT_NE(server.localAddress(TransportKind::kUdp).port(), 0);
   EXPECT_EQ(server.localAddress(TransportKind::kUdp).port(),
             server.localAddress(TransportKind::kTcp).port());
