@@ -303,8 +303,8 @@ TEST(Bench, LogHasOneJsonLinePerReceivedMessage) {
 TEST(Bench, KernelStampedOneWayLatenciesAreNeverBelowZero) {
   for (int attempt = 0; attempt < 3; ++attempt) {
     const std::string log = tempPath("kernel-stamps.log");
-    const Outcome run = bench({"-t", "udp", "--count", "50000", "--rate", "50000",
-                               "--kernel-stamps", "--log", log});
+    const Outcome run = bench(
+        {"-t", "udp", "--count", "50000", "--rate", "50000", "--kernel-stamps", "--log", log});
     ASSERT_EQ(run.code, 0) << run.err;
     std::istringstream lines(slurp(log));
     std::string line;

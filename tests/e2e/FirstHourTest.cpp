@@ -457,8 +457,7 @@ TEST(FirstHour, AnEchoWhosePortIsTakenForOneTransportSaysNothingIsServedAndWhatT
   ChildProcess holder({PIGEON_BINARY, "echo", "-t", "tcp", "--listen", "0", "--bind", "127.0.0.1"});
   const int port = holder.listeningPort("* echo: serving tcp on ");
   ASSERT_NE(port, 0) << holder.err();
-  const Outcome run =
-      runPigeon({"echo", "--listen", std::to_string(port), "--bind", "127.0.0.1"});
+  const Outcome run = runPigeon({"echo", "--listen", std::to_string(port), "--bind", "127.0.0.1"});
   EXPECT_EQ(run.code, 71) << run.err;
   EXPECT_FALSE(has(run.err, "serving")) << run.err;  // nothing is, so nothing is said to be
   EXPECT_TRUE(has(run.err, "address already in use; nothing is served")) << run.err;

@@ -17,8 +17,8 @@ struct FakeClocks {
   static constexpr std::int64_t kTruth = -1'000'000'000'000;  // steady - real
   std::int64_t nowNs = 5'000'000'000'000;                     // realtime
   std::vector<std::int64_t> stallBeforeRead;                  // by read number
-  std::size_t stepRealFromRead = SIZE_MAX;  // the realtime clock is set ...
-  std::int64_t realStepNs = 0;              // ... by this much from that read on
+  std::size_t stepRealFromRead = SIZE_MAX;                    // the realtime clock is set ...
+  std::int64_t realStepNs = 0;                                // ... by this much from that read on
   std::size_t reads = 0;
 
   std::int64_t tick() {
